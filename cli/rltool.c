@@ -1,0 +1,49 @@
+/* rltool: command-line entry point; dispatches to one function per command. */
+#include "cli/cli.h"
+
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} command;
+
+static const command commands[] = {
+    {"envs", cmd_envs, "list environments with their spaces"},
+    {"info", cmd_info, "show an environment's spaces, slices and options"},
+    {"rollout", cmd_rollout, "run a random policy and print episode returns"},
+};
+#define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: rltool COMMAND [options]   (rltool COMMAND --help for details)\n\n"
+               "Reinforcement learning on MuJoCo tasks, in C. Version %s.\n\ncommands:\n",
+            rl_version());
+    for (int i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("rltool %s\n", rl_version());
+        return CLI_OK;
+    }
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc, argv);
+    char known[256] = "";
+    size_t used = 0;
+    for (int i = 0; i < N_COMMANDS; i++)
+        used += snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", commands[i].name);
+    fprintf(stderr, "rltool: error: unknown command '%s' (commands: %s)\n", argv[1], known);
+    return CLI_USAGE;
+}

@@ -1,0 +1,66 @@
+/* Versioned task ids: the built-in tasks plus those registered at run time
+ * (plugins, user code). */
+#include "rltool.h"
+#include "envs/tasks.h"
+
+#include <pthread.h>
+#include <string.h>
+
+static const rl_task *const builtin[] = {
+    &rl_task_cartpole,
+    &rl_task_pendulum,
+};
+#define N_BUILTIN ((int)(sizeof builtin / sizeof builtin[0]))
+#define MAX_USER 64
+
+/* User tasks are process-wide by nature (like gym.register); guarded. */
+static const rl_task *user[MAX_USER];
+static int n_user;
+static pthread_mutex_t user_lock = PTHREAD_MUTEX_INITIALIZER;
+
+int rl_task_count(void)
+{
+    pthread_mutex_lock(&user_lock);
+    int n = N_BUILTIN + n_user;
+    pthread_mutex_unlock(&user_lock);
+    return n;
+}
+
+const rl_task *rl_task_at(int i)
+{
+    if (i < 0) return NULL;
+    if (i < N_BUILTIN) return builtin[i];
+    pthread_mutex_lock(&user_lock);
+    const rl_task *t = i - N_BUILTIN < n_user ? user[i - N_BUILTIN] : NULL;
+    pthread_mutex_unlock(&user_lock);
+    return t;
+}
+
+const rl_task *rl_task_find(const char *id)
+{
+    if (!id) return NULL;
+    int n = rl_task_count();
+    for (int i = 0; i < n; i++) {
+        const rl_task *t = rl_task_at(i);
+        if (t && !strcmp(t->id, id)) return t;
+    }
+    return NULL;
+}
+
+int rl_task_register(const rl_task *task)
+{
+    if (!task || !task->id || !task->init || !task->reset || !task->step)
+        return rl_error(RL_EINVAL, "a task needs an id and init, reset and step functions");
+    if (!strchr(task->id, '-') || strncmp(strrchr(task->id, '-'), "-v", 2))
+        return rl_error(RL_EINVAL, "task id '%s' must end with a version such as -v1", task->id);
+    if (rl_task_find(task->id))
+        return rl_error(RL_EINVAL, "task id '%s' is already registered", task->id);
+    pthread_mutex_lock(&user_lock);
+    int rc = RL_OK;
+    if (n_user == MAX_USER)
+        rc = rl_error(RL_ENOMEM, "at most %d tasks can be registered", MAX_USER);
+    else
+        user[n_user++] = task;
+    pthread_mutex_unlock(&user_lock);
+    return rc;
+}

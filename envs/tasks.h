@@ -1,0 +1,12 @@
+/* The built-in tasks; registry.c lists them. */
+#ifndef RL_ENVS_TASKS_H
+#define RL_ENVS_TASKS_H
+
+#include "rltool.h"
+
+extern const rl_task rl_task_cartpole;
+extern const rl_task rl_task_pendulum;
+extern const rl_task rl_task_swimmer;
+extern const rl_task rl_task_swimmer_target;
+
+#endif

@@ -1,0 +1,204 @@
+/* Vector env: N envs of one configuration over struct-of-arrays batch
+ * buffers, stepped in contiguous slices by a thread pool. Each env owns its
+ * rng stream (stream i), so results do not depend on the thread count. */
+#include "core/threadpool.h"
+#include "envs/env_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct rl_vec {
+    const rl_task *task;
+    int n, obs_dim, act_dim;
+    int autoreset;
+    rl_env **envs;
+    void *shared;
+    rl_pool *pool;
+    float *obs;               /* (n, obs_dim) */
+    float *final_obs;         /* (n, obs_dim) same-step autoreset only */
+    float *actions;           /* (n, act_dim) */
+    float *rewards;           /* (n) */
+    unsigned char *terminated;/* (n) */
+    unsigned char *truncated; /* (n) */
+    rl_info *infos;           /* (n) */
+    int64_t reset_seed;       /* for the pool job */
+};
+
+rl_vec *rl_vec_make(const char *id, const char *opts, int n_envs, int n_threads)
+{
+    if (n_envs < 1 || n_envs > 1 << 20) {
+        rl_error(RL_EINVAL, "number of envs must be in [1, 1048576], got %d", n_envs);
+        return NULL;
+    }
+    if (n_threads < 1 || n_threads > 1024) {
+        rl_error(RL_EINVAL, "number of threads must be in [1, 1024], got %d", n_threads);
+        return NULL;
+    }
+    if (n_threads > n_envs) n_threads = n_envs;
+    const rl_task *task = rl_task_find(id);
+    if (!task) {
+        rl_env_free(rl_env_make(id, opts));  /* sets the "unknown id" message */
+        return NULL;
+    }
+    rl_vec *vec = calloc(1, sizeof *vec);
+    void *cfg = calloc(1, task->cfg_size ? task->cfg_size : 1);
+    if (!vec || !cfg) goto oom;
+    vec->task = task;
+    vec->n = n_envs;
+    rl_wrap_cfg wcfg;
+    if (rl_opts_defaults(task->opts, task->n_opts, cfg) ||
+        rl_env_parse_opts(task, opts, cfg, &wcfg))
+        goto fail;
+    if (task->shared_make && task->shared_make(cfg, &vec->shared)) goto fail;
+    vec->envs = calloc((size_t)n_envs, sizeof(rl_env *));
+    if (!vec->envs) goto oom;
+    for (int i = 0; i < n_envs; i++) {
+        vec->envs[i] = rl_env_create(task, cfg, &wcfg, vec->shared, 0, (uint64_t)i);
+        if (!vec->envs[i]) goto fail;
+    }
+    vec->obs_dim = vec->envs[0]->obs_space.dim;
+    vec->act_dim = vec->envs[0]->act_space.dim;
+    size_t n = (size_t)n_envs;
+    vec->obs = calloc(n * (size_t)vec->obs_dim, sizeof(float));
+    vec->final_obs = calloc(n * (size_t)vec->obs_dim, sizeof(float));
+    vec->actions = calloc(n * (size_t)vec->act_dim, sizeof(float));
+    vec->rewards = calloc(n, sizeof(float));
+    vec->terminated = calloc(n, 1);
+    vec->truncated = calloc(n, 1);
+    vec->infos = calloc(n, sizeof(rl_info));
+    if (!vec->obs || !vec->final_obs || !vec->actions || !vec->rewards || !vec->terminated ||
+        !vec->truncated || !vec->infos)
+        goto oom;
+    for (int i = 0; i < n_envs; i++)
+        rl_env_bind(vec->envs[i], vec->obs + (size_t)i * vec->obs_dim, vec->rewards + i,
+                    vec->terminated + i, vec->truncated + i, vec->infos + i);
+    vec->pool = rl_pool_make(n_threads);
+    if (!vec->pool) goto fail;
+    free(cfg);
+    return vec;
+oom:
+    rl_error(RL_ENOMEM, "out of memory creating %d envs of %s", n_envs, id);
+fail:
+    free(cfg);
+    if (vec) {
+        char msg[1024];
+        int code = rl_last_code();
+        snprintf(msg, sizeof msg, "%s", rl_last_error());
+        rl_vec_free(vec);
+        rl_error(code ? code : RL_EINVAL, "%s", msg);
+    }
+    return NULL;
+}
+
+void rl_vec_free(rl_vec *vec)
+{
+    if (!vec) return;
+    rl_pool_free(vec->pool);
+    if (vec->envs)
+        for (int i = 0; i < vec->n; i++) rl_env_free(vec->envs[i]);
+    if (vec->shared && vec->task->shared_free) vec->task->shared_free(vec->shared);
+    free(vec->envs);
+    free(vec->obs);
+    free(vec->final_obs);
+    free(vec->actions);
+    free(vec->rewards);
+    free(vec->terminated);
+    free(vec->truncated);
+    free(vec->infos);
+    free(vec);
+}
+
+/* Contiguous slice [*lo, *hi) of n items for thread t of nt. */
+static void slice(int n, int t, int nt, int *lo, int *hi)
+{
+    *lo = (int)((long long)n * t / nt);
+    *hi = (int)((long long)n * (t + 1) / nt);
+}
+
+static void reset_job(void *ctx, int t, int nt)
+{
+    rl_vec *vec = ctx;
+    int lo, hi;
+    slice(vec->n, t, nt, &lo, &hi);
+    /* Env i reseeds stream i of the same seed: env 0 of a vec env matches a
+     * single env reset with that seed. */
+    for (int i = lo; i < hi; i++) rl_env_reset(vec->envs[i], vec->reset_seed);
+}
+
+int rl_vec_reset(rl_vec *vec, int64_t seed)
+{
+    if (!vec) return rl_error(RL_EINVAL, "rl_vec_reset: vec is NULL");
+    vec->reset_seed = seed;
+    rl_pool_run(vec->pool, reset_job, vec);
+    return RL_OK;
+}
+
+static void step_job(void *ctx, int t, int nt)
+{
+    rl_vec *vec = ctx;
+    int lo, hi;
+    slice(vec->n, t, nt, &lo, &hi);
+    for (int i = lo; i < hi; i++) {
+        rl_env *env = vec->envs[i];
+        if (env->needs_reset) {  /* next-step autoreset: this step only resets */
+            rl_env_reset(env, -1);
+            continue;
+        }
+        rl_env_step(env, vec->actions + (size_t)i * vec->act_dim);
+        if (vec->autoreset == RL_AUTORESET_SAME_STEP && env->needs_reset) {
+            size_t od = (size_t)vec->obs_dim;
+            memcpy(vec->final_obs + i * od, env->obs, od * sizeof(float));
+            float r = *env->reward;
+            unsigned char te = *env->terminated, tr = *env->truncated;
+            rl_info info = *env->info;
+            rl_env_reset(env, -1);
+            *env->reward = r;
+            *env->terminated = te;
+            *env->truncated = tr;
+            *env->info = info;
+        }
+    }
+}
+
+int rl_vec_step(rl_vec *vec, const float *actions)
+{
+    if (!vec) return rl_error(RL_EINVAL, "rl_vec_step: vec is NULL");
+    size_t ad = (size_t)vec->act_dim;
+    if (actions && actions != vec->actions)
+        memcpy(vec->actions, actions, (size_t)vec->n * ad * sizeof(float));
+    /* Check every action first so a bad one changes no env's state. */
+    for (int i = 0; i < vec->n; i++) {
+        rl_env *env = vec->envs[i];
+        if (env->needs_reset && vec->autoreset == RL_AUTORESET_NEXT_STEP) continue;
+        if (env->needs_reset)
+            return rl_error(RL_ESTATE, "%s: call rl_vec_reset before rl_vec_step", vec->task->id);
+        if (rl_env_check_action(env, vec->actions + (size_t)i * ad)) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", rl_last_error());
+            return rl_error(RL_EINVAL, "env %d: %s", i, msg);
+        }
+    }
+    rl_pool_run(vec->pool, step_job, vec);
+    return RL_OK;
+}
+
+int rl_vec_set_autoreset(rl_vec *vec, int mode)
+{
+    if (mode != RL_AUTORESET_NEXT_STEP && mode != RL_AUTORESET_SAME_STEP)
+        return rl_error(RL_EINVAL, "autoreset mode must be RL_AUTORESET_NEXT_STEP (0) or "
+                        "RL_AUTORESET_SAME_STEP (1), got %d", mode);
+    vec->autoreset = mode;
+    return RL_OK;
+}
+
+int rl_vec_num_envs(const rl_vec *vec) { return vec->n; }
+int rl_vec_num_threads(const rl_vec *vec) { return rl_pool_size(vec->pool); }
+rl_env *rl_vec_env(rl_vec *vec, int i) { return i >= 0 && i < vec->n ? vec->envs[i] : NULL; }
+float *rl_vec_obs(rl_vec *vec) { return vec->obs; }
+float *rl_vec_final_obs(rl_vec *vec) { return vec->final_obs; }
+float *rl_vec_actions(rl_vec *vec) { return vec->actions; }
+float *rl_vec_rewards(rl_vec *vec) { return vec->rewards; }
+unsigned char *rl_vec_terminated(rl_vec *vec) { return vec->terminated; }
+unsigned char *rl_vec_truncated(rl_vec *vec) { return vec->truncated; }
+rl_info *rl_vec_infos(rl_vec *vec) { return vec->infos; }
