@@ -344,6 +344,83 @@ int rl_ckpt_save(const rl_ckpt *ck, const char *path);
 rl_ckpt *rl_ckpt_load(const char *path);
 
 
+/* ------------------------------------------------------------------ agents
+ *
+ * A learning algorithm (ppo, sac, td3, dqn, es, tla) over a policy
+ * architecture (mlp, ncap). Hyperparameters are "k=v" strings checked
+ * against each agent's table; unknown keys and bad values are errors.
+ */
+typedef struct rl_agent rl_agent;
+
+/* Progress of a training run, passed to the callback about once a second
+ * and at the end. */
+typedef struct rl_progress {
+    int64_t step;          /* env steps so far */
+    int64_t total_steps;
+    int64_t episodes;
+    double wall_time;      /* seconds since the start of this run */
+    double steps_per_sec;
+    double recent_return;  /* mean of recent finished episodes (NaN if none) */
+    double recent_success; /* -1 when the task defines none */
+    int done;              /* last call */
+} rl_progress;
+
+/* Return nonzero to stop training early (a final checkpoint is still
+ * written). */
+typedef int (*rl_progress_fn)(void *user, const rl_progress *p);
+
+typedef struct rl_train_cfg {
+    const char *env_id;    /* NULL: the default task (swimmer-v1) */
+    const char *env_opts;  /* "links=8"; NULL for none */
+    const char *agent;     /* NULL: the task's recommended agent */
+    const char *policy;    /* NULL: the agent's default architecture */
+    const char *hparams;   /* "lr=1e-3,hidden=64x64"; NULL for defaults */
+    int64_t steps;         /* 0: the recipe's default budget */
+    uint64_t seed;
+    int n_envs;            /* 0: the recipe's default */
+    int n_threads;         /* 0: all cores */
+    const char *out_dir;   /* run directory (created); NULL: runs/<env>-<agent>-<seed> */
+    const char *resume;    /* run directory or checkpoint to continue; NULL */
+    rl_progress_fn progress;
+    void *user;
+} rl_train_cfg;
+
+/* Train; writes config, metrics.csv and checkpoints under out_dir. */
+int rl_train(const rl_train_cfg *cfg);
+/* Stop every training loop in this process at its next update (for
+ * signal handlers: async-signal-safe). */
+void rl_train_interrupt(void);
+
+/* Load a checkpoint file or a run directory (its final checkpoint). */
+rl_agent *rl_agent_load(const char *path);
+void rl_agent_free(rl_agent *agent);
+const char *rl_agent_kind(const rl_agent *agent);
+const char *rl_agent_env_id(const rl_agent *agent);
+const char *rl_agent_env_opts(const rl_agent *agent);
+int rl_agent_obs_dim(const rl_agent *agent);
+int rl_agent_act_dim(const rl_agent *agent);
+/* Act for n observations: obs (n, obs_dim) -> actions (n, act_dim) in the
+ * env's action space. Policies with state (NCAP's oscillator) keep one
+ * state per row; rl_agent_reset_state starts row i afresh (i < 0: all). */
+int rl_agent_act(rl_agent *agent, const float *obs, int n, float *actions, int deterministic);
+int rl_agent_reset_state(rl_agent *agent, int i);
+
+typedef struct rl_eval_result {
+    int episodes;
+    double mean_return, std_return, min_return, max_return;
+    double mean_length;
+    double success_rate;      /* -1 when the task defines none */
+    double decisions_per_ep;  /* steps whose action was freshly computed */
+    double repeat_rate;       /* fraction of steps that repeated the action */
+    double jerk;              /* mean |a_t - a_t-1| */
+    double mmacs_per_ep;      /* network multiply-accumulates, millions */
+} rl_eval_result;
+
+/* Evaluate on the checkpoint's env; env_opts (may be NULL) override its
+ * options (another body, say). */
+int rl_evaluate(rl_agent *agent, const char *env_opts, int episodes, uint64_t seed,
+                int deterministic, rl_eval_result *out);
+
 #ifdef __cplusplus
 }
 #endif
