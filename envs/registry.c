@@ -9,6 +9,8 @@
 static const rl_task *const builtin[] = {
     &rl_task_cartpole,
     &rl_task_pendulum,
+    &rl_task_swimmer,
+    &rl_task_swimmer_target,
 };
 #define N_BUILTIN ((int)(sizeof builtin / sizeof builtin[0]))
 #define MAX_USER 64
