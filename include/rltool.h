@@ -277,6 +277,16 @@ int rl_env_render(rl_env *env, unsigned char *rgb, int width, int height);
 /* Wrapper options every env accepts (for `rltool info`). */
 const rl_optdef *rl_env_wrapper_opts(int *n);
 
+/* -- accessors (envs/env_access.c), for bindings that should not mirror
+ *    struct rl_env. NULL env: NULL / 0; out-of-range i: NULL. */
+const rl_task *rl_env_task(const rl_env *env);
+int rl_env_num_slices(const rl_env *env);
+const rl_slice *rl_env_slice_at(const rl_env *env, int i);
+int rl_env_num_info(const rl_env *env);           /* named info->extra values */
+const char *rl_env_info_name(const rl_env *env, int i);
+int rl_env_max_steps(const rl_env *env);          /* resolved time limit, 0 = none */
+/* -- end accessors */
+
 /* ------------------------------------------------------------------ vec env
  *
  * N envs of one id stepped by a thread pool over struct-of-arrays batch
