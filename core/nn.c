@@ -1,0 +1,352 @@
+/* Flat-parameter MLPs whose dense layers are single cblas_sgemm calls over
+ * the batch. See nn.h for the parameter layout. */
+#include "core/nn.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* LAPACK from OpenBLAS (Fortran calling convention); declared here so that
+ * liblapacke-dev is not needed. */
+void sgeqrf_(const int *m, const int *n, float *a, const int *lda, float *tau, float *work,
+             const int *lwork, int *info);
+void sorgqr_(const int *m, const int *n, const int *k, float *a, const int *lda,
+             const float *tau, float *work, const int *lwork, int *info);
+
+static int max_width(const rl_mlp *m)
+{
+    int w = 0;
+    for (int l = 0; l <= m->n_layers; l++)
+        if (m->sizes[l] > w) w = m->sizes[l];
+    return w;
+}
+
+static rl_act layer_act(const rl_mlp *m, int l)
+{
+    return l == m->n_layers - 1 ? m->out_act : m->hidden_act;
+}
+
+rl_mlp *rl_mlp_make(int in, int n_hidden, const int *hidden, int out, rl_act hidden_act,
+                    rl_act out_act)
+{
+    if (in <= 0 || out <= 0 || n_hidden < 0 || (n_hidden > 0 && !hidden)) {
+        rl_error(RL_EINVAL, "mlp: bad shape in=%d n_hidden=%d out=%d (need in, out > 0)",
+                 in, n_hidden, out);
+        return NULL;
+    }
+    long long total = 0;
+    int prev = in;
+    for (int i = 0; i <= n_hidden; i++) {
+        int w = i < n_hidden ? hidden[i] : out;
+        if (w <= 0) {
+            rl_error(RL_EINVAL, "mlp: hidden width %d at index %d must be > 0", w, i);
+            return NULL;
+        }
+        total += (long long)prev * w + w;
+        prev = w;
+    }
+    if (total > (1LL << 30)) {
+        rl_error(RL_EINVAL, "mlp: %lld parameters is more than the 2^30 supported", total);
+        return NULL;
+    }
+    rl_mlp *m = calloc(1, sizeof *m);
+    if (!m) goto oom;
+    m->in = in;
+    m->out = out;
+    m->n_layers = n_hidden + 1;
+    m->n_params = (int)total;
+    m->hidden_act = hidden_act;
+    m->out_act = out_act;
+    m->sizes = malloc(sizeof(int) * (size_t)(m->n_layers + 1));
+    m->w_off = malloc(sizeof(int) * (size_t)m->n_layers);
+    m->b_off = malloc(sizeof(int) * (size_t)m->n_layers);
+    m->acts = calloc((size_t)m->n_layers + 1, sizeof(float *));
+    m->params = calloc((size_t)total, sizeof(float));
+    m->grads = calloc((size_t)total, sizeof(float));
+    if (!m->sizes || !m->w_off || !m->b_off || !m->acts || !m->params || !m->grads) goto oom;
+    m->sizes[0] = in;
+    for (int i = 0; i < n_hidden; i++) m->sizes[i + 1] = hidden[i];
+    m->sizes[m->n_layers] = out;
+    int off = 0;
+    for (int l = 0; l < m->n_layers; l++) {
+        m->w_off[l] = off;
+        off += m->sizes[l] * m->sizes[l + 1];
+        m->b_off[l] = off;
+        off += m->sizes[l + 1];
+    }
+    return m;
+oom:
+    rl_mlp_free(m);
+    rl_error(RL_ENOMEM, "mlp: out of memory for %lld parameters", total);
+    return NULL;
+}
+
+void rl_mlp_free(rl_mlp *m)
+{
+    if (!m) return;
+    free(m->sizes);
+    free(m->w_off);
+    free(m->b_off);
+    free(m->acts);
+    free(m->params);
+    free(m->grads);
+    free(m->ws);
+    free(m);
+}
+
+rl_mlp *rl_mlp_clone(const rl_mlp *m)
+{
+    rl_mlp *c = rl_mlp_make(m->in, m->n_layers - 1, m->sizes + 1, m->out, m->hidden_act,
+                            m->out_act);
+    if (c) memcpy(c->params, m->params, sizeof(float) * (size_t)m->n_params);
+    return c;
+}
+
+int rl_mlp_same_shape(const rl_mlp *a, const rl_mlp *b)
+{
+    if (a->n_layers != b->n_layers || a->hidden_act != b->hidden_act ||
+        a->out_act != b->out_act)
+        return 0;
+    for (int l = 0; l <= a->n_layers; l++)
+        if (a->sizes[l] != b->sizes[l]) return 0;
+    return 1;
+}
+
+int rl_mlp_copy_params(rl_mlp *dst, const rl_mlp *src)
+{
+    if (!rl_mlp_same_shape(dst, src))
+        return rl_error(RL_EINVAL, "mlp: copy between different shapes (%d vs %d params)",
+                        dst->n_params, src->n_params);
+    memcpy(dst->params, src->params, sizeof(float) * (size_t)src->n_params);
+    return RL_OK;
+}
+
+int rl_mlp_layer_view(rl_mlp *m, int l, rl_mlp_layer *v)
+{
+    if (l < 0 || l >= m->n_layers)
+        return rl_error(RL_EINVAL, "mlp: layer %d out of range [0, %d)", l, m->n_layers);
+    v->in = m->sizes[l];
+    v->out = m->sizes[l + 1];
+    v->act = layer_act(m, l);
+    v->W = m->params + m->w_off[l];
+    v->b = m->params + m->b_off[l];
+    v->dW = m->grads + m->w_off[l];
+    v->db = m->grads + m->b_off[l];
+    return RL_OK;
+}
+
+void rl_mlp_zero_grad(rl_mlp *m)
+{
+    memset(m->grads, 0, sizeof(float) * (size_t)m->n_params);
+}
+
+double rl_mlp_forward_flops(const rl_mlp *m, int batch)
+{
+    double f = 0;
+    for (int l = 0; l < m->n_layers; l++) f += 2.0 * batch * m->sizes[l] * m->sizes[l + 1];
+    return f;
+}
+
+/* ---------------------------------------------------------------- init */
+
+void rl_mlp_init_uniform(rl_mlp *m, rl_rng *rng)
+{
+    for (int l = 0; l < m->n_layers; l++) {
+        int in = m->sizes[l], out = m->sizes[l + 1];
+        double bound = 1.0 / sqrt((double)in);
+        float *W = m->params + m->w_off[l], *b = m->params + m->b_off[l];
+        for (int i = 0; i < out * in; i++) W[i] = (float)rl_rng_range(rng, -bound, bound);
+        for (int i = 0; i < out; i++) b[i] = (float)rl_rng_range(rng, -bound, bound);
+    }
+}
+
+/* Fill W (out, in) with gain * a random matrix with orthonormal rows or
+ * columns (whichever is the smaller set). */
+static int orthogonal_fill(float *W, int out, int in, float gain, rl_rng *rng)
+{
+    /* QR needs a tall matrix: factor the (rows >= cols) orientation. */
+    int rows = out >= in ? out : in, cols = out >= in ? in : out;
+    int lda = rows, info = 0, lwork = -1;
+    float wq = 0;
+    float *a = malloc(sizeof(float) * (size_t)rows * (size_t)cols);
+    float *tau = malloc(sizeof(float) * (size_t)cols);
+    float *sign = malloc(sizeof(float) * (size_t)cols);
+    float *work = NULL;
+    int rc = RL_ENOMEM;
+    if (!a || !tau || !sign) goto done;
+    for (long long i = 0; i < (long long)rows * cols; i++) a[i] = (float)rl_rng_normal(rng);
+    sgeqrf_(&rows, &cols, a, &lda, tau, &wq, &lwork, &info); /* workspace query */
+    lwork = (int)wq > cols ? (int)wq : cols;
+    work = malloc(sizeof(float) * (size_t)lwork);
+    if (!work) goto done;
+    sgeqrf_(&rows, &cols, a, &lda, tau, work, &lwork, &info);
+    if (info != 0) {
+        rc = rl_error(RL_EINVAL, "mlp: sgeqrf failed (info %d)", info);
+        goto done;
+    }
+    /* a is column-major: R's diagonal sits at a[j + j*rows]. */
+    for (int j = 0; j < cols; j++) sign[j] = a[j + (size_t)j * rows] < 0 ? -1.0f : 1.0f;
+    sorgqr_(&rows, &cols, &cols, a, &lda, tau, work, &lwork, &info);
+    if (info != 0) {
+        rc = rl_error(RL_EINVAL, "mlp: sorgqr failed (info %d)", info);
+        goto done;
+    }
+    for (int o = 0; o < out; o++)
+        for (int i = 0; i < in; i++) {
+            /* Q is (rows, cols) column-major; W = Q or Q^T. */
+            int r = out >= in ? o : i, c = out >= in ? i : o;
+            W[(size_t)o * in + i] = gain * sign[c] * a[r + (size_t)c * rows];
+        }
+    rc = RL_OK;
+done:
+    if (rc == RL_ENOMEM) rl_error(RL_ENOMEM, "mlp: out of memory in orthogonal init");
+    free(a);
+    free(tau);
+    free(sign);
+    free(work);
+    return rc;
+}
+
+int rl_mlp_init_orthogonal(rl_mlp *m, rl_rng *rng, float hidden_gain, float out_gain)
+{
+    for (int l = 0; l < m->n_layers; l++) {
+        float gain = l == m->n_layers - 1 ? out_gain : hidden_gain;
+        int rc = orthogonal_fill(m->params + m->w_off[l], m->sizes[l + 1], m->sizes[l], gain,
+                                 rng);
+        if (rc) return rc;
+        memset(m->params + m->b_off[l], 0, sizeof(float) * (size_t)m->sizes[l + 1]);
+    }
+    return RL_OK;
+}
+
+/* ---------------------------------------------------------------- activations */
+
+void rl_act_apply(rl_act act, float *x, int n)
+{
+    switch (act) {
+    case RL_ACT_RELU:
+        for (int i = 0; i < n; i++) x[i] = x[i] > 0 ? x[i] : 0;
+        break;
+    case RL_ACT_TANH:
+        for (int i = 0; i < n; i++) x[i] = tanhf(x[i]);
+        break;
+    case RL_ACT_NONE:
+        break;
+    }
+}
+
+void rl_act_backward(rl_act act, const float *y, const float *dy, float *dz, int n)
+{
+    switch (act) {
+    case RL_ACT_RELU:
+        /* relu'(z) from y = relu(z): y > 0 exactly when z > 0. */
+        for (int i = 0; i < n; i++) dz[i] = y[i] > 0 ? dy[i] : 0;
+        break;
+    case RL_ACT_TANH:
+        for (int i = 0; i < n; i++) dz[i] = dy[i] * (1.0f - y[i] * y[i]);
+        break;
+    case RL_ACT_NONE:
+        if (dz != dy) memcpy(dz, dy, sizeof(float) * (size_t)n);
+        break;
+    }
+}
+
+/* ---------------------------------------------------------------- forward / backward */
+
+/* One allocation holds every layer's activations and two gradient buffers;
+ * it only grows, so steady-state training never allocates. */
+static int reserve(rl_mlp *m, int batch)
+{
+    if (batch <= m->cap_batch) return RL_OK;
+    int cap = batch > 2 * m->cap_batch ? batch : 2 * m->cap_batch;
+    size_t per_row = 2 * (size_t)max_width(m);
+    for (int l = 0; l <= m->n_layers; l++) per_row += (size_t)m->sizes[l];
+    float *ws = malloc(sizeof(float) * per_row * (size_t)cap);
+    if (!ws) return rl_error(RL_ENOMEM, "mlp: out of memory for a batch of %d", batch);
+    free(m->ws);
+    m->ws = ws;
+    m->cap_batch = cap;
+    m->batch = 0; /* the cached pass is gone */
+    float *p = ws;
+    for (int l = 0; l <= m->n_layers; l++) {
+        m->acts[l] = p;
+        p += (size_t)cap * m->sizes[l];
+    }
+    m->dz0 = p;
+    m->dz1 = p + (size_t)cap * max_width(m);
+    return RL_OK;
+}
+
+const float *rl_mlp_forward(rl_mlp *m, const float *x, int batch)
+{
+    if (batch <= 0) {
+        rl_error(RL_EINVAL, "mlp: batch %d must be > 0", batch);
+        return NULL;
+    }
+    if (reserve(m, batch)) return NULL;
+    /* Copy the input: backward needs it and the caller may reuse its buffer. */
+    memcpy(m->acts[0], x, sizeof(float) * (size_t)batch * m->in);
+    for (int l = 0; l < m->n_layers; l++) {
+        int in = m->sizes[l], out = m->sizes[l + 1];
+        const float *W = m->params + m->w_off[l], *b = m->params + m->b_off[l];
+        float *y = m->acts[l + 1];
+        /* Seed Y with the bias rows, then Y += X W^T in one sgemm. */
+        for (int r = 0; r < batch; r++) memcpy(y + (size_t)r * out, b, sizeof(float) * out);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, out, in, 1.0f,
+                    m->acts[l], in, W, in, 1.0f, y, out);
+        rl_act_apply(layer_act(m, l), y, batch * out);
+    }
+    m->batch = batch;
+    return m->acts[m->n_layers];
+}
+
+int rl_mlp_backward(rl_mlp *m, const float *dy, float *dx, int param_grads)
+{
+    int batch = m->batch;
+    if (batch <= 0) return rl_error(RL_ESTATE, "mlp: backward without a forward pass");
+    float *dz = m->dz0, *dnext = m->dz1;
+    int L = m->n_layers;
+    rl_act_backward(layer_act(m, L - 1), m->acts[L], dy, dz, batch * m->out);
+    for (int l = L - 1; l >= 0; l--) {
+        int in = m->sizes[l], out = m->sizes[l + 1];
+        const float *W = m->params + m->w_off[l];
+        if (param_grads) {
+            /* dW (out, in) += dZ^T (out, batch) X (batch, in) */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, batch, 1.0f, dz,
+                        out, m->acts[l], in, 1.0f, m->grads + m->w_off[l], in);
+            float *db = m->grads + m->b_off[l];
+            for (int r = 0; r < batch; r++) {
+                const float *row = dz + (size_t)r * out;
+                for (int j = 0; j < out; j++) db[j] += row[j];
+            }
+        }
+        if (l == 0 && !dx) break;
+        /* dX (batch, in) = dZ (batch, out) W (out, in) */
+        float *target = l == 0 ? dx : dnext;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, in, out, 1.0f, dz, out,
+                    W, in, 0.0f, target, in);
+        if (l > 0) {
+            rl_act_backward(layer_act(m, l - 1), m->acts[l], dnext, dnext, batch * in);
+            float *t = dz;
+            dz = dnext;
+            dnext = t;
+        }
+    }
+    return RL_OK;
+}
+
+/* ---------------------------------------------------------------- checkpoints */
+
+int rl_mlp_save(const rl_mlp *m, rl_ckpt *ck, const char *name)
+{
+    return rl_ckpt_put(ck, name, RL_F32, m->params, m->n_params);
+}
+
+int rl_mlp_load(rl_mlp *m, const rl_ckpt *ck, const char *name)
+{
+    const float *p = rl_ckpt_get(ck, name, RL_F32, m->n_params, NULL);
+    if (!p) return rl_last_code();
+    memcpy(m->params, p, sizeof(float) * (size_t)m->n_params);
+    return RL_OK;
+}
