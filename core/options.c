@@ -10,7 +10,7 @@
 
 int rl_parse_int(const char *s, long long *out)
 {
-    if (!s || !*s) return RL_EINVAL;
+    if (!s || !*s || isspace((unsigned char)*s)) return RL_EINVAL;
     errno = 0;
     char *end = NULL;
     long long v = strtoll(s, &end, 10);

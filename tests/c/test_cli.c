@@ -1,0 +1,99 @@
+/* The rltool command line: outputs and exit statuses, run as a user would. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static const char *cli(void)
+{
+    const char *p = getenv("RLTOOL_CLI");
+    return p ? p : "./rltool";
+}
+
+/* Run `rltool ARGS`, capture stdout+stderr into out, return the exit status. */
+static int run(const char *args, char *out, size_t cap)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", cli(), args);
+    FILE *f = popen(cmd, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(out, 1, cap - 1, f);
+    out[n] = 0;
+    int st = pclose(f);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char out[1 << 16];
+
+START_TEST(envs_info_rollout)
+{
+    ck_assert_int_eq(run("envs", out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "cartpole-v1"));
+    ck_assert_ptr_nonnull(strstr(out, "Discrete(2)"));
+    ck_assert_ptr_nonnull(strstr(out, "pendulum-v1"));
+    ck_assert_int_eq(run("info cartpole-v1", out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "pole_angle"));
+    ck_assert_ptr_nonnull(strstr(out, "max_steps"));
+    ck_assert_int_eq(run("rollout pendulum-v1 --episodes 3 --seed 4", out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "mean return"));
+    ck_assert_ptr_nonnull(strstr(out, "200"));
+    /* Same seed, same output (the steps/s figure aside). */
+    char again[sizeof out];
+    run("rollout pendulum-v1 --episodes 3 --seed 4", again, sizeof again);
+    *strstr(out, " steps,") = 0;
+    *strstr(again, " steps,") = 0;
+    ck_assert_str_eq(out, again);
+}
+END_TEST
+
+START_TEST(bad_input_exits_2_with_a_message)
+{
+    const char *cases[][2] = {
+        {"bogus", "unknown command 'bogus'"},
+        {"", "usage"},
+        {"info nope-v1", "unknown env id 'nope-v1'"},
+        {"info", "expected an environment id"},
+        {"rollout cartpole-v1 --set links=abc", "unknown option 'links'"},
+        {"rollout pendulum-v1 --set max_steps=abc", "bad value 'abc' for option 'max_steps'"},
+        {"rollout pendulum-v1 --episodes x", "bad value 'x' for --episodes"},
+        {"rollout pendulum-v1 --episodes 0", "expected an integer"},
+        {"rollout pendulum-v1 --frobnicate", "unknown option '--frobnicate'"},
+        {"rollout pendulum-v1 --set", "needs a value"},
+        {"rollout pendulum-v1 --set novalue", "expected key=value"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int st = run(cases[i][0], out, sizeof out);
+        ck_assert_msg(st == 2, "'%s' exited %d", cases[i][0], st);
+        ck_assert_msg(strstr(out, cases[i][1]) != NULL, "'%s' said: %s", cases[i][0], out);
+        ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1 || !strcmp(cases[i][0], ""),
+                      "'%s' printed more than one line: %s", cases[i][0], out);
+    }
+}
+END_TEST
+
+START_TEST(help_everywhere)
+{
+    const char *cmds[] = {"--help", "envs --help", "info --help", "rollout --help"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        ck_assert_int_eq(run(cmds[i], out, sizeof out), 0);
+        ck_assert_ptr_nonnull(strstr(out, "usage: rltool"));
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("cli");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, envs_info_rollout);
+    tcase_add_test(tc, bad_input_exits_2_with_a_message);
+    tcase_add_test(tc, help_everywhere);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
