@@ -350,3 +350,27 @@ int rl_mlp_load(rl_mlp *m, const rl_ckpt *ck, const char *name)
     memcpy(m->params, p, sizeof(float) * (size_t)m->n_params);
     return RL_OK;
 }
+
+/* ---------------------------------------------------------------- losses */
+
+float rl_loss_mse(const float *pred, const float *target, int n, float *dpred)
+{
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        double d = (double)pred[i] - target[i];
+        sum += d * d;
+        if (dpred) dpred[i] = (float)(2.0 * d / n);
+    }
+    return n > 0 ? (float)(sum / n) : 0.0f;
+}
+
+float rl_loss_huber(const float *pred, const float *target, int n, float delta, float *dpred)
+{
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        double d = (double)pred[i] - target[i], ad = fabs(d);
+        sum += ad <= delta ? 0.5 * d * d : delta * (ad - 0.5 * delta);
+        if (dpred) dpred[i] = (float)((ad <= delta ? d : (d > 0 ? delta : -delta)) / n);
+    }
+    return n > 0 ? (float)(sum / n) : 0.0f;
+}

@@ -86,6 +86,13 @@ double rl_mlp_forward_flops(const rl_mlp *m, int batch);
 int rl_mlp_save(const rl_mlp *m, rl_ckpt *ck, const char *name);
 int rl_mlp_load(rl_mlp *m, const rl_ckpt *ck, const char *name);
 
+/* Losses over n values, returning the mean loss and writing dpred (n), the
+ * gradient of that mean (so 1/n is already folded in). dpred may be NULL.
+ * MSE: mean (p - t)^2. Huber (smooth L1 with threshold delta, as DQN uses):
+ * 0.5 d^2 for |d| <= delta, else delta (|d| - 0.5 delta). */
+float rl_loss_mse(const float *pred, const float *target, int n, float *dpred);
+float rl_loss_huber(const float *pred, const float *target, int n, float delta, float *dpred);
+
 /* Elementwise activation helpers (also used by other modules). */
 void rl_act_apply(rl_act act, float *x, int n);
 /* dz = dy * act'(y), from the activated output y. dz may alias dy. */

@@ -1,0 +1,317 @@
+/* MLP: forward against a naive loop, every layer/activation gradient
+ * against central finite differences, input-only backward, init, losses. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/nn.h"
+
+/* Relative error of two vectors, ||a - b|| / max(||a||, ||b||, floor). */
+static double rel_err(const double *a, const double *b, int n)
+{
+    double d = 0, na = 0, nb = 0;
+    for (int i = 0; i < n; i++) {
+        d += (a[i] - b[i]) * (a[i] - b[i]);
+        na += a[i] * a[i];
+        nb += b[i] * b[i];
+    }
+    double s = sqrt(na > nb ? na : nb);
+    return sqrt(d) / (s > 1e-6 ? s : 1e-6);
+}
+
+static void fill(rl_rng *rng, float *x, int n, double scale)
+{
+    for (int i = 0; i < n; i++) x[i] = (float)(scale * rl_rng_normal(rng));
+}
+
+/* Loss L = sum c .* mlp(x), evaluated in double from the float outputs. */
+static double loss(rl_mlp *m, const float *x, int batch, const float *c)
+{
+    const float *y = rl_mlp_forward(m, x, batch);
+    double s = 0;
+    for (int i = 0; i < batch * m->out; i++) s += (double)c[i] * y[i];
+    return s;
+}
+
+/* Checks dL/dparams and dL/dx of one network against central differences.
+ * eps 1e-2 keeps float rounding of the loss far below the tolerance; with
+ * relu a step that large can cross a kink (where the derivative jumps), so
+ * relu nets use a smaller step. */
+static void check_grads(rl_act hid, rl_act out_act, uint64_t seed)
+{
+    const int in = 4, out = 3, batch = 5, hidden[2] = {6, 5};
+    rl_rng rng;
+    rl_rng_seed(&rng, seed, 1);
+    rl_mlp *m = rl_mlp_make(in, 2, hidden, out, hid, out_act);
+    ck_assert_ptr_nonnull(m);
+    rl_mlp_init_uniform(m, &rng);
+    /* Non-zero biases so every bias gradient path is exercised. */
+    for (int l = 0; l < m->n_layers; l++) {
+        rl_mlp_layer v;
+        rl_mlp_layer_view(m, l, &v);
+        fill(&rng, v.b, v.out, 0.3);
+    }
+    float x[5 * 4], c[5 * 3], dx[5 * 4];
+    fill(&rng, x, batch * in, 1.0);
+    fill(&rng, c, batch * out, 1.0);
+
+    rl_mlp_zero_grad(m);
+    loss(m, x, batch, c);
+    ck_assert_int_eq(rl_mlp_backward(m, c, dx, 1), RL_OK);
+
+    const double eps = (hid == RL_ACT_RELU || out_act == RL_ACT_RELU) ? 1e-3 : 1e-2;
+    double *num = malloc(sizeof(double) * (size_t)m->n_params);
+    double *ana = malloc(sizeof(double) * (size_t)m->n_params);
+    for (int l = 0; l < m->n_layers; l++) {
+        rl_mlp_layer v;
+        rl_mlp_layer_view(m, l, &v);
+        /* W then b of this layer, each checked as its own vector. */
+        for (int part = 0; part < 2; part++) {
+            float *p = part ? v.b : v.W, *g = part ? v.db : v.dW;
+            int n = part ? v.out : v.out * v.in;
+            for (int i = 0; i < n; i++) {
+                float keep = p[i];
+                p[i] = keep + (float)eps;
+                double lp = loss(m, x, batch, c);
+                p[i] = keep - (float)eps;
+                double lm = loss(m, x, batch, c);
+                p[i] = keep;
+                num[i] = (lp - lm) / (2 * eps);
+                ana[i] = g[i];
+            }
+            double e = rel_err(ana, num, n);
+            ck_assert_msg(e < 1e-3, "layer %d %s gradient rel err %g (act %d/%d)", l,
+                          part ? "b" : "W", e, hid, out_act);
+        }
+    }
+    for (int i = 0; i < batch * in; i++) {
+        float keep = x[i];
+        x[i] = keep + (float)eps;
+        double lp = loss(m, x, batch, c);
+        x[i] = keep - (float)eps;
+        double lm = loss(m, x, batch, c);
+        x[i] = keep;
+        num[i] = (lp - lm) / (2 * eps);
+        ana[i] = dx[i];
+    }
+    double e = rel_err(ana, num, batch * in);
+    ck_assert_msg(e < 1e-3, "dx rel err %g (act %d/%d)", e, hid, out_act);
+    free(num);
+    free(ana);
+    rl_mlp_free(m);
+}
+
+START_TEST(grad_tanh_none) { check_grads(RL_ACT_TANH, RL_ACT_NONE, 1); }
+END_TEST
+START_TEST(grad_relu_tanh) { check_grads(RL_ACT_RELU, RL_ACT_TANH, 2); }
+END_TEST
+START_TEST(grad_none_relu) { check_grads(RL_ACT_NONE, RL_ACT_RELU, 3); }
+END_TEST
+START_TEST(grad_relu_none) { check_grads(RL_ACT_RELU, RL_ACT_NONE, 4); }
+END_TEST
+
+/* Forward equals a plain loop over rows; a single-layer net works. */
+START_TEST(forward_matches_naive)
+{
+    rl_rng rng;
+    rl_rng_seed(&rng, 7, 0);
+    int hidden[1] = {8};
+    rl_mlp *m = rl_mlp_make(3, 1, hidden, 2, RL_ACT_TANH, RL_ACT_NONE);
+    rl_mlp_init_uniform(m, &rng);
+    float x[4 * 3];
+    fill(&rng, x, 12, 1.0);
+    const float *y = rl_mlp_forward(m, x, 4);
+    rl_mlp_layer l0, l1;
+    rl_mlp_layer_view(m, 0, &l0);
+    rl_mlp_layer_view(m, 1, &l1);
+    ck_assert_int_eq(l0.in, 3);
+    ck_assert_int_eq(l1.out, 2);
+    ck_assert_ptr_eq(l0.W, m->params);
+    ck_assert_ptr_eq(l1.b + l1.out, m->params + m->n_params);
+    ck_assert_int_eq(rl_mlp_layer_view(m, 2, &l1), RL_EINVAL);
+    rl_mlp_layer_view(m, 1, &l1);
+    for (int r = 0; r < 4; r++) {
+        double h[8];
+        for (int j = 0; j < 8; j++) {
+            double s = l0.b[j];
+            for (int i = 0; i < 3; i++) s += (double)l0.W[j * 3 + i] * x[r * 3 + i];
+            h[j] = tanh(s);
+        }
+        for (int o = 0; o < 2; o++) {
+            double s = l1.b[o];
+            for (int j = 0; j < 8; j++) s += l1.W[o * 8 + j] * h[j];
+            ck_assert_double_eq_tol(y[r * 2 + o], s, 1e-5);
+        }
+    }
+    /* No hidden layer: a linear map. */
+    rl_mlp *lin = rl_mlp_make(2, 0, NULL, 1, RL_ACT_RELU, RL_ACT_NONE);
+    ck_assert_int_eq(lin->n_params, 3);
+    lin->params[0] = 2;
+    lin->params[1] = -1;
+    lin->params[2] = 0.5f;
+    float xi[2] = {1, 3};
+    ck_assert_float_eq_tol(rl_mlp_forward(lin, xi, 1)[0], -0.5f, 1e-6);
+    rl_mlp_free(lin);
+    rl_mlp_free(m);
+}
+END_TEST
+
+/* param_grads = 0 gives the same dx and leaves grads alone; grads add up. */
+START_TEST(input_only_and_accumulate)
+{
+    rl_rng rng;
+    rl_rng_seed(&rng, 9, 0);
+    int hidden[2] = {16, 16};
+    rl_mlp *m = rl_mlp_make(5, 2, hidden, 1, RL_ACT_RELU, RL_ACT_NONE);
+    rl_mlp_init_uniform(m, &rng);
+    float x[7 * 5], dy[7], dx1[7 * 5], dx2[7 * 5];
+    fill(&rng, x, 35, 1.0);
+    fill(&rng, dy, 7, 1.0);
+    rl_mlp_zero_grad(m);
+    ck_assert_int_eq(rl_mlp_backward(m, dy, dx1, 1), RL_ESTATE); /* no forward yet */
+    rl_mlp_forward(m, x, 7);
+    rl_mlp_backward(m, dy, dx1, 1);
+    float *g1 = malloc(sizeof(float) * (size_t)m->n_params);
+    memcpy(g1, m->grads, sizeof(float) * (size_t)m->n_params);
+    rl_mlp_backward(m, dy, dx2, 0);
+    for (int i = 0; i < m->n_params; i++) ck_assert_float_eq(m->grads[i], g1[i]);
+    for (int i = 0; i < 35; i++) ck_assert_float_eq(dx1[i], dx2[i]);
+    rl_mlp_backward(m, dy, NULL, 1);
+    for (int i = 0; i < m->n_params; i++) ck_assert_float_eq_tol(m->grads[i], 2 * g1[i], 1e-6);
+    free(g1);
+    rl_mlp_free(m);
+}
+END_TEST
+
+/* The workspace grows for a bigger batch and results do not depend on it. */
+START_TEST(batch_growth)
+{
+    rl_rng rng;
+    rl_rng_seed(&rng, 10, 0);
+    int hidden[1] = {4};
+    rl_mlp *m = rl_mlp_make(2, 1, hidden, 2, RL_ACT_TANH, RL_ACT_TANH);
+    rl_mlp_init_uniform(m, &rng);
+    float x[300 * 2];
+    fill(&rng, x, 600, 1.0);
+    float first[2];
+    memcpy(first, rl_mlp_forward(m, x, 1), sizeof first);
+    const float *y = rl_mlp_forward(m, x, 300);
+    ck_assert_float_eq(y[0], first[0]);
+    ck_assert_float_eq(y[1], first[1]);
+    ck_assert_ptr_null(rl_mlp_forward(m, x, 0));
+    rl_mlp_free(m);
+}
+END_TEST
+
+START_TEST(orthogonal_init)
+{
+    rl_rng rng;
+    rl_rng_seed(&rng, 11, 0);
+    int hidden[2] = {8, 3};
+    rl_mlp *m = rl_mlp_make(5, 2, hidden, 2, RL_ACT_TANH, RL_ACT_NONE);
+    ck_assert_int_eq(rl_mlp_init_orthogonal(m, &rng, 1.4142135f, 0.01f), RL_OK);
+    for (int l = 0; l < m->n_layers; l++) {
+        rl_mlp_layer v;
+        rl_mlp_layer_view(m, l, &v);
+        double gain = l == m->n_layers - 1 ? 0.01 : 1.4142135;
+        /* The smaller dimension is orthonormal: rows if out <= in, else columns. */
+        int rows = v.out <= v.in;
+        int k = rows ? v.out : v.in, len = rows ? v.in : v.out;
+        for (int a = 0; a < k; a++)
+            for (int b = 0; b < k; b++) {
+                double s = 0;
+                for (int i = 0; i < len; i++) {
+                    double wa = rows ? v.W[a * v.in + i] : v.W[i * v.in + a];
+                    double wb = rows ? v.W[b * v.in + i] : v.W[i * v.in + b];
+                    s += wa * wb;
+                }
+                ck_assert_double_eq_tol(s / (gain * gain), a == b ? 1.0 : 0.0, 1e-4);
+            }
+        for (int j = 0; j < v.out; j++) ck_assert_float_eq(v.b[j], 0.0f);
+    }
+    rl_mlp_free(m);
+}
+END_TEST
+
+START_TEST(uniform_init_and_copy)
+{
+    rl_rng rng;
+    rl_rng_seed(&rng, 12, 0);
+    int hidden[1] = {64};
+    rl_mlp *m = rl_mlp_make(16, 1, hidden, 4, RL_ACT_RELU, RL_ACT_NONE);
+    rl_mlp_init_uniform(m, &rng);
+    rl_mlp_layer v;
+    rl_mlp_layer_view(m, 0, &v);
+    double mx = 0;
+    for (int i = 0; i < v.out * v.in; i++) mx = fmax(mx, fabs(v.W[i]));
+    ck_assert(mx <= 0.25 && mx > 0.2); /* bound 1/sqrt(16), nearly reached */
+    rl_mlp *c = rl_mlp_clone(m);
+    ck_assert(memcmp(c->params, m->params, sizeof(float) * (size_t)m->n_params) == 0);
+    memset(c->params, 0, sizeof(float) * (size_t)c->n_params);
+    ck_assert_int_eq(rl_mlp_copy_params(c, m), RL_OK);
+    ck_assert(memcmp(c->params, m->params, sizeof(float) * (size_t)m->n_params) == 0);
+    rl_mlp *other = rl_mlp_make(16, 0, NULL, 4, RL_ACT_RELU, RL_ACT_NONE);
+    ck_assert_int_eq(rl_mlp_copy_params(other, m), RL_EINVAL);
+    ck_assert_ptr_null(rl_mlp_make(0, 0, NULL, 1, RL_ACT_NONE, RL_ACT_NONE));
+    ck_assert_int_eq(rl_last_code(), RL_EINVAL);
+    rl_mlp_free(other);
+    rl_mlp_free(c);
+    rl_mlp_free(m);
+    rl_mlp_free(NULL);
+}
+END_TEST
+
+/* Loss gradients against central differences. */
+START_TEST(loss_grads)
+{
+    rl_rng rng;
+    rl_rng_seed(&rng, 13, 0);
+    float p[8], t[8], g[8];
+    fill(&rng, p, 8, 2.0);
+    fill(&rng, t, 8, 2.0);
+    for (int which = 0; which < 2; which++) {
+        if (which == 0) rl_loss_mse(p, t, 8, g);
+        else rl_loss_huber(p, t, 8, 1.0f, g);
+        double num[8], ana[8];
+        for (int i = 0; i < 8; i++) {
+            float keep = p[i];
+            double eps = 1e-2;
+            p[i] = keep + (float)eps;
+            double lp = which ? rl_loss_huber(p, t, 8, 1.0f, NULL) : rl_loss_mse(p, t, 8, NULL);
+            p[i] = keep - (float)eps;
+            double lm = which ? rl_loss_huber(p, t, 8, 1.0f, NULL) : rl_loss_mse(p, t, 8, NULL);
+            p[i] = keep;
+            num[i] = (lp - lm) / (2 * eps);
+            ana[i] = g[i];
+        }
+        ck_assert_msg(rel_err(ana, num, 8) < 1e-3, "loss %d rel err %g", which,
+                      rel_err(ana, num, 8));
+    }
+    float a = 3, b = 0;
+    ck_assert_float_eq_tol(rl_loss_huber(&a, &b, 1, 1.0f, NULL), 2.5f, 1e-6);
+    ck_assert_float_eq_tol(rl_loss_mse(&a, &b, 1, NULL), 9.0f, 1e-6);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("nn");
+    TCase *tc = tcase_create("mlp");
+    tcase_add_test(tc, grad_tanh_none);
+    tcase_add_test(tc, grad_relu_tanh);
+    tcase_add_test(tc, grad_none_relu);
+    tcase_add_test(tc, grad_relu_none);
+    tcase_add_test(tc, forward_matches_naive);
+    tcase_add_test(tc, input_only_and_accumulate);
+    tcase_add_test(tc, batch_growth);
+    tcase_add_test(tc, orthogonal_init);
+    tcase_add_test(tc, uniform_init_and_copy);
+    tcase_add_test(tc, loss_grads);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
