@@ -1,0 +1,249 @@
+/* Distributions: log-probs against closed forms, every gradient against
+ * central finite differences, sampling statistics. */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include "core/dist.h"
+
+#define D 3
+
+static double rel_err(const double *a, const double *b, int n)
+{
+    double d = 0, na = 0, nb = 0;
+    for (int i = 0; i < n; i++) {
+        d += (a[i] - b[i]) * (a[i] - b[i]);
+        na += a[i] * a[i];
+        nb += b[i] * b[i];
+    }
+    double s = sqrt(fmax(na, nb));
+    return sqrt(d) / (s > 1e-6 ? s : 1e-6);
+}
+
+/* Central difference of f over the n floats at p (f reads p). */
+typedef double (*scalar_fn)(void *ctx);
+static void numeric_grad(scalar_fn f, void *ctx, float *p, int n, double *out)
+{
+    const double eps = 1e-3;
+    for (int i = 0; i < n; i++) {
+        float keep = p[i];
+        p[i] = keep + (float)eps;
+        double hi = f(ctx);
+        p[i] = keep - (float)eps;
+        double lo = f(ctx);
+        p[i] = keep;
+        /* Divide by the step actually taken in float. */
+        out[i] = (hi - lo) / ((double)(keep + (float)eps) - (double)(keep - (float)eps));
+    }
+}
+
+typedef struct {
+    float mean[D], logstd[D], x[D], eps[D], c[D];
+    float k; /* dL/dlogp */
+    float logits[5];
+    int cls;
+} ctx_t;
+
+static void setup(ctx_t *c, uint64_t seed)
+{
+    rl_rng r;
+    rl_rng_seed(&r, seed, 3);
+    for (int i = 0; i < D; i++) {
+        c->mean[i] = (float)(0.7 * rl_rng_normal(&r));
+        c->logstd[i] = (float)(0.4 * rl_rng_normal(&r) - 0.3);
+        c->x[i] = (float)rl_rng_normal(&r);
+        c->eps[i] = (float)rl_rng_normal(&r);
+        c->c[i] = (float)rl_rng_normal(&r);
+    }
+    for (int i = 0; i < 5; i++) c->logits[i] = (float)(1.5 * rl_rng_normal(&r));
+    c->k = 0.7f;
+    c->cls = 2;
+}
+
+static double f_gauss(void *p)
+{
+    ctx_t *c = p;
+    return rl_gauss_logp(c->mean, c->logstd, c->x, D);
+}
+
+START_TEST(gauss_logp_and_grads)
+{
+    ctx_t c;
+    setup(&c, 1);
+    /* Closed form in double. */
+    double want = 0;
+    for (int i = 0; i < D; i++) {
+        double s = exp((double)c.logstd[i]), z = (c.x[i] - c.mean[i]) / s;
+        want += -0.5 * z * z - log(s) - 0.5 * log(2 * M_PI);
+    }
+    ck_assert_double_eq_tol(rl_gauss_logp(c.mean, c.logstd, c.x, D), want, 1e-5);
+
+    float dm[D] = {0}, ds[D] = {0};
+    double num[D], ana[D];
+    rl_gauss_logp_backward(c.mean, c.logstd, c.x, D, 1.0f, dm, ds);
+    numeric_grad(f_gauss, &c, c.mean, D, num);
+    for (int i = 0; i < D; i++) ana[i] = dm[i];
+    ck_assert_msg(rel_err(ana, num, D) < 1e-3, "dmean %g", rel_err(ana, num, D));
+    numeric_grad(f_gauss, &c, c.logstd, D, num);
+    for (int i = 0; i < D; i++) ana[i] = ds[i];
+    ck_assert_msg(rel_err(ana, num, D) < 1e-3, "dlogstd %g", rel_err(ana, num, D));
+    /* Gradients accumulate (shared log-std over a batch). */
+    rl_gauss_logp_backward(c.mean, c.logstd, c.x, D, 1.0f, NULL, ds);
+    ck_assert_float_eq_tol(ds[0], 2 * (float)ana[0], 1e-5);
+
+    /* Entropy: closed form and gradient 1 per log-std. */
+    double h = 0;
+    for (int i = 0; i < D; i++) h += 0.5 * log(2 * M_PI * M_E) + c.logstd[i];
+    ck_assert_double_eq_tol(rl_gauss_entropy(c.logstd, D), h, 1e-5);
+}
+END_TEST
+
+START_TEST(gauss_sample_stats)
+{
+    rl_rng r;
+    rl_rng_seed(&r, 5, 0);
+    float mean[1] = {2.0f}, logstd[1] = {logf(0.5f)}, x[1];
+    double s = 0, s2 = 0;
+    const int n = 20000;
+    for (int i = 0; i < n; i++) {
+        rl_gauss_sample(&r, mean, logstd, 1, x);
+        s += x[0];
+        s2 += (double)x[0] * x[0];
+    }
+    double m = s / n, var = s2 / n - m * m;
+    ck_assert_double_eq_tol(m, 2.0, 0.02);
+    ck_assert_double_eq_tol(var, 0.25, 0.01);
+}
+END_TEST
+
+/* L = sum c .* a + k * logp through the squashed sample. */
+static double f_squash(void *p)
+{
+    ctx_t *c = p;
+    float a[D];
+    double lp = rl_squashed_sample(c->mean, c->logstd, c->eps, D, a, NULL);
+    double L = c->k * lp;
+    for (int i = 0; i < D; i++) L += (double)c->c[i] * a[i];
+    return L;
+}
+
+START_TEST(squashed_logp_and_grads)
+{
+    ctx_t c;
+    setup(&c, 2);
+    float a[D], u[D];
+    double lp = rl_squashed_sample(c.mean, c.logstd, c.eps, D, a, u);
+    /* Naive formula (fine for moderate u). */
+    double want = 0;
+    for (int i = 0; i < D; i++) {
+        double s = exp((double)c.logstd[i]), uu = c.mean[i] + s * c.eps[i];
+        ck_assert_double_eq_tol(u[i], uu, 1e-6);
+        ck_assert_double_eq_tol(a[i], tanh(uu), 1e-6);
+        want += -0.5 * c.eps[i] * c.eps[i] - log(s) - 0.5 * log(2 * M_PI) -
+                log(1 - tanh(uu) * tanh(uu));
+    }
+    ck_assert_double_eq_tol(lp, want, 1e-5);
+    /* logp recomputed from the action agrees. */
+    ck_assert_double_eq_tol(rl_squashed_logp(c.mean, c.logstd, a, D), lp, 1e-3);
+
+    float dm[D] = {0}, ds[D] = {0};
+    double num[D], ana[D];
+    rl_squashed_backward(c.mean, c.logstd, c.eps, D, c.c, c.k, dm, ds);
+    numeric_grad(f_squash, &c, c.mean, D, num);
+    for (int i = 0; i < D; i++) ana[i] = dm[i];
+    ck_assert_msg(rel_err(ana, num, D) < 1e-3, "dmean %g", rel_err(ana, num, D));
+    numeric_grad(f_squash, &c, c.logstd, D, num);
+    for (int i = 0; i < D; i++) ana[i] = ds[i];
+    ck_assert_msg(rel_err(ana, num, D) < 1e-3, "dlogstd %g", rel_err(ana, num, D));
+}
+END_TEST
+
+/* Far in the tail tanh(u) rounds to 1 and the naive log(1 - a^2) is -inf;
+ * the stable form stays finite. */
+START_TEST(squashed_saturated)
+{
+    float mean[1] = {30.0f}, logstd[1] = {0.0f}, eps[1] = {0.0f}, a[1];
+    float lp = rl_squashed_sample(mean, logstd, eps, 1, a, NULL);
+    ck_assert(isfinite(lp));
+    /* -0.5 log(2 pi) - 2 (log 2 - 30 - softplus(-60)) */
+    ck_assert_double_eq_tol(lp, -0.5 * log(2 * M_PI) - 2 * (log(2.0) - 30.0), 1e-3);
+    float dm[1] = {0}, ds[1] = {0}, da[1] = {1};
+    rl_squashed_backward(mean, logstd, eps, 1, da, 1.0f, dm, ds);
+    ck_assert(isfinite(dm[0]) && isfinite(ds[0]));
+}
+END_TEST
+
+static double f_cat_logp(void *p)
+{
+    ctx_t *c = p;
+    return rl_cat_logp(c->logits, 5, c->cls);
+}
+
+static double f_cat_ent(void *p)
+{
+    ctx_t *c = p;
+    return rl_cat_entropy(c->logits, 5);
+}
+
+START_TEST(categorical)
+{
+    ctx_t c;
+    setup(&c, 3);
+    float ls[5];
+    rl_cat_log_softmax(c.logits, 5, ls);
+    double z = 0, h = 0;
+    for (int i = 0; i < 5; i++) z += exp(ls[i]);
+    ck_assert_double_eq_tol(z, 1.0, 1e-6);
+    for (int i = 0; i < 5; i++) h -= exp(ls[i]) * ls[i];
+    ck_assert_double_eq_tol(rl_cat_entropy(c.logits, 5), h, 1e-5);
+    ck_assert_double_eq_tol(rl_cat_logp(c.logits, 5, 2), ls[2], 1e-6);
+    /* Large logits do not overflow. */
+    float big[2] = {1000.0f, 999.0f};
+    ck_assert_double_eq_tol(rl_cat_logp(big, 2, 1), -log(1 + exp(1.0)), 1e-5);
+
+    float dl[5] = {0};
+    double num[5], ana[5];
+    rl_cat_logp_backward(c.logits, 5, c.cls, 1.0f, dl);
+    numeric_grad(f_cat_logp, &c, c.logits, 5, num);
+    for (int i = 0; i < 5; i++) ana[i] = dl[i];
+    ck_assert_msg(rel_err(ana, num, 5) < 1e-3, "dlogp %g", rel_err(ana, num, 5));
+    memset(dl, 0, sizeof dl);
+    rl_cat_entropy_backward(c.logits, 5, 1.0f, dl);
+    numeric_grad(f_cat_ent, &c, c.logits, 5, num);
+    for (int i = 0; i < 5; i++) ana[i] = dl[i];
+    ck_assert_msg(rel_err(ana, num, 5) < 1e-3, "dentropy %g", rel_err(ana, num, 5));
+}
+END_TEST
+
+START_TEST(categorical_sampling)
+{
+    rl_rng r;
+    rl_rng_seed(&r, 8, 0);
+    float logits[3] = {0.0f, logf(2.0f), logf(7.0f)}; /* p = 0.1, 0.2, 0.7 */
+    int counts[3] = {0};
+    const int n = 20000;
+    for (int i = 0; i < n; i++) counts[rl_cat_sample(&r, logits, 3)]++;
+    ck_assert_double_eq_tol(counts[0] / (double)n, 0.1, 0.01);
+    ck_assert_double_eq_tol(counts[1] / (double)n, 0.2, 0.012);
+    ck_assert_double_eq_tol(counts[2] / (double)n, 0.7, 0.012);
+    ck_assert_int_eq(rl_cat_argmax(logits, 3), 2);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("dist");
+    TCase *tc = tcase_create("dist");
+    tcase_add_test(tc, gauss_logp_and_grads);
+    tcase_add_test(tc, gauss_sample_stats);
+    tcase_add_test(tc, squashed_logp_and_grads);
+    tcase_add_test(tc, squashed_saturated);
+    tcase_add_test(tc, categorical);
+    tcase_add_test(tc, categorical_sampling);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
