@@ -51,6 +51,10 @@ class _EnvMeta:
         self.obs_c = lib.rl_env_obs_space(ptr).contents
         self.act_c = lib.rl_env_act_space(ptr).contents
         self.obs_dim, self.act_dim = self.obs_c.dim, self.act_c.dim
+        a = self.act_c
+        self.act_space_text = ("Box(%d)" % a.dim if a.kind == 0 else
+                               "Discrete(%d)" % a.n if a.dim == 1 else
+                               "MultiDiscrete(%d x %d)" % (a.dim, a.n))
         self.slices = {}
         self.info_names = []
         if hasattr(lib, "rl_env_num_slices"):
@@ -76,6 +80,10 @@ def _to_action(meta, action, out):
     if np is not None:
         a = np.asarray(action)
         if a.dtype.kind not in "biuf":
+            if a.dtype.kind == "O" and all(isinstance(v, numbers.Integral)
+                                           for v in a.reshape(-1).tolist()):
+                raise ValueError("%s: action %r is out of range for %s"
+                                 % (meta.id, action, meta.act_space_text))
             raise TypeError("%s: action must be numeric, got dtype %s (%r)"
                             % (meta.id, a.dtype, action))
         want = (dim,)

@@ -1,0 +1,28 @@
+import os
+import sys
+
+import pytest
+
+# Run from a checkout without installing: make test-python sets PYTHONPATH,
+# this covers a bare `python3 -m pytest tests/python`.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_PKG = os.path.join(_HERE, "..", "..", "bindings", "python")
+if os.path.isdir(_PKG) and _PKG not in sys.path:
+    sys.path.insert(0, os.path.abspath(_PKG))
+
+import rltool  # noqa: E402
+from rltool import _lib  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def lib():
+    return _lib.load()
+
+
+def registered(env_id):
+    return env_id in rltool.registry()
+
+
+# Tasks every test module exercises; swimmer only once it is registered.
+ENV_IDS = ["cartpole-v1", "pendulum-v1"] + [
+    i for i in ("swimmer-v1",) if i in rltool.registry()]
