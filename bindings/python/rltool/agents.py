@@ -128,6 +128,8 @@ class Policy:
             raise TypeError("checkpoint path must be a str or path, got %s"
                             % type(path).__name__)
         path = os.fsdecode(os.fspath(path))
+        if not os.path.exists(path):
+            raise FileNotFoundError("no checkpoint or run directory at %s" % path)
         lib = self._lib = load()
         ptr = lib.rl_agent_load(enc(path))
         if not ptr:
