@@ -11,6 +11,8 @@ static const rl_task *const builtin[] = {
     &rl_task_pendulum,
     &rl_task_swimmer,
     &rl_task_swimmer_target,
+    &rl_task_quadrotor_hover,
+    &rl_task_quadrotor_goto,
 };
 #define N_BUILTIN ((int)(sizeof builtin / sizeof builtin[0]))
 #define MAX_USER 64

@@ -8,5 +8,7 @@ extern const rl_task rl_task_cartpole;
 extern const rl_task rl_task_pendulum;
 extern const rl_task rl_task_swimmer;
 extern const rl_task rl_task_swimmer_target;
+extern const rl_task rl_task_quadrotor_hover;
+extern const rl_task rl_task_quadrotor_goto;
 
 #endif
