@@ -1,0 +1,166 @@
+/* swimmer-v1 throughput against its ceiling, measured in one run:
+ *   raw     a bare loop of 15 mj_step per control step on the env's own model
+ *   env     rl_env_step with random actions (1 env)
+ *   vec     rl_vec_step over 16 envs with 1 and 2 threads
+ *   raw 2T  two bare loops on two threads: what the machine itself allows
+ * Each repetition runs raw and env back to back so that machine noise hits
+ * both; the table shows medians of 5 repetitions and the ratios
+ * env / raw (target >= 0.95) and vec 2T / 1T (target >= 1.8).
+ * Usage: bench_swimmer [control_steps_per_run_for_links_6] */
+#include <mujoco/mujoco.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "rltool.h"
+#include "envs/mujoco/swimmer.h"
+
+#define REPS 5
+#define VEC_ENVS 16
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *x)
+{
+    qsort(x, REPS, sizeof(double), cmp);
+    return x[REPS / 2];
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "bench_swimmer: %s: %s\n", what, rl_last_error());
+    exit(1);
+}
+
+/* Control steps per second of the bare MuJoCo loop. */
+static double raw_run(const mjModel *m, mjData *d, int substeps, int steps, rl_rng *rng)
+{
+    mj_resetData(m, d);
+    mj_forward(m, d);
+    double t0 = now();
+    for (int s = 0; s < steps; s++) {
+        for (int i = 0; i < m->nu; i++) d->ctrl[i] = rl_rng_range(rng, -1.0, 1.0);
+        for (int k = 0; k < substeps; k++) mj_step(m, d);
+    }
+    return steps / (now() - t0);
+}
+
+/* The machine's own 2-thread ceiling: two bare loops on two mjData at once. */
+typedef struct raw_job {
+    const mjModel *m;
+    mjData *d;
+    int substeps, steps;
+    rl_rng rng;
+} raw_job;
+
+static void *raw_thread(void *p)
+{
+    raw_job *j = p;
+    raw_run(j->m, j->d, j->substeps, j->steps, &j->rng);
+    return NULL;
+}
+
+static double raw_run2(const mjModel *m, mjData *d[2], int substeps, int steps)
+{
+    raw_job jobs[2];
+    pthread_t th;
+    for (int i = 0; i < 2; i++) {
+        jobs[i] = (raw_job){m, d[i], substeps, steps / 2, {0, 0}};
+        rl_rng_seed(&jobs[i].rng, 9, (uint64_t)i);
+    }
+    double t0 = now();
+    if (pthread_create(&th, NULL, raw_thread, &jobs[1])) return 0;
+    raw_thread(&jobs[0]);
+    pthread_join(th, NULL);
+    return 2.0 * (steps / 2) / (now() - t0);
+}
+
+static double env_run(rl_env *env, int steps, rl_rng *rng)
+{
+    float a[RL_SWIMMER_MAX_LINKS];
+    int na = env->act_space.dim;
+    rl_env_reset(env, 1);
+    double t0 = now();
+    for (int s = 0; s < steps; s++) {
+        for (int i = 0; i < na; i++) a[i] = (float)rl_rng_range(rng, -1.0, 1.0);
+        if (rl_env_step(env, a)) die("rl_env_step");
+        if (env->info->done) rl_env_reset(env, -1);
+    }
+    return steps / (now() - t0);
+}
+
+static double vec_run(rl_vec *v, int steps_per_env, rl_rng *rng)
+{
+    int n = rl_vec_num_envs(v), na = rl_vec_env(v, 0)->act_space.dim;
+    rl_vec_reset(v, 1);
+    double t0 = now();
+    for (int s = 0; s < steps_per_env; s++) {
+        float *a = rl_vec_actions(v);
+        for (int i = 0; i < n * na; i++) a[i] = (float)rl_rng_range(rng, -1.0, 1.0);
+        if (rl_vec_step(v, NULL)) die("rl_vec_step");
+    }
+    return (double)steps_per_env * n / (now() - t0);
+}
+
+int main(int argc, char **argv)
+{
+    int base_steps = argc > 1 ? atoi(argv[1]) : 20000;
+    static const int links[] = {6, 15};
+    printf("## swimmer-v1 throughput (control steps/s = 15 physics steps each), median of %d\n\n",
+           REPS);
+    printf("| links | raw mj_step | 1 env | env / raw | vec %d envs 1T | vec 2T | 2T / 1T |"
+           " raw 2T / 1T |\n", VEC_ENVS);
+    printf("|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (size_t k = 0; k < sizeof links / sizeof links[0]; k++) {
+        int n = links[k];
+        int steps = base_steps * 6 / n; /* cost grows about linearly in links */
+        char opts[32];
+        snprintf(opts, sizeof opts, "links=%d", n);
+        rl_env *env = rl_env_make("swimmer-v1", opts);
+        if (!env) die(opts);
+        rl_sim *sim = rl_swimmer_sim(env);
+        mjData *raw = mj_makeData(sim->m);
+        mjData *raw2[2] = {mj_makeData(sim->m), mj_makeData(sim->m)};
+        rl_vec *v1 = rl_vec_make("swimmer-v1", opts, VEC_ENVS, 1);
+        rl_vec *v2 = rl_vec_make("swimmer-v1", opts, VEC_ENVS, 2);
+        if (!raw || !raw2[0] || !raw2[1] || !v1 || !v2) die("setup");
+        rl_rng rng;
+        rl_rng_seed(&rng, 3, 0);
+        double r_raw[REPS], r_env[REPS], r_ratio[REPS], r_v1[REPS], r_v2[REPS], r_scale[REPS];
+        double r_raw2[REPS];
+        env_run(env, steps / 10, &rng); /* warm caches and page in */
+        for (int r = 0; r < REPS; r++) {
+            r_raw[r] = raw_run(sim->m, raw, sim->n_substeps, steps, &rng);
+            r_env[r] = env_run(env, steps, &rng);
+            r_ratio[r] = r_env[r] / r_raw[r];
+            r_v1[r] = vec_run(v1, steps / VEC_ENVS, &rng);
+            r_v2[r] = vec_run(v2, steps / VEC_ENVS, &rng);
+            r_scale[r] = r_v2[r] / r_v1[r];
+            r_raw2[r] = raw_run2(sim->m, raw2, sim->n_substeps, steps) / r_raw[r];
+        }
+        printf("| %d | %.0f | %.0f | %.3f | %.0f | %.0f | %.2f | %.2f |\n", n, median(r_raw),
+               median(r_env), median(r_ratio), median(r_v1), median(r_v2), median(r_scale),
+               median(r_raw2));
+        fflush(stdout);
+        mj_deleteData(raw);
+        mj_deleteData(raw2[0]);
+        mj_deleteData(raw2[1]);
+        rl_vec_free(v1);
+        rl_vec_free(v2);
+        rl_env_free(env);
+    }
+    printf("\nratios are medians of per-repetition ratios (raw and env run back to back).\n");
+    return 0;
+}
