@@ -49,5 +49,7 @@ int cli_is_tty(FILE *f);
 int cmd_envs(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_rollout(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

@@ -13,6 +13,8 @@ static const command commands[] = {
     {"envs", cmd_envs, "list environments with their spaces"},
     {"info", cmd_info, "show an environment's spaces, slices and options"},
     {"rollout", cmd_rollout, "run a random policy and print episode returns"},
+    {"train", cmd_train, "train an agent (default: the recommended agent on swimmer-v1)"},
+    {"eval", cmd_eval, "evaluate a checkpoint or run directory"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

@@ -1,0 +1,400 @@
+/* Agent registry, creation with resolved hyperparameters, checkpoints, and
+ * the public acting / evaluation API. */
+#include "agents/agents.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define CKPT_FORMAT "rltool-agent 1"
+
+static const rl_agent_vt *const agents[] = {
+    &rl_agent_ppo,
+};
+#define N_AGENTS ((int)(sizeof agents / sizeof agents[0]))
+
+int rl_agent_count(void) { return N_AGENTS; }
+const rl_agent_vt *rl_agent_at(int i) { return i >= 0 && i < N_AGENTS ? agents[i] : NULL; }
+
+const rl_agent_vt *rl_agent_find(const char *name)
+{
+    for (int i = 0; i < N_AGENTS; i++)
+        if (!strcmp(agents[i]->name, name)) return agents[i];
+    return NULL;
+}
+
+static int unknown_agent(const char *name)
+{
+    char known[256] = "";
+    size_t used = 0;
+    for (int i = 0; i < N_AGENTS; i++)
+        used += snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", agents[i]->name);
+    return rl_error(RL_ENOTFOUND, "unknown agent '%s' (known: %s)", name, known);
+}
+
+/* Copy a space with owned bounds. */
+static int copy_space(rl_space *dst, const rl_space *src, float **low, float **high)
+{
+    *dst = *src;
+    *low = *high = NULL;
+    if (src->kind != RL_BOX) return RL_OK;
+    *low = malloc(sizeof(float) * (size_t)src->dim);
+    *high = malloc(sizeof(float) * (size_t)src->dim);
+    if (!*low || !*high) return rl_error(RL_ENOMEM, "out of memory");
+    for (int i = 0; i < src->dim; i++) {
+        (*low)[i] = src->low ? src->low[i] : -1.f;
+        (*high)[i] = src->high ? src->high[i] : 1.f;
+    }
+    dst->low = *low;
+    dst->high = *high;
+    return RL_OK;
+}
+
+/* Split "k=v,..." into the agent's table and the policy's options. */
+static int apply_hparams(rl_agent *ag, const rl_policy_vt *pvt, const char *kvs, char *policy_kv,
+                         size_t cap)
+{
+    const char *p = kvs ? kvs : "";
+    char key[128], val[RL_OPT_STR_MAX];
+    int rc;
+    while ((rc = rl_kv_next(&p, key, sizeof key, val, sizeof val)) == 1) {
+        if (rl_opts_find(ag->vt->opts, ag->vt->n_opts, key)) {
+            rc = rl_opts_set(ag->vt->opts, ag->vt->n_opts, ag->cfg, ag->vt->name, key, val);
+            if (rc) return rc;
+        } else if (pvt && rl_opts_find(pvt->opts, pvt->n_opts, key)) {
+            size_t used = strlen(policy_kv);
+            if ((size_t)snprintf(policy_kv + used, cap - used, "%s%s=%s", used ? "," : "", key,
+                                 val) >= cap - used)
+                return rl_error(RL_EINVAL, "policy options are too long");
+        } else {
+            char known[1024] = "";
+            size_t used = 0;
+            for (int i = 0; i < ag->vt->n_opts && used < sizeof known; i++)
+                used += snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                                 ag->vt->opts[i].name);
+            for (int i = 0; pvt && i < pvt->n_opts && used < sizeof known; i++)
+                used += snprintf(known + used, sizeof known - used, ", %s", pvt->opts[i].name);
+            return rl_error(RL_ENOTFOUND, "unknown hyperparameter '%s' for %s with policy %s "
+                            "(known: %s)", key, ag->vt->name, pvt ? pvt->name : "-", known);
+        }
+    }
+    return rc < 0 ? rc : RL_OK;
+}
+
+static rl_agent *agent_new(const rl_agent_vt *vt)
+{
+    rl_agent *ag = calloc(1, sizeof *ag);
+    if (!ag) return NULL;
+    ag->vt = vt;
+    ag->cfg = calloc(1, vt->cfg_size ? vt->cfg_size : 1);
+    if (!ag->cfg || rl_opts_defaults(vt->opts, vt->n_opts, ag->cfg)) {
+        free(ag->cfg);
+        free(ag);
+        return NULL;
+    }
+    return ag;
+}
+
+/* Shared by create and load: spaces from a probe env, then vt->create. */
+static int agent_build(rl_agent *ag, const char *policy, const char *policy_kv)
+{
+    rl_env *probe = rl_env_make(ag->env_id, ag->env_opts);
+    if (!probe) return rl_last_code();
+    const rl_space *as = &probe->act_space;
+    int rc = RL_OK;
+    if ((as->kind == RL_BOX && !ag->vt->box_ok) || (as->kind == RL_DISCRETE && !ag->vt->discrete_ok))
+        rc = rl_error(RL_EINVAL, "agent %s does not handle %s action spaces (%s); %s", ag->vt->name,
+                      as->kind == RL_BOX ? "Box" : "discrete", ag->env_id,
+                      as->kind == RL_BOX ? "try --set discretize=... on the env, or another agent"
+                                         : "try ppo or dqn");
+    if (!rc) rc = copy_space(&ag->obs_space, &probe->obs_space, &ag->obs_low, &ag->obs_high);
+    if (!rc) rc = copy_space(&ag->act_space, as, &ag->act_low, &ag->act_high);
+    ag->obs_dim = ag->obs_space.dim;
+    ag->act_dim = ag->act_space.dim;
+    snprintf(ag->policy, sizeof ag->policy, "%s", policy);
+    snprintf(ag->policy_opts, sizeof ag->policy_opts, "%s", policy_kv ? policy_kv : "");
+    if (!rc) rc = ag->vt->create(ag, probe);
+    if (!rc && rl_opts_format(ag->vt->opts, ag->vt->n_opts, ag->cfg, ag->hparams,
+                              sizeof ag->hparams) < 0)
+        rc = rl_last_code();
+    rl_env_free(probe);
+    return rc;
+}
+
+rl_agent *rl_agent_create(const char *agent, const char *policy, const char *env_id,
+                          const char *env_opts, const char *hparams, uint64_t seed)
+{
+    const rl_agent_vt *vt = rl_agent_find(agent);
+    if (!vt) {
+        unknown_agent(agent);
+        return NULL;
+    }
+    const rl_recipe *rec = rl_recipe_find(agent, env_id);
+    if (!policy) policy = rec && rec->policy ? rec->policy : vt->default_policy;
+    const rl_policy_vt *pvt = rl_policy_find(policy);
+    if (!pvt) {
+        rl_policy_free(rl_policy_make(policy, NULL, NULL)); /* sets the message */
+        return NULL;
+    }
+    rl_agent *ag = agent_new(vt);
+    if (!ag) {
+        rl_error(RL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    snprintf(ag->env_id, sizeof ag->env_id, "%s", env_id);
+    snprintf(ag->env_opts, sizeof ag->env_opts, "%s", env_opts ? env_opts : "");
+    ag->seed = seed;
+    rl_rng_seed(&ag->rng, seed, 0xac7);
+    char policy_kv[512] = "";
+    int rc = RL_OK;
+    if (rec && rec->hparams) rc = apply_hparams(ag, pvt, rec->hparams, policy_kv, sizeof policy_kv);
+    if (!rc) rc = apply_hparams(ag, pvt, hparams, policy_kv, sizeof policy_kv);
+    if (!rc) rc = agent_build(ag, policy, policy_kv);
+    if (rc) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", rl_last_error());
+        rl_agent_free(ag);
+        rl_error(rc, "%s", msg);
+        return NULL;
+    }
+    return ag;
+}
+
+void rl_agent_free(rl_agent *ag)
+{
+    if (!ag) return;
+    if (ag->impl && ag->vt->destroy) ag->vt->destroy(ag);
+    free(ag->cfg);
+    free(ag->obs_low);
+    free(ag->obs_high);
+    free(ag->act_low);
+    free(ag->act_high);
+    free(ag->row_t);
+    free(ag);
+}
+
+int rl_agent_save(const rl_agent *ag, const char *path, int training_state)
+{
+    rl_ckpt *ck = rl_ckpt_make();
+    if (!ck) return rl_last_code();
+    char num[64];
+    int rc = rl_ckpt_set_meta(ck, "format", CKPT_FORMAT);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "agent", ag->vt->name);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "policy", ag->policy);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "policy_opts", ag->policy_opts);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "env_id", ag->env_id);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "env_opts", ag->env_opts);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "hparams", ag->hparams);
+    snprintf(num, sizeof num, "%llu", (unsigned long long)ag->seed);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "seed", num);
+    snprintf(num, sizeof num, "%lld", (long long)ag->steps_done);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "steps_done", num);
+    snprintf(num, sizeof num, "%lld", (long long)ag->episodes_done);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "episodes_done", num);
+    snprintf(num, sizeof num, "%d", training_state);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "training_state", num);
+    if (!rc) rc = ag->vt->save(ag, ck, training_state);
+    if (!rc) rc = rl_ckpt_save(ck, path);
+    rl_ckpt_free(ck);
+    return rc;
+}
+
+static long long meta_int(const rl_ckpt *ck, const char *key)
+{
+    const char *v = rl_ckpt_meta(ck, key);
+    long long x = 0;
+    if (v) rl_parse_int(v, &x);
+    return x;
+}
+
+rl_agent *rl_agent_from_ckpt(const rl_ckpt *ck, const char *path, int training_state)
+{
+    const char *fmt = rl_ckpt_meta(ck, "format");
+    if (!fmt || strcmp(fmt, CKPT_FORMAT)) {
+        rl_error(RL_ECORRUPT, "%s is not an rltool agent checkpoint (format '%s', expected '%s')",
+                 path, fmt ? fmt : "missing", CKPT_FORMAT);
+        return NULL;
+    }
+    const char *kind = rl_ckpt_meta(ck, "agent"), *env_id = rl_ckpt_meta(ck, "env_id");
+    const char *policy = rl_ckpt_meta(ck, "policy");
+    if (!kind || !env_id || !policy) {
+        rl_error(RL_ECORRUPT, "%s lacks the agent, policy or env_id entries", path);
+        return NULL;
+    }
+    const rl_agent_vt *vt = rl_agent_find(kind);
+    if (!vt) {
+        unknown_agent(kind);
+        return NULL;
+    }
+    if (training_state && meta_int(ck, "training_state") != 1) {
+        rl_error(RL_EINVAL, "%s holds no training state (only final checkpoints can be resumed)",
+                 path);
+        return NULL;
+    }
+    rl_agent *ag = agent_new(vt);
+    if (!ag) {
+        rl_error(RL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    snprintf(ag->env_id, sizeof ag->env_id, "%s", env_id);
+    const char *eo = rl_ckpt_meta(ck, "env_opts");
+    snprintf(ag->env_opts, sizeof ag->env_opts, "%s", eo ? eo : "");
+    ag->seed = (uint64_t)meta_int(ck, "seed");
+    ag->steps_done = meta_int(ck, "steps_done");
+    ag->episodes_done = meta_int(ck, "episodes_done");
+    rl_rng_seed(&ag->rng, ag->seed, 0xac7);
+    int rc = rl_opts_parse(vt->opts, vt->n_opts, ag->cfg, kind, rl_ckpt_meta(ck, "hparams"));
+    if (!rc) rc = agent_build(ag, policy, rl_ckpt_meta(ck, "policy_opts"));
+    if (!rc) rc = vt->load(ag, ck, training_state);
+    if (rc) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", rl_last_error());
+        rl_agent_free(ag);
+        rl_error(rc, "cannot load %s: %s", path, msg);
+        return NULL;
+    }
+    return ag;
+}
+
+int rl_agent_resolve_path(const char *path, char *out, size_t cap)
+{
+    struct stat st;
+    if (!path || stat(path, &st))
+        return rl_error(RL_ENOTFOUND, "no such checkpoint or run directory: %s",
+                        path ? path : "(null)");
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(out, cap, "%s/final.rlt", path);
+        if (stat(out, &st))
+            return rl_error(RL_ENOTFOUND, "run directory %s has no final.rlt (did training finish?)",
+                            path);
+    } else {
+        snprintf(out, cap, "%s", path);
+    }
+    return RL_OK;
+}
+
+rl_agent *rl_agent_load(const char *path)
+{
+    char file[4096];
+    if (rl_agent_resolve_path(path, file, sizeof file)) return NULL;
+    rl_ckpt *ck = rl_ckpt_load(file);
+    if (!ck) return NULL;
+    rl_agent *ag = rl_agent_from_ckpt(ck, file, 0);
+    rl_ckpt_free(ck);
+    return ag;
+}
+
+const char *rl_agent_kind(const rl_agent *ag) { return ag->vt->name; }
+const char *rl_agent_env_id(const rl_agent *ag) { return ag->env_id; }
+const char *rl_agent_env_opts(const rl_agent *ag) { return ag->env_opts; }
+int rl_agent_obs_dim(const rl_agent *ag) { return ag->obs_dim; }
+int rl_agent_act_dim(const rl_agent *ag) { return ag->act_dim; }
+
+static int ensure_rows(rl_agent *ag, int n)
+{
+    if (n <= ag->n_rows) return RL_OK;
+    int *t = realloc(ag->row_t, sizeof(int) * (size_t)n);
+    if (!t) return rl_error(RL_ENOMEM, "out of memory");
+    for (int i = ag->n_rows; i < n; i++) t[i] = 0;
+    ag->row_t = t;
+    ag->n_rows = n;
+    return RL_OK;
+}
+
+int rl_agent_act(rl_agent *ag, const float *obs, int n, float *actions, int deterministic)
+{
+    if (!ag || !obs || !actions || n < 1)
+        return rl_error(RL_EINVAL, "rl_agent_act: need an agent, n >= 1 and obs/actions buffers");
+    for (int i = 0; i < n * ag->obs_dim; i++)
+        if (!isfinite(obs[i]))
+            return rl_error(RL_EINVAL, "observation row %d, value %d is not finite",
+                            i / ag->obs_dim, i % ag->obs_dim);
+    int rc = ensure_rows(ag, n);
+    if (rc) return rc;
+    rc = ag->vt->act(ag, obs, ag->row_t, n, actions, deterministic, &ag->rng);
+    for (int i = 0; i < n; i++) ag->row_t[i]++;
+    return rc;
+}
+
+int rl_agent_reset_state(rl_agent *ag, int i)
+{
+    if (!ag) return rl_error(RL_EINVAL, "rl_agent_reset_state: agent is NULL");
+    if (i >= ag->n_rows) return ensure_rows(ag, i + 1);
+    if (i < 0)
+        for (int k = 0; k < ag->n_rows; k++) ag->row_t[k] = 0;
+    else
+        ag->row_t[i] = 0;
+    return RL_OK;
+}
+
+int rl_evaluate(rl_agent *ag, const char *env_opts, int episodes, uint64_t seed, int deterministic,
+                rl_eval_result *out)
+{
+    if (!ag || !out || episodes < 1)
+        return rl_error(RL_EINVAL, "rl_evaluate: need an agent, a result and episodes >= 1");
+    char opts[2048];
+    snprintf(opts, sizeof opts, "%s%s%s", ag->env_opts, ag->env_opts[0] && env_opts && *env_opts ? "," : "",
+             env_opts ? env_opts : "");
+    rl_env *env = rl_env_make(ag->env_id, opts);
+    if (!env) return rl_last_code();
+    if (env->obs_space.dim != ag->obs_dim || env->act_space.dim != ag->act_dim) {
+        rl_env_free(env);
+        return rl_error(RL_EINVAL, "the policy was trained for %d observations and %d actions, but "
+                        "%s with '%s' has %d and %d", ag->obs_dim, ag->act_dim, ag->env_id, opts,
+                        env->obs_space.dim, env->act_space.dim);
+    }
+    rl_rng_seed(&ag->rng, seed, 0xe7a1);
+    int ad = ag->act_dim;
+    float *a = calloc((size_t)ad, sizeof(float)), *prev = calloc((size_t)ad, sizeof(float));
+    double sum = 0, sum2 = 0, len = 0, succ = 0, jerk = 0, repeats = 0, steps = 0;
+    int n_succ = 0, rc = RL_OK;
+    memset(out, 0, sizeof *out);
+    out->min_return = INFINITY;
+    out->max_return = -INFINITY;
+    for (int ep = 0; ep < episodes && !rc; ep++) {
+        rl_env_reset(env, (int64_t)(rl_seed_derive(seed, (uint64_t)ep) >> 1));
+        rl_agent_reset_state(ag, 0);
+        for (int t = 0; !env->info->done && !rc; t++) {
+            rc = rl_agent_act(ag, env->obs, 1, a, deterministic);
+            if (!rc) rc = rl_env_step(env, a);
+            if (rc) break;
+            if (t > 0) {
+                double d = 0;
+                for (int i = 0; i < ad; i++) d += fabs(a[i] - prev[i]);
+                jerk += d / ad;
+                repeats += !memcmp(a, prev, sizeof(float) * (size_t)ad);
+            }
+            memcpy(prev, a, sizeof(float) * (size_t)ad);
+            steps++;
+        }
+        if (rc) break;
+        double r = env->info->episode_return;
+        sum += r;
+        sum2 += r * r;
+        len += env->info->episode_length;
+        if (r < out->min_return) out->min_return = r;
+        if (r > out->max_return) out->max_return = r;
+        if (env->info->success >= 0) {
+            n_succ++;
+            succ += env->info->success;
+        }
+    }
+    if (!rc) {
+        double n = episodes, mean = sum / n;
+        out->episodes = episodes;
+        out->mean_return = mean;
+        out->std_return = sqrt(fmax(0.0, sum2 / n - mean * mean));
+        out->mean_length = len / n;
+        out->success_rate = n_succ ? succ / n_succ : -1;
+        out->decisions_per_ep = len / n;
+        out->repeat_rate = steps > episodes ? repeats / (steps - episodes) : 0;
+        out->jerk = steps > episodes ? jerk / (steps - episodes) : 0;
+        out->mmacs_per_ep = (ag->vt->macs_per_act ? ag->vt->macs_per_act(ag) : 0) * len / n / 1e6;
+    }
+    free(a);
+    free(prev);
+    rl_env_free(env);
+    return rc;
+}

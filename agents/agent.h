@@ -1,0 +1,174 @@
+/* agent.h: the agent interface (a vtable per learning algorithm), the
+ * policy-architecture interface (mlp, ncap) and the trainer services every
+ * training loop shares (vector env, episode statistics, metrics.csv,
+ * progress, checkpoints, stop requests).
+ *
+ * An algorithm owns its loop (on-policy and off-policy loops differ); it
+ * gets everything else from here and from core/.
+ */
+#ifndef RL_AGENTS_AGENT_H
+#define RL_AGENTS_AGENT_H
+
+#include "core/nn.h"
+#include "rltool.h"
+
+typedef struct rl_trainer rl_trainer;
+typedef struct rl_policy rl_policy;
+
+/* ------------------------------------------------------------------ policies
+ *
+ * A policy architecture maps a batch of observations to `out` values. MLPs
+ * ignore `t`; circuit policies with an oscillator (NCAP) read the episode
+ * step of each row from it, so a policy has no hidden state of its own and
+ * a stored batch can be replayed exactly.
+ */
+typedef struct rl_policy_spec {
+    int in, out;              /* observation size, output size */
+    rl_act out_act;           /* MLP output activation (tanh for TD3 actors) */
+    const rl_intlist *hidden; /* MLP widths */
+    rl_act hidden_act;
+    const rl_env *probe;      /* an env of the task: slices, spaces */
+} rl_policy_spec;
+
+typedef struct rl_policy_vt {
+    const char *name;         /* "mlp", "ncap" */
+    const char *summary;
+    const rl_optdef *opts;    /* architecture options (--set shared=0) */
+    int n_opts;
+    size_t cfg_size;
+    int raw_obs;              /* 1: wants raw observations, not normalised */
+    int (*create)(rl_policy *p, const rl_policy_spec *spec);
+    int (*init)(rl_policy *p, rl_rng *rng, float out_gain);
+    /* obs (batch, in), t (batch) episode step or NULL -> (batch, out), owned. */
+    const float *(*forward)(rl_policy *p, const float *obs, const int *t, int batch);
+    /* dout (batch, out) of the last forward; adds into p->grads. */
+    int (*backward)(rl_policy *p, const float *dout);
+    /* After an optimizer step: re-apply constraints (sign clamps) if any. */
+    void (*project)(rl_policy *p);
+    double (*macs)(const rl_policy *p);  /* multiply-accumulates per row */
+    /* Name parameter i for `rltool inspect` (NULL: "p[i]"). */
+    int (*param_name)(const rl_policy *p, int i, char *buf, size_t cap);
+    void (*destroy)(rl_policy *p);
+} rl_policy_vt;
+
+struct rl_policy {
+    const rl_policy_vt *vt;
+    void *cfg;
+    void *impl;
+    int in, out;
+    int n_params;
+    float *params; /* (n_params) borrowed from impl */
+    float *grads;  /* (n_params) */
+};
+
+const rl_policy_vt *rl_policy_find(const char *name);
+/* opts: architecture options "k=v" (NULL for defaults). */
+rl_policy *rl_policy_make(const char *name, const char *opts, const rl_policy_spec *spec);
+void rl_policy_free(rl_policy *p);
+int rl_policy_options(const rl_policy *p, char *buf, size_t cap);
+
+/* ------------------------------------------------------------------ agents */
+
+typedef struct rl_agent_vt {
+    const char *name;        /* "ppo" */
+    const char *summary;
+    const rl_optdef *opts;   /* hyperparameters */
+    int n_opts;
+    size_t cfg_size;
+    int box_ok, discrete_ok; /* action spaces it handles */
+    const char *default_policy;
+    /* Build networks; agent->cfg, spaces, env ids and policy name are set.
+     * probe is an env of the task (slices, spaces). */
+    int (*create)(rl_agent *ag, const rl_env *probe);
+    /* Train until trainer says stop; use rl_trainer_* services. */
+    int (*train)(rl_agent *ag, rl_trainer *tr);
+    /* obs (n, obs_dim) raw; t (n) episode steps; actions (n, act_dim) in the
+     * env's action space (Box in [-1, 1], discrete indices as floats). */
+    int (*act)(rl_agent *ag, const float *obs, const int *t, int n, float *actions,
+               int deterministic, rl_rng *rng);
+    /* training_state: also optimizer moments etc. needed to resume. */
+    int (*save)(const rl_agent *ag, rl_ckpt *ck, int training_state);
+    int (*load)(rl_agent *ag, const rl_ckpt *ck, int training_state);
+    void (*destroy)(rl_agent *ag);
+    /* Multiply-accumulates to choose one action (compute accounting). */
+    double (*macs_per_act)(const rl_agent *ag);
+    /* 1 if every parameter is finite. */
+    int (*params_finite)(const rl_agent *ag);
+} rl_agent_vt;
+
+struct rl_agent {
+    const rl_agent_vt *vt;
+    void *cfg;                 /* hyperparameters (vt->cfg_size) */
+    void *impl;                /* the algorithm's state */
+    char env_id[64];
+    char env_opts[1024];
+    char policy[32];           /* architecture name */
+    char policy_opts[512];     /* its options, canonical */
+    char hparams[2048];        /* resolved hyperparameters, canonical */
+    rl_space obs_space, act_space;  /* copies; low/high below */
+    float *obs_low, *obs_high, *act_low, *act_high;
+    int obs_dim, act_dim;
+    uint64_t seed;
+    int64_t steps_done;        /* env steps trained so far */
+    int64_t episodes_done;
+    rl_rng rng;                /* stochastic acting outside training */
+    int *row_t;                /* (n_rows) episode step per acting row */
+    int n_rows;
+};
+
+const rl_agent_vt *rl_agent_find(const char *name);
+int rl_agent_count(void);
+const rl_agent_vt *rl_agent_at(int i);
+
+/* Create an agent for an env: hparams are resolved as the agent's defaults,
+ * then the recipe for this task family, then `hparams` (user overrides).
+ * Keys belonging to the policy architecture go to it. */
+rl_agent *rl_agent_create(const char *agent, const char *policy, const char *env_id,
+                          const char *env_opts, const char *hparams, uint64_t seed);
+int rl_agent_save(const rl_agent *ag, const char *path, int training_state);
+/* Load from an opened checkpoint (training_state: also optimizer etc.). */
+rl_agent *rl_agent_from_ckpt(const rl_ckpt *ck, const char *path, int training_state);
+/* "run dir or file" -> the checkpoint file path. */
+int rl_agent_resolve_path(const char *path, char *out, size_t cap);
+
+/* ------------------------------------------------------------------ recipes
+ * Embedded defaults per task family (agents/recipes.c). */
+typedef struct rl_recipe {
+    const char *task_prefix;  /* "swimmer", "quadrotor-hover", "" = any */
+    const char *agent;        /* agent these hyperparameters are for */
+    const char *policy;       /* NULL: the agent's default */
+    const char *hparams;      /* overrides of the agent's defaults */
+    int64_t steps;            /* default budget */
+    int recommended;          /* 1: the agent `rltool train ENV` picks */
+} rl_recipe;
+
+/* The recipe for (agent, task); NULL agent = the recommended one. */
+const rl_recipe *rl_recipe_find(const char *agent, const char *env_id);
+const char *rl_default_env_id(void);
+
+/* ------------------------------------------------------------------ trainer */
+
+typedef struct rl_metric {
+    const char *name;
+    double value;
+} rl_metric;
+
+/* Vector env built from the run's env id/options with `n_envs` envs and
+ * same-step autoreset (final observations in rl_vec_final_obs). */
+rl_vec *rl_trainer_vec(rl_trainer *tr);
+int64_t rl_trainer_total_steps(const rl_trainer *tr);
+int rl_trainer_threads(const rl_trainer *tr);
+/* Record the episodes that ended in this batch step (infos[i].done). */
+void rl_trainer_episodes(rl_trainer *tr, const rl_info *infos, int n);
+/* Call after each iteration with the env steps just taken (already added to
+ * ag->steps_done by the caller) and the algorithm's metrics (losses, ...).
+ * Draws progress, appends metrics.csv rows, writes periodic and best
+ * checkpoints. Returns nonzero when training must stop: budget reached,
+ * Ctrl-C, progress callback, or a non-finite metric / parameter (then
+ * rl_trainer_status says RL_ENUMERIC). */
+int rl_trainer_tick(rl_trainer *tr, const rl_metric *metrics, int n_metrics);
+int rl_trainer_status(const rl_trainer *tr);
+/* Mean of recent finished episodes' returns (NaN if none yet). */
+double rl_trainer_recent_return(const rl_trainer *tr);
+
+#endif

@@ -1,0 +1,234 @@
+/* rltool train | eval: run training with live progress, evaluate checkpoints. */
+#include "agents/agent.h"
+#include "cli/cli.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    rl_train_interrupt();
+}
+
+typedef struct {
+    int tty;
+    double last_line;
+} progress_state;
+
+static void fmt_duration(double s, char *buf, size_t cap)
+{
+    if (!isfinite(s) || s < 0) s = 0;
+    int h = (int)(s / 3600), m = (int)(s / 60) % 60, sec = (int)s % 60;
+    if (h) snprintf(buf, cap, "%d:%02d:%02d", h, m, sec);
+    else snprintf(buf, cap, "%d:%02d", m, sec);
+}
+
+/* A live line on a terminal; a plain line every 10 s otherwise. */
+static int on_progress(void *user, const rl_progress *p)
+{
+    progress_state *ps = user;
+    if (!ps->tty && !p->done && p->wall_time - ps->last_line < 10) return 0;
+    ps->last_line = p->wall_time;
+    char eta[32], ret[32] = "-", succ[32] = "";
+    double left = p->steps_per_sec > 0 ? (double)(p->total_steps - p->step) / p->steps_per_sec : 0;
+    fmt_duration(left, eta, sizeof eta);
+    if (!isnan(p->recent_return)) snprintf(ret, sizeof ret, "%.1f", p->recent_return);
+    if (p->recent_success >= 0) snprintf(succ, sizeof succ, " | success %.0f%%", 100 * p->recent_success);
+    double pct = 100.0 * (double)p->step / (double)(p->total_steps ? p->total_steps : 1);
+    fprintf(stderr, "%s%lld/%lld steps (%3.0f%%) | %.0f steps/s | %lld episodes | return %s%s | ETA %s%s",
+            ps->tty ? "\r\033[K" : "", (long long)p->step, (long long)p->total_steps, pct,
+            p->steps_per_sec, (long long)p->episodes, ret, succ, eta,
+            ps->tty && !p->done ? "" : "\n");
+    fflush(stderr);
+    return 0;
+}
+
+/* Route --set pairs: env (task + wrapper) options vs agent hyperparameters. */
+static int split_sets(const char *env_id, const char *sets, char *env_kv, size_t env_cap,
+                      char *hp_kv, size_t hp_cap)
+{
+    const rl_task *task = rl_task_find(env_id);
+    int n_wrap;
+    const rl_optdef *wrap = rl_env_wrapper_opts(&n_wrap);
+    const char *p = sets;
+    char key[128], val[RL_OPT_STR_MAX];
+    int rc;
+    env_kv[0] = hp_kv[0] = 0;
+    while ((rc = rl_kv_next(&p, key, sizeof key, val, sizeof val)) == 1) {
+        int is_env = (task && rl_opts_find(task->opts, task->n_opts, key)) ||
+                     rl_opts_find(wrap, n_wrap, key);
+        char *dst = is_env ? env_kv : hp_kv;
+        size_t cap = is_env ? env_cap : hp_cap, used = strlen(dst);
+        snprintf(dst + used, cap - used, "%s%s=%s", used ? "," : "", key, val);
+    }
+    return rc < 0 ? rc : RL_OK;
+}
+
+static void print_agent_help(const char *agent, const char *env_id)
+{
+    const rl_agent_vt *vt = rl_agent_find(agent);
+    if (!vt) return;
+    const rl_recipe *rec = rl_recipe_find(agent, env_id);
+    printf("\n%s: %s\nhyperparameters (--set k=v), defaults", vt->name, vt->summary);
+    if (rec && rec->hparams) printf(" with the %s recipe for %s", rec->task_prefix[0] ? rec->task_prefix : "default", env_id);
+    printf(":\n");
+    void *cfg = calloc(1, vt->cfg_size);
+    rl_opts_defaults(vt->opts, vt->n_opts, cfg);
+    if (rec && rec->hparams) rl_opts_parse(vt->opts, vt->n_opts, cfg, vt->name, rec->hparams);
+    for (int i = 0; i < vt->n_opts; i++) {
+        char v[RL_OPT_STR_MAX];
+        rl_opts_format_value(&vt->opts[i], cfg, v, sizeof v);
+        printf("  %-16s %-10s %s\n", vt->opts[i].name, v, vt->opts[i].help);
+    }
+    free(cfg);
+    if (rec) printf("default budget: %lld steps\n", (long long)rec->steps);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    const char *agent = NULL, *policy = NULL, *out = NULL, *resume = NULL;
+    long long steps = 0, seed = 1, envs = 0, threads = 0;
+    cli_sets sets = {{0}};
+    int help = 0;
+    const cli_arg args[] = {
+        {"--agent", ARG_STR, &agent, "A", "learning algorithm (default: the task's recipe)", 0, 0},
+        {"--policy", ARG_STR, &policy, "P", "policy architecture: mlp, ncap (default: recipe)", 0, 0},
+        {"--steps", ARG_INT, &steps, "N", "env steps in total (default: recipe budget)", 1, (long long)4e12},
+        {"--seed", ARG_INT, &seed, "S", "random seed (default 1)", 0, INT64_MAX},
+        {"--envs", ARG_INT, &envs, "N", "parallel envs (default: recipe)", 1, 4096},
+        {"--threads", ARG_INT, &threads, "T", "threads stepping envs (default: all cores)", 1, 1024},
+        {"--out", ARG_STR, &out, "DIR", "run directory (default runs/ENV-AGENT-sSEED)", 0, 0},
+        {"--set", ARG_SET, &sets, "K=V", "env option or hyperparameter (repeatable)", 0, 0},
+        {"--resume", ARG_STR, &resume, "DIR", "continue a run from its final checkpoint", 0, 0},
+    };
+    const int n_args = (int)(sizeof args / sizeof args[0]);
+    const char *usage = "[ENV] [--agent A] [--policy P] [--steps N] [--seed S] [--envs N] "
+                        "[--threads T] [--out DIR] [--set k=v ...] [--resume DIR]";
+    const char *about = "Train an agent. Without ENV, trains the default task (swimmer-v1) with "
+                        "its recommended agent.\nWrites config.txt, metrics.csv and checkpoints "
+                        "(final.rlt, best.rlt, step-N.rlt) to the run directory.\n"
+                        "Ctrl-C stops cleanly with a final checkpoint; --resume continues.";
+    /* --help after --agent shows that agent's hyperparameters. */
+    for (int i = 2; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) help = 1;
+    const char *pos[1];
+    int n_pos = 0;
+    if (help) {
+        cli_print_help(stdout, "train", usage, about, args, n_args);
+        for (int i = 2; i + 1 < argc; i++)
+            if (!strcmp(argv[i], "--agent")) agent = argv[i + 1];
+        for (int i = 2; i < argc; i++)
+            if (argv[i][0] != '-' && (i == 2 || argv[i - 1][0] != '-')) pos[n_pos++ ? 0 : 0] = argv[i];
+        const char *env = n_pos ? pos[0] : rl_default_env_id();
+        if (agent) print_agent_help(agent, env);
+        else {
+            printf("\nagents (rltool train --agent A --help for hyperparameters):\n");
+            for (int i = 0; i < rl_agent_count(); i++)
+                printf("  %-8s %s\n", rl_agent_at(i)->name, rl_agent_at(i)->summary);
+        }
+        return CLI_OK;
+    }
+    int rc = cli_parse("train", usage, about, args, n_args, argc, argv, 2, pos, 1, &n_pos);
+    if (rc) return rc < 0 ? CLI_OK : rc;
+    const char *env_id = n_pos ? pos[0] : (resume ? NULL : rl_default_env_id());
+    if (env_id && !rl_task_find(env_id)) {
+        rl_env_free(rl_env_make(env_id, NULL));
+        cli_error("train", "%s", rl_last_error());
+        return CLI_USAGE;
+    }
+    if (agent && !rl_agent_find(agent)) {
+        rl_agent_free(rl_agent_create(agent, NULL, "cartpole-v1", NULL, NULL, 0));
+        cli_error("train", "%s", rl_last_error());
+        return CLI_USAGE;
+    }
+    static char env_kv[4096], hp_kv[4096];
+    if (split_sets(env_id ? env_id : "", sets.text, env_kv, sizeof env_kv, hp_kv, sizeof hp_kv)) {
+        cli_error("train", "%s", rl_last_error());
+        return CLI_USAGE;
+    }
+    if (resume && (env_kv[0] || hp_kv[0] || agent || policy || envs)) {
+        cli_error("train", "--resume continues a run as configured; drop --set/--agent/--policy/--envs");
+        return CLI_USAGE;
+    }
+    char dir[1024];
+    const rl_recipe *rec = env_id ? rl_recipe_find(agent, env_id) : NULL;
+    if (out) snprintf(dir, sizeof dir, "%s", out);
+    else if (resume) snprintf(dir, sizeof dir, "%s", resume);
+    else snprintf(dir, sizeof dir, "runs/%s-%s-s%lld", env_id, agent ? agent : (rec ? rec->agent : "ppo"), seed);
+    progress_state ps = {cli_is_tty(stderr), -1e9};
+    rl_train_cfg cfg = {
+        .env_id = env_id, .env_opts = env_kv, .agent = agent, .policy = policy, .hparams = hp_kv,
+        .steps = steps, .seed = (uint64_t)seed, .n_envs = (int)envs, .n_threads = (int)threads,
+        .out_dir = dir, .resume = resume, .progress = on_progress, .user = &ps,
+    };
+    signal(SIGINT, on_sigint);
+    signal(SIGTERM, on_sigint);
+    if (!resume)
+        fprintf(stderr, "training %s with %s (seed %lld) -> %s\n", env_id,
+                agent ? agent : (rec ? rec->agent : "ppo"), seed, dir);
+    rc = rl_train(&cfg);
+    signal(SIGINT, SIG_DFL);
+    if (rc == RL_EINTERRUPT) {
+        fprintf(stderr, "%s\n", rl_last_error());
+        return 130;
+    }
+    if (rc) {
+        cli_error("train", "%s", rl_last_error());
+        return cli_status(rc);
+    }
+    printf("run directory: %s\nfinal checkpoint: %s/final.rlt\n", dir, dir);
+    return CLI_OK;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    long long episodes = 10, seed = 12345;
+    int stochastic = 0;
+    cli_sets sets = {{0}};
+    const cli_arg args[] = {
+        {"--episodes", ARG_INT, &episodes, "N", "episodes (default 10)", 1, 1000000},
+        {"--seed", ARG_INT, &seed, "S", "seed of the evaluation episodes (default 12345)", 0, INT64_MAX},
+        {"--stochastic", ARG_FLAG, &stochastic, NULL, "sample actions instead of the mean/argmax", 0, 0},
+        {"--set", ARG_SET, &sets, "K=V", "override an env option of the checkpoint (e.g. links=10)", 0, 0},
+    };
+    const char *pos[1];
+    int n_pos;
+    int rc = cli_parse("eval", "CKPT|RUN_DIR [--episodes N] [--seed S] [--stochastic] [--set k=v ...]",
+                       "Evaluate a trained policy on the env stored in its checkpoint.", args, 4,
+                       argc, argv, 2, pos, 1, &n_pos);
+    if (rc) return rc < 0 ? CLI_OK : rc;
+    if (n_pos != 1) {
+        cli_error("eval", "expected a checkpoint file or run directory");
+        return CLI_USAGE;
+    }
+    rl_agent *ag = rl_agent_load(pos[0]);
+    if (!ag) {
+        cli_error("eval", "%s", rl_last_error());
+        return rl_last_code() == RL_ENOTFOUND ? CLI_USAGE : CLI_FAIL;
+    }
+    rl_eval_result r;
+    double t0 = cli_now();
+    rc = rl_evaluate(ag, sets.text, (int)episodes, (uint64_t)seed, !stochastic, &r);
+    if (rc) {
+        cli_error("eval", "%s", rl_last_error());
+        rl_agent_free(ag);
+        return cli_status(rc);
+    }
+    const char *eo = rl_agent_env_opts(ag);
+    printf("%s on %s%s%s%s%s, %d episodes (%s), %.1f s\n", rl_agent_kind(ag), rl_agent_env_id(ag),
+           eo[0] || sets.text[0] ? " [" : "", eo, eo[0] && sets.text[0] ? "," : "", sets.text[0] || eo[0] ? "]" : "",
+           r.episodes, stochastic ? "stochastic" : "deterministic", cli_now() - t0);
+    printf("return        %.2f +- %.2f (min %.2f, max %.2f)\n", r.mean_return, r.std_return,
+           r.min_return, r.max_return);
+    printf("length        %.1f\n", r.mean_length);
+    if (r.success_rate >= 0) printf("success       %.1f%%\n", 100 * r.success_rate);
+    printf("decisions     %.1f per episode (action repeated on %.1f%% of steps)\n",
+           r.decisions_per_ep, 100 * r.repeat_rate);
+    printf("jerk          %.4f mean |a_t - a_t-1|\n", r.jerk);
+    printf("compute       %.4f MMACs per episode\n", r.mmacs_per_ep);
+    rl_agent_free(ag);
+    return CLI_OK;
+}
