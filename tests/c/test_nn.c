@@ -34,6 +34,28 @@ static double loss(rl_mlp *m, const float *x, int batch, const float *c)
     return s;
 }
 
+/* Relative error between the analytic gradient g (n) and central differences
+ * of the loss over the n floats at p (weights, biases or the input x). */
+static double fd_rel_err(rl_mlp *m, float *x, int batch, const float *c, float *p,
+                         const float *g, int n, double eps)
+{
+    double *num = malloc(sizeof(double) * (size_t)n), *ana = malloc(sizeof(double) * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        float keep = p[i];
+        p[i] = keep + (float)eps;
+        double lp = loss(m, x, batch, c);
+        p[i] = keep - (float)eps;
+        double lm = loss(m, x, batch, c);
+        p[i] = keep;
+        num[i] = (lp - lm) / (2 * eps);
+        ana[i] = g[i];
+    }
+    double e = rel_err(ana, num, n);
+    free(num);
+    free(ana);
+    return e;
+}
+
 /* Checks dL/dparams and dL/dx of one network against central differences.
  * eps 1e-2 keeps float rounding of the loss far below the tolerance; with
  * relu a step that large can cross a kink (where the derivative jumps), so
@@ -61,44 +83,16 @@ static void check_grads(rl_act hid, rl_act out_act, uint64_t seed)
     ck_assert_int_eq(rl_mlp_backward(m, c, dx, 1), RL_OK);
 
     const double eps = (hid == RL_ACT_RELU || out_act == RL_ACT_RELU) ? 1e-3 : 1e-2;
-    double *num = malloc(sizeof(double) * (size_t)m->n_params);
-    double *ana = malloc(sizeof(double) * (size_t)m->n_params);
     for (int l = 0; l < m->n_layers; l++) {
         rl_mlp_layer v;
         rl_mlp_layer_view(m, l, &v);
-        /* W then b of this layer, each checked as its own vector. */
-        for (int part = 0; part < 2; part++) {
-            float *p = part ? v.b : v.W, *g = part ? v.db : v.dW;
-            int n = part ? v.out : v.out * v.in;
-            for (int i = 0; i < n; i++) {
-                float keep = p[i];
-                p[i] = keep + (float)eps;
-                double lp = loss(m, x, batch, c);
-                p[i] = keep - (float)eps;
-                double lm = loss(m, x, batch, c);
-                p[i] = keep;
-                num[i] = (lp - lm) / (2 * eps);
-                ana[i] = g[i];
-            }
-            double e = rel_err(ana, num, n);
-            ck_assert_msg(e < 1e-3, "layer %d %s gradient rel err %g (act %d/%d)", l,
-                          part ? "b" : "W", e, hid, out_act);
-        }
+        double e = fd_rel_err(m, x, batch, c, v.W, v.dW, v.out * v.in, eps);
+        ck_assert_msg(e < 1e-3, "layer %d W gradient rel err %g (act %d/%d)", l, e, hid, out_act);
+        e = fd_rel_err(m, x, batch, c, v.b, v.db, v.out, eps);
+        ck_assert_msg(e < 1e-3, "layer %d b gradient rel err %g (act %d/%d)", l, e, hid, out_act);
     }
-    for (int i = 0; i < batch * in; i++) {
-        float keep = x[i];
-        x[i] = keep + (float)eps;
-        double lp = loss(m, x, batch, c);
-        x[i] = keep - (float)eps;
-        double lm = loss(m, x, batch, c);
-        x[i] = keep;
-        num[i] = (lp - lm) / (2 * eps);
-        ana[i] = dx[i];
-    }
-    double e = rel_err(ana, num, batch * in);
+    double e = fd_rel_err(m, x, batch, c, x, dx, batch * in, eps);
     ck_assert_msg(e < 1e-3, "dx rel err %g (act %d/%d)", e, hid, out_act);
-    free(num);
-    free(ana);
     rl_mlp_free(m);
 }
 
