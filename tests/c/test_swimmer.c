@@ -353,6 +353,67 @@ START_TEST(vec_env_thread_count_invariant)
 }
 END_TEST
 
+/* ------------------------------------------------------------ sim layer */
+
+static void raise_error(void *arg) { mju_error_s("test error: %s", (const char *)arg); }
+
+static void nested(void *arg)
+{
+    int *rc = arg;
+    *rc = rl_sim_guard(raise_error, "inner");
+}
+
+START_TEST(mujoco_errors_become_rl_errors)
+{
+    mjModel *m = NULL;
+    ck_assert_int_eq(rl_sim_model_from_xml("<mujoco><worldbody><bodyx/></worldbody></mujoco>",
+                                           "broken", &m), RL_ESIM);
+    ck_assert_ptr_null(m);
+    ck_assert_ptr_nonnull(strstr(rl_last_error(), "broken"));
+    ck_assert_ptr_nonnull(strstr(rl_last_error(), "bodyx"));
+    ck_assert_ptr_null(strchr(rl_last_error(), '\n'));
+
+    /* autolimits matters in 2.2.2: a range without limited is an error. */
+    ck_assert_int_eq(rl_sim_model_from_xml(
+                         "<mujoco><worldbody><body><joint range='0 1'/><geom size='.1'/>"
+                         "</body></worldbody></mujoco>", "nolimits", &m), RL_ESIM);
+
+    /* An error inside a guarded call comes back as RL_ESIM; guards nest. */
+    ck_assert_int_eq(rl_sim_guard(raise_error, "outer"), RL_ESIM);
+    ck_assert_ptr_nonnull(strstr(rl_last_error(), "test error: outer"));
+    int inner = 0;
+    ck_assert_int_eq(rl_sim_guard(nested, &inner), RL_OK);
+    ck_assert_int_eq(inner, RL_ESIM);
+
+    /* A real engine error mid-step: the solver's stack overflows once the
+     * falling bodies touch the floor (the compile-time test step, before
+     * any contact, still fits). */
+    ck_assert_int_eq(rl_sim_model_from_xml(
+                         "<mujoco><size nstack='300'/><worldbody>"
+                         "<geom type='plane' size='1 1 .1'/>"
+                         "<body pos='0 0 .3'><freejoint/><geom size='.1'/></body>"
+                         "<body pos='.05 0 .6'><freejoint/><geom type='box' size='.1 .1 .1'/></body>"
+                         "</worldbody></mujoco>", "tiny", &m), RL_OK);
+    rl_sim sim;
+    ck_assert_int_eq(rl_sim_init(&sim, m, 10), RL_OK);
+    ck_assert_int_eq(rl_sim_step(&sim), RL_ESTATE); /* never reset */
+    ck_assert_int_eq(rl_sim_reset(&sim), RL_OK);
+    ck_assert_int_eq(rl_sim_forward(&sim), RL_OK);
+    int rc = RL_OK, t = 0;
+    for (; t < 200 && rc == RL_OK; t++) rc = rl_sim_step(&sim);
+    ck_assert_int_eq(rc, RL_ESIM);
+    ck_assert_ptr_nonnull(strstr(rl_last_error(), "MuJoCo error"));
+    ck_assert_int_eq(rl_sim_step(&sim), RL_ESTATE);
+    /* Reset makes it usable again, from the start. */
+    ck_assert_int_eq(rl_sim_reset(&sim), RL_OK);
+    ck_assert_int_eq(rl_sim_forward(&sim), RL_OK);
+    ck_assert_int_eq(rl_sim_step(&sim), RL_OK);
+    ck_assert(sim.d->time > 0 && sim.d->time < 0.05);
+    rl_sim_free(&sim);
+    rl_sim_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("swimmer");
@@ -368,6 +429,7 @@ int main(void)
     tcase_add_test(tc, target_reward);
     tcase_add_test(tc, instability_ends_episode_and_reset_recovers);
     tcase_add_test(tc, vec_env_thread_count_invariant);
+    tcase_add_test(tc, mujoco_errors_become_rl_errors);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
