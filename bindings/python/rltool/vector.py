@@ -3,6 +3,7 @@ share memory with the C batch buffers."""
 import ctypes
 import numbers
 import os
+import sys
 
 from . import _lib
 from ._common import (_Keeper, check_seed, entropy_seed, format_options, gym, make_space,
@@ -136,11 +137,21 @@ class VectorEnv(_Base):
         infos = view(lib.rl_vec_infos(vec), u8, n * ctypes.sizeof(Info), keeper,
                      dtype=_INFO_DTYPE)
         self._c_infos = infos
+        self._c_info_array = (Info * n).from_address(
+            ctypes.cast(lib.rl_vec_infos(vec), ctypes.c_void_p).value)
+        self._info0 = self._c_info_array[0]  # ctypes view of env 0's info
+        self._unstable_bytes = None
+        if sys.byteorder == "little":
+            self._unstable_bytes = memoryview(self._c_info_array).cast("B")[
+                Info.sim_unstable.offset::ctypes.sizeof(Info)]
+        self._term_c = (u8 * n).from_address(self._term.ctypes.data)
+        self._trunc_c = (u8 * n).from_address(self._trunc.ctypes.data)
+        self._zero_flags = bytes(n)
+        self._has_success = False
         self._done_c = infos["done"]
         self._success_c = infos["success"]
         self._unstable_c = infos["sim_unstable"]
         self._ep = {"r": infos["episode_return"], "l": infos["episode_length"]}
-        self._done = np.zeros(n, np.bool_)
         self._all = np.ones(n, np.bool_)
         self._extras = {}
         for i, name in enumerate(self.info_names):
@@ -161,22 +172,35 @@ class VectorEnv(_Base):
         return self._actions
 
     def _infos(self):
-        done = self._done
-        np.not_equal(self._done_c, 0, out=done)
+        # The common step (no episode ended) must cost next to nothing: two
+        # 64-byte compares through ctypes instead of numpy reductions.
         infos = {}
-        if done.any():
+        zero = self._zero_flags
+        term, trunc = bytes(self._term_c), bytes(self._trunc_c)
+        if term != zero or trunc != zero:
+            # Flags are 0/1 bytes, so a bytewise OR is an integer OR.
+            both = (int.from_bytes(term, "little") | int.from_bytes(trunc, "little"))
+            done = np.frombuffer(both.to_bytes(len(zero), "little"), np.bool_)
             infos["episode"] = dict(self._ep)
             infos["_episode"] = done
             if self.autoreset_mode == _SAME_STEP:
                 infos["final_obs"] = self._final_obs
                 infos["_final_obs"] = done
-        s = self._success_c
-        if s.max() >= 0:  # -1 everywhere when the task defines no success
+            # An unstable simulation always terminates its episode. The flag
+            # is an int 0/1: its low bytes, strided, are a cheap copy.
+            if self._unstable_bytes is not None:
+                flags = bytes(self._unstable_bytes)
+                if flags != zero:
+                    unstable = np.frombuffer(flags, np.bool_)
+                    infos["sim_unstable"] = infos["_sim_unstable"] = unstable
+            elif self._unstable_c.any():
+                infos["sim_unstable"] = infos["_sim_unstable"] = self._unstable_c != 0
+        if self._has_success or self._info0.success >= 0:
+            # Tasks with a success notion report it every step; latch that.
+            self._has_success = True
+            s = self._success_c
             infos["success"] = s > 0
             infos["_success"] = s >= 0
-        if self._unstable_c.any():
-            infos["sim_unstable"] = self._unstable_c != 0
-            infos["_sim_unstable"] = infos["sim_unstable"].copy()
         if self._extras:
             infos.update(self._extras)
         if self._copy:
@@ -206,7 +230,6 @@ class VectorEnv(_Base):
         rc = self._lib.rl_vec_reset(self._vec, s)
         if rc:
             raise error_from_code(rc)
-        self._done[:] = False
         if self._copy:
             return self._obs.copy(), {}
         return self._obs, {}
@@ -236,7 +259,8 @@ class VectorEnv(_Base):
         # Drop our references; the keeper frees the C side once arrays the
         # caller still holds are gone too.
         for name in ("_obs", "_final_obs", "_actions", "_act_in", "_rew", "_term", "_trunc",
-                     "_c_infos", "_done_c", "_success_c", "_unstable_c", "_ep", "_extras",
+                     "_c_infos", "_unstable_bytes", "_c_info_array", "_info0", "_term_c", "_trunc_c", "_done_c", "_success_c",
+                     "_unstable_c", "_ep", "_extras",
                      "_keeper"):
             setattr(self, name, None)
 
