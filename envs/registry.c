@@ -11,6 +11,8 @@ static const rl_task *const builtin[] = {
     &rl_task_pendulum,
     &rl_task_swimmer,
     &rl_task_swimmer_target,
+    &rl_task_hand_reach,
+    &rl_task_hand_rotate,
     &rl_task_quadrotor_hover,
     &rl_task_quadrotor_goto,
 };

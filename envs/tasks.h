@@ -8,6 +8,8 @@ extern const rl_task rl_task_cartpole;
 extern const rl_task rl_task_pendulum;
 extern const rl_task rl_task_swimmer;
 extern const rl_task rl_task_swimmer_target;
+extern const rl_task rl_task_hand_reach;
+extern const rl_task rl_task_hand_rotate;
 extern const rl_task rl_task_quadrotor_hover;
 extern const rl_task rl_task_quadrotor_goto;
 

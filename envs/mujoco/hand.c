@@ -1,0 +1,737 @@
+/* The dexterous-hand family: a procedural five-finger hand built from
+ * capsules and a box, generated as MJCF (see ../shared/TASKS.md).
+ *
+ *   hand-reach-v1   bring the five fingertips to goal positions produced by
+ *                   forward kinematics of a random joint configuration
+ *                   (HandReach lineage, MyoSuite-style dense reward)
+ *   hand-rotate-v1  rotate a cube lying on the upturned palm to a goal yaw
+ *                   (HandManipulateBlockRotateZ lineage)
+ *
+ * The hand (palm frame: x towards the fingertips, y towards the thumb, z out
+ * of the palm; the palm is fixed in the world, palm up):
+ *   - palm: box 100 x 86 x 26 mm;
+ *   - four fingers, each abd + mcp (one body), pip, dip, capsules with adult
+ *     phalanx lengths (index 45/25/18 mm, radius 8.5 mm ... little 36/20/17);
+ *   - a thumb with cmc_add (swing in the palm plane), cmc_abd (lift out of
+ *     it), mcp_abd, mcp, ip; its flexion axes are tilted so that flexing
+ *     curls it towards the palm and the fingers;
+ *   - 21 hinges, each driven by a position servo (kp 2, forces clamped to
+ *     +-1 N m) whose ctrlrange equals the joint range; damping 0.1,
+ *     armature 0.001, which makes each servo about critically damped;
+ *   - every hand geom collides with every other except along a kinematic
+ *     link (explicit excludes: the palm is welded to the world, so MuJoCo's
+ *     parent filter would not remove palm-finger contacts by itself).
+ * Zero action commands the middle of every range: a relaxed half-curled hand
+ * whose fingers make a low wall beyond the distal edge of the palm.
+ */
+#include "envs/mujoco/hand.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envs/tasks.h"
+
+#define TIMESTEP 0.002
+#define SUBSTEPS 20 /* 0.04 s per control step: 25 Hz */
+#define REACH_STEPS 50
+#define ROTATE_STEPS 100
+#define KP 2.0
+#define FORCE_LIMIT 1.0      /* N m */
+#define DAMPING 0.1
+#define ARMATURE 0.001
+#define START_NOISE 0.02     /* rad, uniform, around the zero-action pose */
+#define GOAL_TRIES 64        /* contact-free goal configurations drawn at most */
+#define CUBE_HALF 0.025
+#define CUBE_DENSITY 567.0
+#define PALM_HALF_X 0.05
+#define PALM_HALF_Y 0.043
+#define PALM_HALF_Z 0.013
+#define PALM_HEIGHT 0.1      /* palm centre above the (visual) floor */
+#define NQ_HAND RL_HAND_NJOINT
+#define NT RL_HAND_NTIP
+
+static const double DEG = M_PI / 180.0;
+
+/* ------------------------------------------------------------ hand geometry */
+
+typedef struct finger_def {
+    const char *name;
+    double base[3];   /* MCP joint in the palm frame, m */
+    double len[3];    /* proximal, middle, distal phalanx, m */
+    double radius;    /* proximal capsule radius; the others are thinner */
+    double abd[2];    /* abduction range, degrees (+: towards the thumb) */
+} finger_def;
+
+static const finger_def fingers[4] = {
+    {"index", {0.047, 0.0315, 0}, {0.045, 0.025, 0.018}, 0.0085, {-15, 25}},
+    {"middle", {0.050, 0.0105, 0}, {0.048, 0.029, 0.019}, 0.0085, {-20, 20}},
+    {"ring", {0.047, -0.0105, 0}, {0.045, 0.028, 0.019}, 0.0080, {-20, 15}},
+    {"little", {0.041, -0.0315, 0}, {0.036, 0.020, 0.017}, 0.0075, {-30, 10}},
+};
+/* Flexion ranges shared by the four fingers, degrees. */
+static const double mcp_range[2] = {-10, 90}, pip_range[2] = {0, 100}, dip_range[2] = {0, 80};
+
+/* Thumb: carpometacarpal joint on the radial side of the palm near the
+ * wrist, the metacarpal pointing 55 degrees away from the fingers. */
+static const double thumb_base[3] = {-0.032, 0.028, -0.003};
+static const double thumb_angle = 55.0; /* degrees from +x towards +y */
+static const double thumb_len[3] = {0.042, 0.032, 0.025};
+static const double thumb_radius[3] = {0.011, 0.0095, 0.0085};
+static const double thumb_range[5][2] = {
+    {-15, 45}, /* cmc_add: swing in the palm plane towards the fingers */
+    {0, 60},   /* cmc_abd: lift out of the palm plane (palmar abduction) */
+    {-15, 15}, /* mcp_abd */
+    {-10, 60}, /* mcp flexion */
+    {-15, 80}, /* ip flexion */
+};
+static const char *const thumb_joint[5] = {"cmc_add", "cmc_abd", "mcp_abd", "mcp", "ip"};
+static const char *const finger_joint[4] = {"abd", "mcp", "pip", "dip"};
+static const char *const tip_name[NT] = {"index", "middle", "ring", "little", "thumb"};
+
+/* ------------------------------------------------------------ options */
+
+typedef struct reach_cfg {
+    double bonus;
+} reach_cfg;
+
+typedef struct rotate_cfg {
+    double drop_penalty;
+} rotate_cfg;
+
+static const rl_optdef reach_opts[] = {
+    {"bonus", RL_OPT_FLOAT, offsetof(reach_cfg, bonus), "1", 0, 100, NULL,
+     "reward added when every fingertip is within 2x the threshold, and again within 1x"},
+};
+static const rl_optdef rotate_opts[] = {
+    {"drop_penalty", RL_OPT_FLOAT, offsetof(rotate_cfg, drop_penalty), "3.141592653589793", 0,
+     1000, NULL,
+     "penalty per remaining step of the time limit when the cube falls below the palm "
+     "(default pi: a drop costs as much as the worst orientation until the end)"},
+};
+#define N_REACH_OPTS ((int)(sizeof reach_opts / sizeof reach_opts[0]))
+#define N_ROTATE_OPTS ((int)(sizeof rotate_opts / sizeof rotate_opts[0]))
+
+/* ------------------------------------------------------------ shared model */
+
+typedef struct hand_model {
+    mjModel *m;
+    int cube;                      /* built with the cube (hand-rotate) */
+    int qpos[NQ_HAND], dof[NQ_HAND];
+    double lo[NQ_HAND], hi[NQ_HAND];
+    int tip_site[NT];
+    int palm_body;
+    int cube_qpos, cube_dof;       /* -1 without a cube */
+} hand_model;
+
+typedef struct hand_env {
+    rl_sim sim;
+    const hand_model *hm;
+    hand_model *own_model;         /* only when init was given no shared model */
+    double bonus, drop_penalty;
+    int obs_dim;
+    float *obs_low, *obs_high, *act_low, *act_high, *last_obs;
+    double goal_tips[NT * 3];      /* reach */
+    double goal_q[NQ_HAND];        /* reach: the configuration behind the goal */
+    double goal_quat[4];           /* rotate: w x y z */
+    rl_slice slices[7];
+} hand_env;
+
+static const char *const reach_info[] = {"max_tip_distance", "mean_tip_distance"};
+static const char *const rotate_info[] = {"rotation_distance", "cube_height"};
+
+/* Quaternion (w x y z) of a rotation by `angle` radians about unit `axis`. */
+static void axis_quat(const double axis[3], double angle, double q[4])
+{
+    double s = sin(angle / 2);
+    q[0] = cos(angle / 2);
+    q[1] = axis[0] * s;
+    q[2] = axis[1] * s;
+    q[3] = axis[2] * s;
+}
+
+/* Name ("index_mcp") and range (degrees) of hand joint i in action order. */
+static void joint_name(int i, char *buf, size_t cap)
+{
+    if (i < 16) snprintf(buf, cap, "%s_%s", fingers[i / 4].name, finger_joint[i % 4]);
+    else snprintf(buf, cap, "thumb_%s", thumb_joint[i - 16]);
+}
+
+static void joint_range_deg(int i, double r[2])
+{
+    const double *src;
+    if (i >= 16) src = thumb_range[i - 16];
+    else if (i % 4 == 0) src = fingers[i / 4].abd;
+    else src = i % 4 == 1 ? mcp_range : (i % 4 == 2 ? pip_range : dip_range);
+    r[0] = src[0];
+    r[1] = src[1];
+}
+
+static void hinge(rl_sb *sb, int indent, const char *finger, const char *joint,
+                  const double axis[3], const double range_deg[2])
+{
+    rl_sb_printf(sb, "%*s<joint name=\"%s_%s\" axis=\"%.17g %.17g %.17g\" range=\"%.17g %.17g\"/>\n",
+                 indent, "", finger, joint, axis[0], axis[1], axis[2], range_deg[0] * DEG,
+                 range_deg[1] * DEG);
+}
+
+static void capsule(rl_sb *sb, int indent, const char *name, double len, double radius)
+{
+    rl_sb_printf(sb, "%*s<geom name=\"%s\" type=\"capsule\" fromto=\"0 0 0 %.17g 0 0\" size=\"%.17g\"/>\n",
+                 indent, "", name, len, radius);
+}
+
+static char *hand_mjcf(int with_cube)
+{
+    static const double z_axis[3] = {0, 0, 1}, flex_axis[3] = {0, -1, 0};
+    static const double neg_z[3] = {0, 0, -1};
+    /* Thumb phalanges flex about an axis between -z (towards the fingers,
+     * in the palm plane) and -y (out of the palm plane, towards +z). */
+    static const double th_flex[3] = {0, -0.5, -0.86602540378443865};
+    static const double th_abd[3] = {0, 0.86602540378443865, -0.5}; /* x cross th_flex */
+    rl_sb sb = {0};
+    rl_sb_printf(&sb,
+        "<mujoco model=\"hand%s\">\n"
+        "  <compiler autolimits=\"true\" angle=\"radian\"/>\n"
+        "  <option timestep=\"%g\"/>\n"
+        "  <default>\n"
+        "    <joint type=\"hinge\" damping=\"%g\" armature=\"%g\"/>\n"
+        "    <geom contype=\"1\" conaffinity=\"1\" condim=\"3\" friction=\"1 0.005 0.0001\""
+        " rgba=\".85 .7 .6 1\"/>\n"
+        "    <position kp=\"%g\" forcerange=\"%g %g\"/>\n"
+        "    <site type=\"sphere\" size=\".004\" rgba=\".9 .2 .2 1\"/>\n"
+        "  </default>\n"
+        "  <worldbody>\n"
+        "    <light pos=\"0 0 1\" dir=\"0 0 -1\"/>\n"
+        "    <geom name=\"floor\" type=\"plane\" size=\".5 .5 .01\" contype=\"0\" conaffinity=\"0\""
+        " rgba=\".2 .3 .4 1\"/>\n"
+        "    <body name=\"palm\" pos=\"0 0 %g\">\n"
+        "      <geom name=\"palm\" type=\"box\" size=\"%g %g %g\"/>\n",
+        with_cube ? "_cube" : "", TIMESTEP, DAMPING, ARMATURE, KP, -FORCE_LIMIT, FORCE_LIMIT,
+        PALM_HEIGHT, PALM_HALF_X, PALM_HALF_Y, PALM_HALF_Z);
+    for (int f = 0; f < 4; f++) {
+        const finger_def *fd = &fingers[f];
+        const char *n = fd->name;
+        const double r = fd->radius;
+        char g[32];
+        rl_sb_printf(&sb, "      <body name=\"%s_prox\" pos=\"%.17g %.17g %.17g\">\n", n,
+                     fd->base[0], fd->base[1], fd->base[2]);
+        hinge(&sb, 8, n, "abd", z_axis, fd->abd);
+        hinge(&sb, 8, n, "mcp", flex_axis, mcp_range);
+        snprintf(g, sizeof g, "%s_prox", n);
+        capsule(&sb, 8, g, fd->len[0], r);
+        rl_sb_printf(&sb, "        <body name=\"%s_mid\" pos=\"%.17g 0 0\">\n", n, fd->len[0]);
+        hinge(&sb, 10, n, "pip", flex_axis, pip_range);
+        snprintf(g, sizeof g, "%s_mid", n);
+        capsule(&sb, 10, g, fd->len[1], 0.92 * r);
+        rl_sb_printf(&sb, "          <body name=\"%s_dist\" pos=\"%.17g 0 0\">\n", n, fd->len[1]);
+        hinge(&sb, 12, n, "dip", flex_axis, dip_range);
+        snprintf(g, sizeof g, "%s_dist", n);
+        capsule(&sb, 12, g, fd->len[2], 0.85 * r);
+        rl_sb_printf(&sb,
+            "            <site name=\"%s_tip\" pos=\"%.17g 0 0\"/>\n"
+            "          </body>\n"
+            "        </body>\n"
+            "      </body>\n",
+            n, fd->len[2]);
+    }
+    double q[4];
+    axis_quat(z_axis, thumb_angle * DEG, q);
+    rl_sb_printf(&sb, "      <body name=\"thumb_meta\" pos=\"%.17g %.17g %.17g\""
+                      " quat=\"%.17g %.17g %.17g %.17g\">\n",
+                 thumb_base[0], thumb_base[1], thumb_base[2], q[0], q[1], q[2], q[3]);
+    hinge(&sb, 8, "thumb", thumb_joint[0], neg_z, thumb_range[0]);
+    hinge(&sb, 8, "thumb", thumb_joint[1], flex_axis, thumb_range[1]);
+    capsule(&sb, 8, "thumb_meta", thumb_len[0], thumb_radius[0]);
+    rl_sb_printf(&sb, "        <body name=\"thumb_prox\" pos=\"%.17g 0 0\">\n", thumb_len[0]);
+    hinge(&sb, 10, "thumb", thumb_joint[2], th_abd, thumb_range[2]);
+    hinge(&sb, 10, "thumb", thumb_joint[3], th_flex, thumb_range[3]);
+    capsule(&sb, 10, "thumb_prox", thumb_len[1], thumb_radius[1]);
+    rl_sb_printf(&sb, "          <body name=\"thumb_dist\" pos=\"%.17g 0 0\">\n", thumb_len[1]);
+    hinge(&sb, 12, "thumb", thumb_joint[4], th_flex, thumb_range[4]);
+    capsule(&sb, 12, "thumb_dist", thumb_len[2], thumb_radius[2]);
+    rl_sb_printf(&sb,
+        "            <site name=\"thumb_tip\" pos=\"%.17g 0 0\"/>\n"
+        "          </body>\n"
+        "        </body>\n"
+        "      </body>\n"
+        "    </body>\n",
+        thumb_len[2]);
+    if (with_cube) {
+        /* condim 4 adds torsional friction, so the cube does not spin
+         * freely on the palm. */
+        rl_sb_printf(&sb,
+            "    <body name=\"cube\" pos=\"0 0 %.17g\">\n"
+            "      <freejoint name=\"cube\"/>\n"
+            "      <geom name=\"cube\" type=\"box\" size=\"%g %g %g\" density=\"%g\" condim=\"4\""
+            " rgba=\".3 .5 .8 1\"/>\n"
+            "    </body>\n",
+            PALM_HEIGHT + PALM_HALF_Z + CUBE_HALF, CUBE_HALF, CUBE_HALF, CUBE_HALF, CUBE_DENSITY);
+    }
+    rl_sb_printf(&sb, "  </worldbody>\n  <contact>\n");
+    /* Every kinematic link: palm-proximal, proximal-middle, middle-distal.
+     * Capsule ends overlap at the joints by construction. */
+    static const char *const seg[3] = {"prox", "mid", "dist"};
+    for (int f = 0; f < 5; f++) {
+        const char *n = f < 4 ? fingers[f].name : "thumb";
+        const char *first = f < 4 ? "prox" : "meta";
+        rl_sb_printf(&sb, "    <exclude body1=\"palm\" body2=\"%s_%s\"/>\n", n, first);
+        if (f < 4) {
+            for (int k = 0; k < 2; k++)
+                rl_sb_printf(&sb, "    <exclude body1=\"%s_%s\" body2=\"%s_%s\"/>\n", n, seg[k],
+                             n, seg[k + 1]);
+        } else {
+            rl_sb_printf(&sb,
+                "    <exclude body1=\"thumb_meta\" body2=\"thumb_prox\"/>\n"
+                "    <exclude body1=\"thumb_prox\" body2=\"thumb_dist\"/>\n");
+        }
+    }
+    rl_sb_printf(&sb, "  </contact>\n  <actuator>\n");
+    for (int i = 0; i < NQ_HAND; i++) {
+        char name[32];
+        double r[2];
+        joint_name(i, name, sizeof name);
+        joint_range_deg(i, r);
+        rl_sb_printf(&sb, "    <position name=\"%s\" joint=\"%s\" ctrlrange=\"%.17g %.17g\"/>\n",
+                     name, name, r[0] * DEG, r[1] * DEG);
+    }
+    rl_sb_printf(&sb, "  </actuator>\n</mujoco>\n");
+    return rl_sb_finish(&sb);
+}
+
+static void model_free(hand_model *hm)
+{
+    if (!hm) return;
+    rl_sim_model_free(hm->m);
+    free(hm);
+}
+
+static int model_make(int with_cube, hand_model **out)
+{
+    *out = NULL;
+    const char *id = with_cube ? rl_task_hand_rotate.id : rl_task_hand_reach.id;
+    char *xml = hand_mjcf(with_cube);
+    if (!xml) return RL_ENOMEM;
+    hand_model *hm = calloc(1, sizeof *hm);
+    if (!hm) {
+        free(xml);
+        return rl_error(RL_ENOMEM, "out of memory");
+    }
+    int rc = rl_sim_model_from_xml(xml, id, &hm->m);
+    free(xml);
+    if (rc) {
+        free(hm);
+        return rc;
+    }
+    const mjModel *m = hm->m;
+    hm->cube = with_cube;
+    int ok = m->nu == NQ_HAND;
+    for (int i = 0; i < NQ_HAND && ok; i++) {
+        char name[32];
+        joint_name(i, name, sizeof name);
+        int j = mj_name2id(m, mjOBJ_JOINT, name);
+        /* Actuator i must drive joint i: the action order is the joint order. */
+        ok = j >= 0 && m->actuator_trnid[2 * i] == j;
+        if (!ok) break;
+        hm->qpos[i] = m->jnt_qposadr[j];
+        hm->dof[i] = m->jnt_dofadr[j];
+        hm->lo[i] = m->jnt_range[2 * j];
+        hm->hi[i] = m->jnt_range[2 * j + 1];
+    }
+    for (int t = 0; t < NT && ok; t++) {
+        char name[32];
+        snprintf(name, sizeof name, "%s_tip", tip_name[t]);
+        hm->tip_site[t] = mj_name2id(m, mjOBJ_SITE, name);
+        ok = hm->tip_site[t] >= 0;
+    }
+    hm->palm_body = mj_name2id(m, mjOBJ_BODY, "palm");
+    hm->cube_qpos = hm->cube_dof = -1;
+    if (with_cube) {
+        int j = mj_name2id(m, mjOBJ_JOINT, "cube");
+        if (j >= 0) {
+            hm->cube_qpos = m->jnt_qposadr[j];
+            hm->cube_dof = m->jnt_dofadr[j];
+        }
+        ok = ok && j >= 0;
+    }
+    if (!ok || hm->palm_body < 0) {
+        model_free(hm);
+        return rl_error(RL_ESIM, "generated hand model for %s is malformed", id);
+    }
+    *out = hm;
+    return RL_OK;
+}
+
+static int shared_make_reach(const void *cfg, void **shared)
+{
+    return model_make(0, (hand_model **)shared);
+}
+
+static int shared_make_rotate(const void *cfg, void **shared)
+{
+    return model_make(1, (hand_model **)shared);
+}
+
+static void shared_free(void *shared) { model_free(shared); }
+
+/* ------------------------------------------------------------ env */
+
+static int is_rotate_task(const rl_env *env) { return env->task == &rl_task_hand_rotate; }
+
+static int is_hand(const rl_env *env)
+{
+    return env && (env->task == &rl_task_hand_reach || env->task == &rl_task_hand_rotate) &&
+           env->data;
+}
+
+static void close_env(rl_env *env)
+{
+    hand_env *h = env->data;
+    if (!h) return;
+    rl_sim_free(&h->sim);
+    model_free(h->own_model);
+    free(h->obs_low);
+    free(h->obs_high);
+    free(h->act_low);
+    free(h->act_high);
+    free(h->last_obs);
+    free(h);
+    env->data = NULL;
+}
+
+static int init(rl_env *env, const void *cfgp, void *shared)
+{
+    int rotate = is_rotate_task(env);
+    hand_env *h = calloc(1, sizeof *h);
+    if (!h) return rl_error(RL_ENOMEM, "out of memory");
+    env->data = h;
+    int rc;
+    if (shared) {
+        h->hm = shared;
+    } else {
+        if ((rc = model_make(rotate, &h->own_model))) return rc;
+        h->hm = h->own_model;
+    }
+    if (h->hm->cube != rotate)
+        return rl_error(RL_EINVAL, "%s: shared model does not match the task", env->task->id);
+    if (rotate) h->drop_penalty = ((const rotate_cfg *)cfgp)->drop_penalty;
+    else h->bonus = ((const reach_cfg *)cfgp)->bonus;
+    if ((rc = rl_sim_init(&h->sim, h->hm->m, SUBSTEPS))) return rc;
+
+    int n = 0;
+    rl_slice *s = h->slices;
+    s[n++] = (rl_slice){"joint_pos", 0, NQ_HAND};
+    s[n++] = (rl_slice){"joint_vel", NQ_HAND, NQ_HAND};
+    if (rotate) {
+        s[n++] = (rl_slice){"fingertip_pos", 2 * NQ_HAND, 3 * NT};
+        s[n++] = (rl_slice){"cube_pos", 2 * NQ_HAND + 3 * NT, 3};
+        s[n++] = (rl_slice){"cube_vel", 2 * NQ_HAND + 3 * NT + 3, 6};
+        s[n++] = (rl_slice){"achieved_goal", 2 * NQ_HAND + 3 * NT + 9, 4};
+        s[n++] = (rl_slice){"desired_goal", 2 * NQ_HAND + 3 * NT + 13, 4};
+    } else {
+        s[n++] = (rl_slice){"achieved_goal", 2 * NQ_HAND, 3 * NT};
+        s[n++] = (rl_slice){"desired_goal", 2 * NQ_HAND + 3 * NT, 3 * NT};
+    }
+    h->obs_dim = s[n - 1].start + s[n - 1].len;
+
+    h->obs_low = malloc((size_t)h->obs_dim * sizeof(float));
+    h->obs_high = malloc((size_t)h->obs_dim * sizeof(float));
+    h->act_low = malloc(NQ_HAND * sizeof(float));
+    h->act_high = malloc(NQ_HAND * sizeof(float));
+    h->last_obs = calloc((size_t)h->obs_dim, sizeof(float));
+    if (!h->obs_low || !h->obs_high || !h->act_low || !h->act_high || !h->last_obs)
+        return rl_error(RL_ENOMEM, "out of memory");
+    /* Joint ranges are the one bound worth publishing (nominal: contacts
+     * and limits are soft). */
+    for (int i = 0; i < h->obs_dim; i++) {
+        int joint = i < NQ_HAND;
+        h->obs_low[i] = joint ? (float)h->hm->lo[i] : -INFINITY;
+        h->obs_high[i] = joint ? (float)h->hm->hi[i] : INFINITY;
+    }
+    for (int i = 0; i < NQ_HAND; i++) {
+        h->act_low[i] = -1.f;
+        h->act_high[i] = 1.f;
+    }
+    env->obs_space = (rl_space){RL_BOX, h->obs_dim, 0, h->obs_low, h->obs_high};
+    env->act_space = (rl_space){RL_BOX, NQ_HAND, 0, h->act_low, h->act_high};
+    env->slices = h->slices;
+    env->n_slices = n;
+    env->info_names = rotate ? rotate_info : reach_info;
+    env->n_info = 2;
+    return RL_OK;
+}
+
+/* Fingertip positions relative to the palm centre (palm frame = world axes). */
+static void tips_now(const hand_model *hm, const mjData *d, double *tips)
+{
+    const mjtNum *palm = d->xpos + 3 * hm->palm_body;
+    for (int t = 0; t < NT; t++)
+        for (int k = 0; k < 3; k++)
+            tips[3 * t + k] = d->site_xpos[3 * hm->tip_site[t] + k] - palm[k];
+}
+
+/* Rotation angle between two unit quaternions: 2 acos |<a, b>|. */
+static double rotation_distance(const double *a, const double *b)
+{
+    double dot = fabs(a[0] * b[0] + a[1] * b[1] + a[2] * b[2] + a[3] * b[3]);
+    return 2.0 * acos(dot > 1.0 ? 1.0 : dot);
+}
+
+/* The cube's orientation, normalised (the state drifts off unit length by
+ * round-off between MuJoCo's own normalisations). */
+static void cube_quat(const hand_model *hm, const mjData *d, double q[4])
+{
+    const mjtNum *c = d->qpos + hm->cube_qpos + 3;
+    double n = sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2] + c[3] * c[3]);
+    for (int k = 0; k < 4; k++) q[k] = c[k] / n;
+}
+
+/* Cube centre height above the palm's upper surface. */
+static double cube_height(const hand_model *hm, const mjData *d)
+{
+    return d->qpos[hm->cube_qpos + 2] - (d->xpos[3 * hm->palm_body + 2] + PALM_HALF_Z);
+}
+
+/* Write a quaternion with w >= 0 (q and -q are the same rotation). */
+static void put_quat(float *o, const double q[4])
+{
+    double s = q[0] < 0 ? -1.0 : 1.0;
+    for (int k = 0; k < 4; k++) o[k] = (float)(s * q[k]);
+}
+
+static void write_obs(const hand_env *h, float *obs)
+{
+    const hand_model *hm = h->hm;
+    const mjData *d = h->sim.d;
+    int k = 0;
+    double tips[NT * 3];
+    for (int i = 0; i < NQ_HAND; i++) obs[k++] = (float)d->qpos[hm->qpos[i]];
+    for (int i = 0; i < NQ_HAND; i++) obs[k++] = (float)d->qvel[hm->dof[i]];
+    tips_now(hm, d, tips);
+    for (int i = 0; i < 3 * NT; i++) obs[k++] = (float)tips[i];
+    if (hm->cube) {
+        const mjtNum *palm = d->xpos + 3 * hm->palm_body;
+        for (int i = 0; i < 3; i++) obs[k++] = (float)(d->qpos[hm->cube_qpos + i] - palm[i]);
+        for (int i = 0; i < 6; i++) obs[k++] = (float)d->qvel[hm->cube_dof + i];
+        double q[4];
+        cube_quat(hm, d, q);
+        put_quat(obs + k, q);
+        put_quat(obs + k + 4, h->goal_quat);
+        k += 8;
+    } else {
+        for (int i = 0; i < 3 * NT; i++) obs[k++] = (float)h->goal_tips[i];
+    }
+}
+
+/* Hand joints to their zero-action pose (mid-range) plus a little noise. */
+static void start_pose(rl_env *env, hand_env *h)
+{
+    const hand_model *hm = h->hm;
+    mjData *d = h->sim.d;
+    for (int i = 0; i < NQ_HAND; i++) {
+        double mid = 0.5 * (hm->lo[i] + hm->hi[i]);
+        d->qpos[hm->qpos[i]] = mid + rl_rng_range(&env->rng, -START_NOISE, START_NOISE);
+    }
+}
+
+/* A goal for hand-reach: fingertips of a random configuration within the
+ * joint ranges. Configurations in which the hand penetrates itself are
+ * redrawn (up to GOAL_TRIES times), so the goal can be held physically. */
+static void sample_goal(rl_env *env, hand_env *h)
+{
+    const hand_model *hm = h->hm;
+    mjData *d = h->sim.d;
+    for (int attempt = 0; attempt < GOAL_TRIES; attempt++) {
+        for (int i = 0; i < NQ_HAND; i++) {
+            h->goal_q[i] = rl_rng_range(&env->rng, hm->lo[i], hm->hi[i]);
+            d->qpos[hm->qpos[i]] = h->goal_q[i];
+        }
+        if (rl_sim_forward(&h->sim) != RL_OK) break;
+        if (d->ncon == 0) break;
+    }
+    tips_now(hm, d, h->goal_tips);
+}
+
+static void reset(rl_env *env)
+{
+    hand_env *h = env->data;
+    const hand_model *hm = h->hm;
+    rl_sim_reset(&h->sim);
+    mjData *d = h->sim.d;
+    if (hm->cube) {
+        double yaw = rl_rng_range(&env->rng, -M_PI, M_PI);
+        double goal = rl_rng_range(&env->rng, -M_PI, M_PI);
+        static const double z[3] = {0, 0, 1};
+        axis_quat(z, goal, h->goal_quat);
+        mjtNum *c = d->qpos + hm->cube_qpos;
+        c[0] = rl_rng_range(&env->rng, -0.005, 0.005);
+        c[1] = rl_rng_range(&env->rng, -0.005, 0.005);
+        c[2] = PALM_HEIGHT + PALM_HALF_Z + CUBE_HALF + 0.001;
+        axis_quat(z, yaw, c + 3);
+    } else {
+        sample_goal(env, h);
+    }
+    start_pose(env, h);
+    /* Hold the start pose: zero action means mid-range, the controls start
+     * where the joints are. */
+    for (int i = 0; i < NQ_HAND; i++) d->ctrl[i] = d->qpos[hm->qpos[i]];
+    rl_sim_forward(&h->sim);
+    write_obs(h, env->obs);
+    memcpy(h->last_obs, env->obs, (size_t)h->obs_dim * sizeof(float));
+}
+
+/* Reward and success of hand-reach from the current state. */
+static void reach_reward(rl_env *env, hand_env *h)
+{
+    double tips[NT * 3], sum = 0, max = 0;
+    tips_now(h->hm, h->sim.d, tips);
+    for (int t = 0; t < NT; t++) {
+        const double *a = tips + 3 * t, *g = h->goal_tips + 3 * t;
+        double dist = sqrt((a[0] - g[0]) * (a[0] - g[0]) + (a[1] - g[1]) * (a[1] - g[1]) +
+                           (a[2] - g[2]) * (a[2] - g[2]));
+        sum += dist;
+        if (dist > max) max = dist;
+    }
+    const double th = RL_HAND_TIP_THRESHOLD;
+    double r = -sum + h->bonus * ((max < 2 * th) + (max < th));
+    *env->reward = (float)r;
+    *env->terminated = 0;
+    env->info->success = max < th;
+    env->info->extra[0] = (float)max;
+    env->info->extra[1] = (float)(sum / NT);
+}
+
+static void rotate_reward(rl_env *env, hand_env *h)
+{
+    const hand_model *hm = h->hm;
+    double q[4];
+    cube_quat(hm, h->sim.d, q);
+    double dist = rotation_distance(q, h->goal_quat);
+    double height = cube_height(hm, h->sim.d);
+    double r = -dist;
+    int dropped = height < 0;
+    if (dropped) {
+        /* The penalty stands for the rest of the episode at the worst
+         * orientation, so dropping the cube never pays. */
+        int limit = env->max_steps > 0 ? env->max_steps : ROTATE_STEPS;
+        int remaining = limit - env->t - 1;
+        r -= h->drop_penalty * (remaining > 0 ? remaining : 0);
+    }
+    *env->reward = (float)r;
+    *env->terminated = (unsigned char)dropped;
+    env->info->success = dist < RL_HAND_ROT_THRESHOLD;
+    env->info->extra[0] = (float)dist;
+    env->info->extra[1] = (float)height;
+}
+
+static void step(rl_env *env, const float *action)
+{
+    hand_env *h = env->data;
+    const hand_model *hm = h->hm;
+    mjData *d = h->sim.d;
+    for (int i = 0; i < NQ_HAND; i++)
+        d->ctrl[i] = hm->lo[i] + 0.5 * (action[i] + 1.0) * (hm->hi[i] - hm->lo[i]);
+    if (rl_sim_step(&h->sim) != RL_OK) {
+        memcpy(env->obs, h->last_obs, (size_t)h->obs_dim * sizeof(float));
+        *env->reward = 0.f;
+        *env->terminated = 1;
+        env->info->sim_unstable = 1;
+        env->info->success = 0;
+        return;
+    }
+    write_obs(h, env->obs);
+    memcpy(h->last_obs, env->obs, (size_t)h->obs_dim * sizeof(float));
+    env->info->sim_unstable = 0;
+    if (hm->cube) rotate_reward(env, h);
+    else reach_reward(env, h);
+}
+
+/* ------------------------------------------------------------ extras */
+
+rl_sim *rl_hand_sim(rl_env *env)
+{
+    if (!is_hand(env)) return NULL;
+    return &((hand_env *)env->data)->sim;
+}
+
+int rl_hand_joint_range(const rl_env *env, int i, double *lo, double *hi)
+{
+    if (!is_hand(env)) return rl_error(RL_EINVAL, "rl_hand_joint_range: not a hand env");
+    if (i < 0 || i >= NQ_HAND)
+        return rl_error(RL_EINVAL, "rl_hand_joint_range: joint %d is out of range [0, %d)", i,
+                        NQ_HAND);
+    const hand_env *h = env->data;
+    *lo = h->hm->lo[i];
+    *hi = h->hm->hi[i];
+    return RL_OK;
+}
+
+int rl_hand_set_joints(rl_env *env, const double *q)
+{
+    if (!is_hand(env)) return rl_error(RL_EINVAL, "rl_hand_set_joints: not a hand env");
+    hand_env *h = env->data;
+    mjData *d = h->sim.d;
+    for (int i = 0; i < NQ_HAND; i++) {
+        d->qpos[h->hm->qpos[i]] = q[i];
+        d->qvel[h->hm->dof[i]] = 0;
+    }
+    int rc = rl_sim_forward(&h->sim);
+    if (rc) return rc;
+    write_obs(h, env->obs);
+    memcpy(h->last_obs, env->obs, (size_t)h->obs_dim * sizeof(float));
+    return RL_OK;
+}
+
+int rl_hand_tips(const rl_env *env, double *tips)
+{
+    if (!is_hand(env)) return rl_error(RL_EINVAL, "rl_hand_tips: not a hand env");
+    const hand_env *h = env->data;
+    tips_now(h->hm, h->sim.d, tips);
+    return RL_OK;
+}
+
+int rl_hand_goal(const rl_env *env, double *tips, double *q)
+{
+    if (!is_hand(env) || is_rotate_task(env))
+        return rl_error(RL_EINVAL, "rl_hand_goal: not a hand-reach env");
+    const hand_env *h = env->data;
+    if (tips) memcpy(tips, h->goal_tips, sizeof h->goal_tips);
+    if (q) memcpy(q, h->goal_q, sizeof h->goal_q);
+    return RL_OK;
+}
+
+const rl_task rl_task_hand_reach = {
+    .id = "hand-reach-v1",
+    .summary = "five-finger hand (21 position-servo joints) brings every fingertip within "
+               "1.25 cm of goal positions from a random reachable pose (MuJoCo)",
+    .opts = reach_opts,
+    .n_opts = N_REACH_OPTS,
+    .cfg_size = sizeof(reach_cfg),
+    .max_steps = REACH_STEPS,
+    .dt = TIMESTEP * SUBSTEPS,
+    .shared_make = shared_make_reach,
+    .shared_free = shared_free,
+    .init = init,
+    .reset = reset,
+    .step = step,
+    .close = close_env,
+};
+
+const rl_task rl_task_hand_rotate = {
+    .id = "hand-rotate-v1",
+    .summary = "five-finger hand, palm up, turns a 5 cm cube to a goal yaw; dropping it ends "
+               "the episode (MuJoCo)",
+    .opts = rotate_opts,
+    .n_opts = N_ROTATE_OPTS,
+    .cfg_size = sizeof(rotate_cfg),
+    .max_steps = ROTATE_STEPS,
+    .dt = TIMESTEP * SUBSTEPS,
+    .shared_make = shared_make_rotate,
+    .shared_free = shared_free,
+    .init = init,
+    .reset = reset,
+    .step = step,
+    .close = close_env,
+};
