@@ -1,0 +1,442 @@
+/* The dexterous-hand family through the public env API plus the hand.h
+ * hooks: goals are exactly reachable, the servos really reach them, the cube
+ * rests on the palm and dropping it ends the episode with the penalty,
+ * success flags follow the thresholds, fast compile, stable stepping,
+ * action checks and seeded determinism. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rltool.h"
+#include "envs/mujoco/hand.h"
+
+#define NJ RL_HAND_NJOINT
+#define NT RL_HAND_NTIP
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static rl_env *make(const char *id, const char *opts)
+{
+    rl_env *env = rl_env_make(id, opts);
+    ck_assert_msg(env != NULL, "%s: %s", id, rl_last_error());
+    return env;
+}
+
+static void random_action(rl_rng *rng, float *a)
+{
+    for (int i = 0; i < NJ; i++) a[i] = (float)rl_rng_range(rng, -1.0, 1.0);
+}
+
+/* The action that commands joint configuration q. */
+static void action_for(const rl_env *env, const double *q, float *a)
+{
+    for (int i = 0; i < NJ; i++) {
+        double lo, hi;
+        ck_assert_int_eq(rl_hand_joint_range(env, i, &lo, &hi), RL_OK);
+        a[i] = (float)(2.0 * (q[i] - lo) / (hi - lo) - 1.0);
+    }
+}
+
+static double dist3(const double *a, const double *b)
+{
+    return sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+                (a[2] - b[2]) * (a[2] - b[2]));
+}
+
+/* Check hand-reach's success flag and reward against the fingertips. */
+static void check_reach_step(rl_env *env)
+{
+    double tips[3 * NT], goal[3 * NT], sum = 0, max = 0;
+    ck_assert_int_eq(rl_hand_tips(env, tips), RL_OK);
+    ck_assert_int_eq(rl_hand_goal(env, goal, NULL), RL_OK);
+    for (int t = 0; t < NT; t++) {
+        double d = dist3(tips + 3 * t, goal + 3 * t);
+        sum += d;
+        max = fmax(max, d);
+    }
+    const double th = RL_HAND_TIP_THRESHOLD;
+    ck_assert_int_eq(env->info->success, max < th);
+    double want = -sum + 1.0 * ((max < 2 * th) + (max < th)); /* default bonus=1 */
+    ck_assert_msg(fabs(*env->reward - want) < 1e-5, "reward %g, expected %g", *env->reward, want);
+    ck_assert_double_eq_tol(env->info->extra[0], max, 1e-6);
+}
+
+/* ------------------------------------------------------------ model */
+
+START_TEST(compiles_fast_with_expected_layout)
+{
+    static const char *const ids[] = {"hand-reach-v1", "hand-rotate-v1"};
+    for (int k = 0; k < 2; k++) {
+        double t0 = now();
+        rl_env *env = make(ids[k], NULL);
+        double secs = now() - t0;
+        printf("test_hand: %s generated and compiled in %.3f s\n", ids[k], secs);
+        ck_assert_msg(secs < 2.0, "%s took %.2f s to build", ids[k], secs);
+        ck_assert_int_eq(env->act_space.dim, NJ);
+        const rl_sim *sim = rl_hand_sim(env);
+        ck_assert_ptr_nonnull(sim);
+        ck_assert_int_eq(sim->m->nu, NJ);
+        ck_assert_int_eq(sim->m->nsite, NT);
+        ck_assert_double_eq_tol(sim->m->opt.timestep, 0.002, 1e-12);
+        ck_assert_int_eq(sim->n_substeps, 20);
+        ck_assert_int_eq(rl_env_max_steps(env), k == 0 ? 50 : 100);
+        const rl_slice *ag = rl_env_slice(env, "achieved_goal");
+        const rl_slice *dg = rl_env_slice(env, "desired_goal");
+        const rl_slice *jp = rl_env_slice(env, "joint_pos");
+        ck_assert(ag && dg && jp && rl_env_slice(env, "joint_vel"));
+        ck_assert_int_eq(jp->len, NJ);
+        ck_assert_int_eq(ag->len, k == 0 ? 3 * NT : 4);
+        ck_assert_int_eq(dg->len, ag->len);
+        ck_assert_int_eq(dg->start + dg->len, env->obs_space.dim);
+        /* Plausible ranges: every joint moves, none beyond 100 degrees. */
+        for (int i = 0; i < NJ; i++) {
+            double lo, hi;
+            ck_assert_int_eq(rl_hand_joint_range(env, i, &lo, &hi), RL_OK);
+            ck_assert(lo < hi && hi - lo <= 110 * M_PI / 180 && fabs(lo) <= 1.75 && hi <= 1.75);
+        }
+        ck_assert_int_ne(rl_hand_joint_range(env, NJ, &(double){0}, &(double){0}), RL_OK);
+        rl_env_free(env);
+    }
+}
+END_TEST
+
+START_TEST(bad_options_are_errors)
+{
+    ck_assert_ptr_null(rl_env_make("hand-reach-v1", "bonus=-1"));
+    ck_assert_ptr_null(rl_env_make("hand-reach-v1", "drop_penalty=1"));
+    ck_assert_ptr_null(rl_env_make("hand-rotate-v1", "drop_penalty=nan"));
+    ck_assert_ptr_null(rl_env_make("hand-rotate-v1", "bonus=1"));
+    rl_env *env = make("hand-rotate-v1", "drop_penalty=0");
+    ck_assert_int_ne(rl_hand_goal(env, NULL, NULL), RL_OK); /* reach only */
+    rl_env_free(env);
+}
+END_TEST
+
+/* ------------------------------------------------------------ hand-reach */
+
+START_TEST(reach_goals_are_exactly_reachable)
+{
+    rl_env *env = make("hand-reach-v1", NULL);
+    const rl_slice *ag = rl_env_slice(env, "achieved_goal");
+    const rl_slice *dg = rl_env_slice(env, "desired_goal");
+    for (int k = 0; k < 50; k++) {
+        ck_assert_int_eq(rl_env_reset(env, 1000 + k), RL_OK);
+        double goal[3 * NT], q[NJ], tips[3 * NT];
+        ck_assert_int_eq(rl_hand_goal(env, goal, q), RL_OK);
+        for (int i = 0; i < 3 * NT; i++)
+            ck_assert_double_eq_tol(env->obs[dg->start + i], goal[i], 1e-6);
+        for (int i = 0; i < NJ; i++) {
+            double lo, hi;
+            rl_hand_joint_range(env, i, &lo, &hi);
+            ck_assert(q[i] >= lo && q[i] <= hi);
+        }
+        ck_assert_int_eq(rl_hand_set_joints(env, q), RL_OK);
+        ck_assert_int_eq(rl_hand_tips(env, tips), RL_OK);
+        for (int t = 0; t < NT; t++)
+            ck_assert_msg(dist3(tips + 3 * t, goal + 3 * t) < 1e-6, "goal %d tip %d off by %g", k,
+                          t, dist3(tips + 3 * t, goal + 3 * t));
+        for (int i = 0; i < 3 * NT; i++)
+            ck_assert_double_eq_tol(env->obs[ag->start + i], env->obs[dg->start + i], 1e-6);
+    }
+    rl_env_free(env);
+}
+END_TEST
+
+/* The servos bring the hand to a goal when commanded its configuration:
+ * goals are drawn free of self-penetration, so they can be held. */
+START_TEST(reach_goals_are_reached_by_the_servos)
+{
+    rl_env *env = make("hand-reach-v1", NULL);
+    int reached = 0, episodes = 10;
+    for (int k = 0; k < episodes; k++) {
+        ck_assert_int_eq(rl_env_reset(env, 2000 + k), RL_OK);
+        double q[NJ];
+        float a[NJ];
+        rl_hand_goal(env, NULL, q);
+        action_for(env, q, a);
+        while (!env->info->done) {
+            ck_assert_int_eq(rl_env_step(env, a), RL_OK);
+            check_reach_step(env);
+        }
+        ck_assert(*env->truncated && !*env->terminated);
+        ck_assert_int_eq(env->info->episode_length, 50);
+        reached += env->info->success == 1;
+    }
+    ck_assert_msg(reached >= episodes - 1, "only %d of %d goals reached", reached, episodes);
+    rl_env_free(env);
+}
+END_TEST
+
+START_TEST(reach_success_and_reward_follow_threshold)
+{
+    rl_env *env = make("hand-reach-v1", NULL);
+    rl_rng rng;
+    rl_rng_seed(&rng, 11, 0);
+    float a[NJ];
+    int seen[2] = {0, 0};
+    /* Random actions: far from the goal, no success. */
+    rl_env_reset(env, 5);
+    for (int t = 0; t < 50; t++) {
+        random_action(&rng, a);
+        ck_assert_int_eq(rl_env_step(env, a), RL_OK);
+        check_reach_step(env);
+        seen[env->info->success]++;
+    }
+    /* Start at the goal, command a pose slightly off it, then the goal:
+     * the flag turns on exactly when every tip is inside the threshold. */
+    rl_env_reset(env, 6);
+    double q[NJ], off[NJ];
+    rl_hand_goal(env, NULL, q);
+    ck_assert_int_eq(rl_hand_set_joints(env, q), RL_OK);
+    for (int i = 0; i < NJ; i++) {
+        double lo, hi;
+        rl_hand_joint_range(env, i, &lo, &hi);
+        off[i] = fmin(fmax(q[i] + (i % 2 ? 0.25 : -0.25), lo), hi);
+    }
+    action_for(env, off, a);
+    for (int t = 0; t < 10; t++) {
+        rl_env_step(env, a);
+        check_reach_step(env);
+        seen[env->info->success]++;
+    }
+    action_for(env, q, a);
+    for (int t = 0; t < 20; t++) {
+        rl_env_step(env, a);
+        check_reach_step(env);
+        seen[env->info->success]++;
+    }
+    ck_assert_int_eq(env->info->success, 1);
+    ck_assert(*env->reward > 1.9f); /* both bonus levels, tiny distance */
+    ck_assert(seen[0] > 0 && seen[1] > 0);
+    rl_env_free(env);
+}
+END_TEST
+
+/* ------------------------------------------------------------ hand-rotate */
+
+static int cube_qpos(const rl_sim *sim)
+{
+    int j = mj_name2id(sim->m, mjOBJ_JOINT, "cube");
+    ck_assert_int_ge(j, 0);
+    return sim->m->jnt_qposadr[j];
+}
+
+START_TEST(cube_rests_on_palm_with_zero_action)
+{
+    rl_env *env = make("hand-rotate-v1", NULL);
+    rl_sim *sim = rl_hand_sim(env);
+    int cq = cube_qpos(sim);
+    const rl_slice *cp = rl_env_slice(env, "cube_pos");
+    ck_assert_ptr_nonnull(cp);
+    float zero[NJ] = {0};
+    for (int k = 0; k < 5; k++) {
+        rl_env_reset(env, 300 + k);
+        double yaw0 = 2 * atan2(sim->d->qpos[cq + 6], sim->d->qpos[cq + 3]);
+        for (int t = 0; t < 50; t++) { /* 50 x 0.04 s = 2 s */
+            ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+            ck_assert(!*env->terminated && !env->info->sim_unstable);
+        }
+        /* Still lying flat on the palm (centre 25 mm above it), near the
+         * middle, not spinning away. */
+        ck_assert_msg(fabs(env->info->extra[1] - 0.025) < 0.002, "cube height %g",
+                      env->info->extra[1]);
+        ck_assert(fabs(env->obs[cp->start]) < 0.02 && fabs(env->obs[cp->start + 1]) < 0.02);
+        double yaw = 2 * atan2(sim->d->qpos[cq + 6], sim->d->qpos[cq + 3]);
+        ck_assert_msg(fabs(remainder(yaw - yaw0, 2 * M_PI)) < 0.05, "cube turned by %g",
+                      yaw - yaw0);
+    }
+    rl_env_free(env);
+}
+END_TEST
+
+START_TEST(dropping_the_cube_terminates_with_penalty)
+{
+    rl_env *env = make("hand-rotate-v1", NULL);
+    rl_sim *sim = rl_hand_sim(env);
+    int cq = cube_qpos(sim);
+    float zero[NJ] = {0};
+
+    /* Teleported beside the palm: it falls past the palm's surface. */
+    rl_env_reset(env, 1);
+    rl_env_step(env, zero);
+    sim->d->qpos[cq + 0] = 0.15;
+    ck_assert_int_eq(rl_sim_forward(sim), RL_OK);
+    while (!env->info->done) ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+    ck_assert(*env->terminated && !*env->truncated);
+    int t = env->info->episode_length;
+    ck_assert_int_lt(t, 10);
+    ck_assert(env->info->extra[1] < 0);
+    double want = -env->info->extra[0] - M_PI * (100 - t);
+    ck_assert_msg(fabs(*env->reward - want) < 1e-3, "reward %g, expected %g", *env->reward, want);
+    ck_assert_int_eq(rl_env_step(env, zero), RL_ESTATE);
+
+    /* Teleported below the palm: the very next step ends the episode. */
+    rl_env_reset(env, 2);
+    sim->d->qpos[cq + 2] -= 0.1;
+    rl_sim_forward(sim);
+    ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+    ck_assert(*env->terminated);
+    ck_assert(*env->reward < -M_PI * 98);
+
+    /* drop_penalty=0: only the rotation distance. */
+    rl_env *e0 = make("hand-rotate-v1", "drop_penalty=0");
+    sim = rl_hand_sim(e0);
+    rl_env_reset(e0, 2);
+    sim->d->qpos[cq + 2] -= 0.1;
+    rl_sim_forward(sim);
+    rl_env_step(e0, zero);
+    ck_assert(*e0->terminated);
+    ck_assert_double_eq_tol(*e0->reward, -e0->info->extra[0], 1e-5);
+    rl_env_free(e0);
+    rl_env_free(env);
+}
+END_TEST
+
+/* Success iff the rotation distance 2 acos|<q, q_goal>| is below 0.1 rad. */
+START_TEST(rotate_success_follows_threshold)
+{
+    rl_env *env = make("hand-rotate-v1", NULL);
+    rl_sim *sim = rl_hand_sim(env);
+    int cq = cube_qpos(sim);
+    const rl_slice *ag = rl_env_slice(env, "achieved_goal");
+    const rl_slice *dg = rl_env_slice(env, "desired_goal");
+    float zero[NJ] = {0};
+    /* Turn the cube to goal yaw + offset; it rests, so it stays there. */
+    static const double offsets[] = {0.0, 0.05, 0.07, 0.13, 0.3, -0.06, -0.15, 3.0};
+    for (size_t k = 0; k < sizeof offsets / sizeof offsets[0]; k++) {
+        rl_env_reset(env, 40 + (int)k);
+        const float *g = env->obs + dg->start;
+        double goal_yaw = 2 * atan2(g[3], g[0]);
+        double yaw = goal_yaw + offsets[k];
+        mjtNum *c = sim->d->qpos + cq;
+        c[3] = cos(yaw / 2);
+        c[4] = c[5] = 0;
+        c[6] = sin(yaw / 2);
+        ck_assert_int_eq(rl_sim_forward(sim), RL_OK);
+        ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+        double dist = env->info->extra[0];
+        ck_assert_msg(fabs(dist - fabs(offsets[k])) < 0.02, "offset %g, distance %g", offsets[k],
+                      dist);
+        ck_assert_int_eq(env->info->success, dist < RL_HAND_ROT_THRESHOLD);
+        /* The same distance from the published quaternions. */
+        const float *a = env->obs + ag->start;
+        double dot = fabs(a[0] * g[0] + a[1] * g[1] + a[2] * g[2] + a[3] * g[3]);
+        ck_assert_double_eq_tol(2 * acos(fmin(dot, 1.0)), dist, 2e-3);
+        ck_assert_double_eq_tol(*env->reward, -dist, 1e-5);
+    }
+    rl_env_free(env);
+}
+END_TEST
+
+/* ------------------------------------------------------------ generic */
+
+START_TEST(random_actions_step_stably)
+{
+    static const char *const ids[] = {"hand-reach-v1", "hand-rotate-v1"};
+    rl_rng rng;
+    rl_rng_seed(&rng, 99, 0);
+    float a[NJ];
+    for (int k = 0; k < 2; k++) {
+        rl_env *env = make(ids[k], NULL);
+        rl_env_reset(env, 7);
+        int episodes = 0;
+        for (int t = 0; t < 1000; t++) {
+            random_action(&rng, a);
+            ck_assert_int_eq(rl_env_step(env, a), RL_OK);
+            ck_assert_msg(!env->info->sim_unstable, "%s unstable at step %d", ids[k], t);
+            for (int i = 0; i < env->obs_space.dim; i++) ck_assert(isfinite(env->obs[i]));
+            ck_assert(isfinite(*env->reward));
+            if (env->info->done) {
+                episodes++;
+                rl_env_reset(env, -1);
+            }
+        }
+        ck_assert_int_ge(episodes, k == 0 ? 20 : 5);
+        rl_env_free(env);
+    }
+}
+END_TEST
+
+START_TEST(nan_action_rejected)
+{
+    rl_env *env = make("hand-rotate-v1", NULL);
+    rl_env_reset(env, 3);
+    int od = env->obs_space.dim;
+    float before[128];
+    ck_assert_int_le(od, 128);
+    memcpy(before, env->obs, (size_t)od * sizeof(float));
+    float a[NJ] = {0};
+    a[5] = NAN;
+    ck_assert_int_eq(rl_env_step(env, a), RL_EINVAL);
+    ck_assert(strstr(rl_last_error(), "NaN") != NULL);
+    a[5] = INFINITY;
+    ck_assert_int_eq(rl_env_step(env, a), RL_EINVAL);
+    ck_assert_int_eq(env->t, 0);
+    ck_assert_mem_eq(env->obs, before, (size_t)od * sizeof(float));
+    a[5] = 0;
+    ck_assert_int_eq(rl_env_step(env, a), RL_OK);
+    rl_env_free(env);
+}
+END_TEST
+
+START_TEST(seeded_determinism)
+{
+    static const char *const ids[] = {"hand-reach-v1", "hand-rotate-v1"};
+    for (int k = 0; k < 2; k++) {
+        rl_env *a = make(ids[k], NULL), *b = make(ids[k], NULL), *c = make(ids[k], NULL);
+        int od = a->obs_space.dim;
+        rl_env_reset(a, 42);
+        rl_env_reset(b, 42);
+        rl_env_reset(c, 43);
+        ck_assert_mem_eq(a->obs, b->obs, (size_t)od * sizeof(float));
+        ck_assert(memcmp(a->obs, c->obs, (size_t)od * sizeof(float)) != 0);
+        rl_rng rng;
+        rl_rng_seed(&rng, 5, 0);
+        float act[NJ];
+        for (int t = 0; t < 50; t++) {
+            random_action(&rng, act);
+            ck_assert_int_eq(rl_env_step(a, act), RL_OK);
+            ck_assert_int_eq(rl_env_step(b, act), RL_OK);
+            ck_assert_mem_eq(a->obs, b->obs, (size_t)od * sizeof(float));
+            ck_assert(*a->reward == *b->reward);
+            ck_assert_int_eq(a->info->success, b->info->success);
+            if (a->info->done) break;
+        }
+        rl_env_free(a);
+        rl_env_free(b);
+        rl_env_free(c);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("hand");
+    TCase *tc = tcase_create("hand");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, compiles_fast_with_expected_layout);
+    tcase_add_test(tc, bad_options_are_errors);
+    tcase_add_test(tc, reach_goals_are_exactly_reachable);
+    tcase_add_test(tc, reach_goals_are_reached_by_the_servos);
+    tcase_add_test(tc, reach_success_and_reward_follow_threshold);
+    tcase_add_test(tc, cube_rests_on_palm_with_zero_action);
+    tcase_add_test(tc, dropping_the_cube_terminates_with_penalty);
+    tcase_add_test(tc, rotate_success_follows_threshold);
+    tcase_add_test(tc, random_actions_step_stably);
+    tcase_add_test(tc, nan_action_rejected);
+    tcase_add_test(tc, seeded_determinism);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
