@@ -307,7 +307,8 @@ int rl_train(const rl_train_cfg *cfg)
         tr->next_log = tr->start_step + tr->log_every;
         tr->ckpt_every = span / 5 > 1 ? span / 5 : 1;
         tr->next_ckpt = tr->start_step + tr->ckpt_every;
-        tr->t0 = tr->last_progress = now();
+        tr->t0 = now();
+        tr->last_progress = tr->t0 - 1; /* the first tick reports */
         rc = ag->vt->train(ag, tr);
         if (!rc) rc = tr->status;
         double wall = now() - tr->t0;
