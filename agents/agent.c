@@ -12,6 +12,8 @@
 
 static const rl_agent_vt *const agents[] = {
     &rl_agent_ppo,
+    &rl_agent_es,
+    &rl_agent_ncap,
 };
 #define N_AGENTS ((int)(sizeof agents / sizeof agents[0]))
 
@@ -133,6 +135,7 @@ rl_agent *rl_agent_create(const char *agent, const char *policy, const char *env
     }
     const rl_recipe *rec = rl_recipe_find(agent, env_id);
     if (!policy) policy = rec && rec->policy ? rec->policy : vt->default_policy;
+    rec = rl_recipe_find_for(agent, policy, env_id);
     const rl_policy_vt *pvt = rl_policy_find(policy);
     if (!pvt) {
         rl_policy_free(rl_policy_make(policy, NULL, NULL)); /* sets the message */
@@ -329,6 +332,42 @@ int rl_agent_reset_state(rl_agent *ag, int i)
     return RL_OK;
 }
 
+/* Evaluate on a body of another size (transfer): build the same agent for
+ * the new env and give it the trained policy tensor ("actor"). Works when
+ * the architecture's parameter count does not depend on the body (shared
+ * NCAP); an MLP's does, and that is an error. */
+static int evaluate_transfer(rl_agent *ag, const char *opts, int episodes, uint64_t seed,
+                             int deterministic, rl_eval_result *out)
+{
+    char hp[2600];
+    snprintf(hp, sizeof hp, "%s%s%s", ag->hparams, ag->hparams[0] && ag->policy_opts[0] ? "," : "",
+             ag->policy_opts);
+    rl_ckpt *old = rl_ckpt_make(), *fresh = rl_ckpt_make();
+    rl_agent *nu = NULL;
+    int64_t n_old = 0, n_new = 0;
+    int rc = old && fresh ? ag->vt->save(ag, old, 0) : rl_error(RL_ENOMEM, "out of memory");
+    const void *w = rc ? NULL : rl_ckpt_get(old, "actor", RL_F32, -1, &n_old);
+    if (!rc && w) {
+        nu = rl_agent_create(ag->vt->name, ag->policy, ag->env_id, opts, hp, ag->seed);
+        if (!nu) rc = rl_last_code();
+    }
+    if (!rc && nu) rc = nu->vt->save(nu, fresh, 0);
+    if (!rc && nu && !rl_ckpt_get(fresh, "actor", RL_F32, -1, &n_new)) rc = rl_last_code();
+    if (!rc && (!w || n_new != n_old))
+        rc = rl_error(RL_EINVAL, "the policy was trained for %d observations and %d actions, but "
+                      "%s with '%s' has %d and %d; the %s policy cannot transfer (its %lld "
+                      "parameters would have to become %lld; shared ncap transfers to any body)",
+                      ag->obs_dim, ag->act_dim, ag->env_id, opts, nu ? nu->obs_dim : 0,
+                      nu ? nu->act_dim : 0, ag->policy, (long long)n_old, (long long)n_new);
+    if (!rc) rc = rl_ckpt_put(fresh, "actor", RL_F32, w, n_old);
+    if (!rc) rc = nu->vt->load(nu, fresh, 0);
+    if (!rc) rc = rl_evaluate(nu, NULL, episodes, seed, deterministic, out);
+    rl_agent_free(nu);
+    rl_ckpt_free(old);
+    rl_ckpt_free(fresh);
+    return rc;
+}
+
 int rl_evaluate(rl_agent *ag, const char *env_opts, int episodes, uint64_t seed, int deterministic,
                 rl_eval_result *out)
 {
@@ -341,9 +380,7 @@ int rl_evaluate(rl_agent *ag, const char *env_opts, int episodes, uint64_t seed,
     if (!env) return rl_last_code();
     if (env->obs_space.dim != ag->obs_dim || env->act_space.dim != ag->act_dim) {
         rl_env_free(env);
-        return rl_error(RL_EINVAL, "the policy was trained for %d observations and %d actions, but "
-                        "%s with '%s' has %d and %d", ag->obs_dim, ag->act_dim, ag->env_id, opts,
-                        env->obs_space.dim, env->act_space.dim);
+        return evaluate_transfer(ag, opts, episodes, seed, deterministic, out);
     }
     rl_rng_seed(&ag->rng, seed, 0xe7a1);
     int ad = ag->act_dim;

@@ -144,6 +144,8 @@ typedef struct rl_recipe {
 
 /* The recipe for (agent, task); NULL agent = the recommended one. */
 const rl_recipe *rl_recipe_find(const char *agent, const char *env_id);
+/* The same for a known policy architecture (its own row first). */
+const rl_recipe *rl_recipe_find_for(const char *agent, const char *policy, const char *env_id);
 const char *rl_default_env_id(void);
 
 /* ------------------------------------------------------------------ trainer */

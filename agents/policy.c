@@ -7,6 +7,7 @@
 
 static const rl_policy_vt *const policies[] = {
     &rl_policy_mlp,
+    &rl_policy_ncap,
 };
 #define N_POLICIES ((int)(sizeof policies / sizeof policies[0]))
 

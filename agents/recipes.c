@@ -11,8 +11,15 @@ static const rl_recipe recipes[] = {
     {"cartpole", "ppo", NULL, "envs=8,rollout=64,epochs=10,minibatches=4,lr=2.5e-3,gamma=0.99,"
                               "ent_coef=0.01,norm_reward=0", 60000, 1},
     {"pendulum", "ppo", NULL, "envs=16,rollout=128,gamma=0.95,lr=1e-3", 400000, 0},
-    {"swimmer", "ppo", NULL, "envs=16,rollout=128,gamma=0.9999,lr=3e-4", 300000, 1},
+    /* NCAP (`--agent ncap` = ES on the circuit) comes first: the recommended
+     * swimmer recipe. PPO+NCAP uses the paper's fixed Normal(mean, 0.1). */
+    {"swimmer", "ncap", "ncap", "envs=8,sigma=0.02,lr=0.01", 200000, 1},
+    {"swimmer", "es", "ncap", "envs=8,sigma=0.02,lr=0.01", 200000, 0},
+    {"swimmer", "ppo", "ncap", "envs=16,rollout=128,gamma=0.9999,lr=3e-4,log_std_init=-2.3,"
+                               "learn_std=0", 300000, 0},
+    {"swimmer", "ppo", NULL, "envs=16,rollout=128,gamma=0.9999,lr=3e-4", 300000, 0},
     {"", "ppo", NULL, NULL, 200000, 1},
+    {"", "es", NULL, "envs=32", 1000000, 0},
 };
 #define N_RECIPES ((int)(sizeof recipes / sizeof recipes[0]))
 
@@ -21,14 +28,31 @@ static int prefix_of(const char *prefix, const char *id)
     return !strncmp(id, prefix, strlen(prefix));
 }
 
+/* Rows that name a policy apply to that policy only; with a policy given,
+ * its own row wins over the agent's general one, and without one the
+ * general row wins (a policy-specific row is the fallback, e.g. `ncap`). */
+const rl_recipe *rl_recipe_find_for(const char *agent, const char *policy, const char *env_id)
+{
+    if (!agent) {
+        for (int i = 0; i < N_RECIPES; i++)
+            if (prefix_of(recipes[i].task_prefix, env_id) && recipes[i].recommended)
+                return &recipes[i];
+        return NULL;
+    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < N_RECIPES; i++) {
+            const rl_recipe *r = &recipes[i];
+            if (!prefix_of(r->task_prefix, env_id) || strcmp(r->agent, agent)) continue;
+            int exact = policy ? r->policy && !strcmp(r->policy, policy) : !r->policy;
+            int general = policy ? !r->policy : 1;
+            if (pass == 0 ? exact : general) return r;
+        }
+    return NULL;
+}
+
 const rl_recipe *rl_recipe_find(const char *agent, const char *env_id)
 {
-    for (int i = 0; i < N_RECIPES; i++) {
-        const rl_recipe *r = &recipes[i];
-        if (!prefix_of(r->task_prefix, env_id)) continue;
-        if (agent ? !strcmp(r->agent, agent) : r->recommended) return r;
-    }
-    return NULL;
+    return rl_recipe_find_for(agent, NULL, env_id);
 }
 
 const char *rl_default_env_id(void) { return "swimmer-v1"; }
