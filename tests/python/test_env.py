@@ -176,7 +176,7 @@ def test_bad_actions_box(bad, exc):
     env.step([0.0])  # still usable
 
 
-@pytest.mark.parametrize("bad", [2, -1, 0.5, float("nan"), 10 ** 30])
+@pytest.mark.parametrize("bad", [2, -1, 0.5, float("nan"), 10 ** 30, 10 ** 400])
 def test_bad_actions_discrete(bad):
     env = rltool.make("cartpole-v1")
     env.reset(seed=0)

@@ -136,6 +136,24 @@ def describe_space(sp):
     return d
 
 
+class Closeable:
+    """close() on `with` exit and on garbage collection; close() must be
+    idempotent."""
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
 class _Keeper:
     """Runs `free()` once when the last numpy view of a C buffer is gone."""
 

@@ -6,10 +6,10 @@ import os
 import sys
 
 from . import _lib
-from ._common import (RL_DISCRETE, format_options, make_space, np, parse_options,
-                      text)
-from ._lib import (PROGRESS_FN, EvalResult, TrainCfg, enc, error_from_code, last_error,
-                   load, require)
+from ._common import (RL_DISCRETE, Closeable, format_options, make_space, np,
+                      parse_options, text)
+from ._lib import PROGRESS_FN, EvalResult, TrainCfg, enc, error_from_code, last_error, require
+from ._lib import load as _load_lib
 
 
 def _progress_dict(p):
@@ -111,7 +111,7 @@ def train(env_id, agent="ppo", steps=None, seed=0, out=None, n_envs=None, policy
     return result
 
 
-class Policy:
+class Policy(Closeable):
     """A trained agent loaded from a checkpoint file or run directory.
 
     act(obs) takes one observation (obs_dim,) or a batch (n, obs_dim) and
@@ -130,7 +130,7 @@ class Policy:
         path = os.fsdecode(os.fspath(path))
         if not os.path.exists(path):
             raise FileNotFoundError("no checkpoint or run directory at %s" % path)
-        lib = self._lib = load()
+        lib = self._lib = _load_lib()
         ptr = lib.rl_agent_load(enc(path))
         if not ptr:
             raise last_error()
@@ -206,19 +206,6 @@ class Policy:
         ptr, self._ptr = self._ptr, None
         if ptr is not None:
             self._lib.rl_agent_free(ptr)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def __repr__(self):
         return "<rltool.Policy %s on %s from %s>" % (getattr(self, "kind", "?"),

@@ -3,7 +3,7 @@ import ctypes
 import numbers
 
 from . import _lib
-from ._common import (check_seed, describe_space,
+from ._common import (Closeable, check_seed, describe_space,
                       entropy_seed, format_options, gym, make_space, np, parse_options,
                       text)
 from ._lib import StateError, enc, error_from_code, last_error, load
@@ -111,7 +111,7 @@ def _to_action(meta, action, out):
         out[i] = float(v)
 
 
-class Env(_Base):
+class Env(Closeable, _Base):
     """One rltool task with Gymnasium's API (see rltool.make).
 
     reset(seed=None) continues the env's random stream; the first reset
@@ -189,7 +189,15 @@ class Env(_Base):
         env = self._env
         if env is None:
             raise self._closed("step")
-        _to_action(self._meta, action, self._act)
+        t = type(action)
+        if (t is int or t is float) and self._meta.act_dim == 1:
+            try:
+                self._act[0] = action  # fast path; NaN and range are checked in C
+            except OverflowError:
+                raise ValueError("%s: action %r is out of range for %s"
+                                 % (self._meta.id, action, self._meta.act_space_text)) from None
+        else:
+            _to_action(self._meta, action, self._act)
         rc = self._step_fn(env, self._act_ptr)
         if rc:
             raise error_from_code(rc)
@@ -240,23 +248,10 @@ class Env(_Base):
     def closed(self):
         return self._env is None
 
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
     if gym is None:
         @property
         def unwrapped(self):
             return self
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            self.close()
-            return False
 
     def __repr__(self):
         return "<rltool.Env %s%s>" % (self._meta.id if hasattr(self, "_meta") else "?",

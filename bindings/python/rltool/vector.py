@@ -6,8 +6,8 @@ import os
 import sys
 
 from . import _lib
-from ._common import (_Keeper, check_seed, entropy_seed, format_options, gym, make_space,
-                      np, view)
+from ._common import (Closeable, _Keeper, check_seed, entropy_seed, format_options, gym,
+                      make_space, np, view)
 from ._lib import Info, StateError, enc, error_from_code, last_error, load
 from .env import _EnvMeta, _make_spec
 
@@ -45,7 +45,7 @@ def _cpu_count():
         return os.cpu_count() or 1
 
 
-class VectorEnv(_Base):
+class VectorEnv(Closeable, _Base):
     """`num_envs` copies of one task, stepped together in C.
 
     step(actions) takes an array of shape action_space.shape (num_envs,) for
@@ -259,23 +259,10 @@ class VectorEnv(_Base):
         # Drop our references; the keeper frees the C side once arrays the
         # caller still holds are gone too.
         for name in ("_obs", "_final_obs", "_actions", "_act_in", "_rew", "_term", "_trunc",
-                     "_c_infos", "_unstable_bytes", "_c_info_array", "_info0", "_term_c", "_trunc_c", "_done_c", "_success_c",
-                     "_unstable_c", "_ep", "_extras",
+                     "_c_infos", "_unstable_bytes", "_c_info_array", "_info0", "_term_c",
+                     "_trunc_c", "_done_c", "_success_c", "_unstable_c", "_ep", "_extras",
                      "_keeper"):
             setattr(self, name, None)
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     @property
     def unwrapped(self):
