@@ -28,7 +28,7 @@ def _progress_line(d):
         line += "  return %.2f" % d["recent_return"]
     if d["recent_success"] >= 0:
         line += "  success %.2f" % d["recent_success"]
-    if total > 0 and d["steps_per_sec"] > 0 and not d["done"]:
+    if 0 < d["step"] < total and d["steps_per_sec"] > 0 and not d["done"]:
         line += "  eta %.0fs" % ((total - d["step"]) / d["steps_per_sec"])
     return line
 
