@@ -15,6 +15,7 @@ static const command commands[] = {
     {"rollout", cmd_rollout, "run a random policy and print episode returns"},
     {"train", cmd_train, "train an agent (default: the recommended agent on swimmer-v1)"},
     {"eval", cmd_eval, "evaluate a checkpoint or run directory"},
+    {"inspect", cmd_inspect, "show a checkpoint's agent, env, policy and parameters by name"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
