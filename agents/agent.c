@@ -14,6 +14,9 @@ static const rl_agent_vt *const agents[] = {
     &rl_agent_ppo,
     &rl_agent_es,
     &rl_agent_ncap,
+    &rl_agent_sac,
+    &rl_agent_td3,
+    &rl_agent_dqn,
 };
 #define N_AGENTS ((int)(sizeof agents / sizeof agents[0]))
 

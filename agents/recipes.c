@@ -10,6 +10,14 @@ static const rl_recipe recipes[] = {
     /* task prefix   agent  policy  hyperparameters                       steps  recommended */
     {"cartpole", "ppo", NULL, "envs=8,rollout=64,epochs=10,minibatches=4,lr=2.5e-3,gamma=0.99,"
                               "ent_coef=0.01,norm_reward=0", 60000, 1},
+    {"cartpole", "dqn", NULL, NULL, 500000, 0}, /* CleanRL classic control = dqn defaults */
+    /* RLtools' SAC timing configuration */
+    {"pendulum", "sac", NULL, "envs=1,hidden=64x64,activation=relu,batch=100,lr=1e-3,warmup=100,"
+                              "gamma=0.99,buffer=10000", 10000, 1},
+    {"pendulum", "td3", NULL, "envs=1,hidden=64x64,activation=relu,batch=100,lr=1e-3,warmup=1000,"
+                              "gamma=0.99,buffer=20000", 20000, 0},
+    {"pendulum", "dqn", NULL, "warmup=1000,train_every=1,target_every=200,explore_frac=0.3,"
+                              "lr=1e-3,buffer=20000,hidden=64x64", 30000, 0},
     {"pendulum", "ppo", NULL, "envs=16,rollout=128,gamma=0.95,lr=1e-3", 400000, 0},
     /* NCAP (`--agent ncap` = ES on the circuit) comes first: the recommended
      * swimmer recipe. PPO+NCAP uses the paper's fixed Normal(mean, 0.1). */

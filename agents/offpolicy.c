@@ -1,0 +1,295 @@
+/* Shared off-policy machinery: twin critics, batch sampling, replay stores.
+ * See offpolicy.h. */
+#include "agents/offpolicy.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- twin Q */
+
+int rl_twinq_init(rl_twinq *t, int obs_dim, int act_dim, const rl_intlist *hidden, rl_act act,
+                  float lr, int cap, rl_rng *rng)
+{
+    memset(t, 0, sizeof *t);
+    t->obs_dim = obs_dim;
+    t->act_dim = act_dim;
+    t->in = obs_dim + act_dim;
+    t->cap = cap;
+    for (int k = 0; k < 2; k++) {
+        t->q[k] = rl_mlp_make(t->in, hidden->n, hidden->v, 1, act, RL_ACT_NONE);
+        if (!t->q[k]) return rl_last_code();
+        rl_mlp_init_uniform(t->q[k], rng);
+        t->qt[k] = rl_mlp_clone(t->q[k]);
+        t->opt[k] = rl_adam_make(t->q[k]->n_params, lr, 0.9f, 0.999f, 1e-8f, 0);
+        t->dx[k] = malloc(sizeof(float) * (size_t)cap * t->in);
+        if (!t->qt[k] || !t->opt[k] || !t->dx[k]) return rl_error(RL_ENOMEM, "out of memory");
+    }
+    t->dq = malloc(sizeof(float) * (size_t)cap);
+    t->tgt = malloc(sizeof(float) * (size_t)cap);
+    if (!t->dq || !t->tgt) return rl_error(RL_ENOMEM, "out of memory");
+    return RL_OK;
+}
+
+void rl_twinq_free(rl_twinq *t)
+{
+    for (int k = 0; k < 2; k++) {
+        rl_mlp_free(t->q[k]);
+        rl_mlp_free(t->qt[k]);
+        rl_adam_free(t->opt[k]);
+        free(t->dx[k]);
+    }
+    free(t->dq);
+    free(t->tgt);
+    memset(t, 0, sizeof *t);
+}
+
+int rl_twinq_target_min(rl_twinq *t, const float *x, int B, float *out)
+{
+    const float *a = rl_mlp_forward(t->qt[0], x, B);
+    if (!a) return rl_last_code();
+    memcpy(out, a, sizeof(float) * (size_t)B);
+    const float *b = rl_mlp_forward(t->qt[1], x, B);
+    if (!b) return rl_last_code();
+    for (int i = 0; i < B; i++)
+        if (b[i] < out[i]) out[i] = b[i];
+    return RL_OK;
+}
+
+int rl_twinq_fit(rl_twinq *t, const float *x, const float *y, int B, double *loss)
+{
+    double l = 0;
+    for (int k = 0; k < 2; k++) {
+        const float *q = rl_mlp_forward(t->q[k], x, B);
+        if (!q) return rl_last_code();
+        l += rl_loss_mse(q, y, B, t->dq);
+        rl_mlp_zero_grad(t->q[k]);
+        int rc = rl_mlp_backward(t->q[k], t->dq, NULL, 1);
+        if (rc) return rc;
+        rl_adam_step(t->opt[k], t->q[k]->params, t->q[k]->grads);
+    }
+    if (loss) *loss = l;
+    return RL_OK;
+}
+
+int rl_twinq_action_grad(rl_twinq *t, const float *x, int B, int use_min, float w, float *qval,
+                         float *da)
+{
+    int od = t->obs_dim, ad = t->act_dim, in = t->in;
+    const float *q1 = rl_mlp_forward(t->q[0], x, B);
+    if (!q1) return rl_last_code();
+    if (!use_min) {
+        for (int i = 0; i < B; i++) {
+            qval[i] = q1[i];
+            t->dq[i] = w;
+        }
+        int rc = rl_mlp_backward(t->q[0], t->dq, t->dx[0], 0);
+        if (rc) return rc;
+        for (int i = 0; i < B; i++)
+            memcpy(da + (size_t)i * ad, t->dx[0] + (size_t)i * in + od, sizeof(float) * ad);
+        return RL_OK;
+    }
+    memcpy(t->tgt, q1, sizeof(float) * (size_t)B);
+    const float *q2 = rl_mlp_forward(t->q[1], x, B);
+    if (!q2) return rl_last_code();
+    /* Backward of the min: each row's gradient goes to the smaller critic. */
+    for (int i = 0; i < B; i++) {
+        int second = q2[i] < t->tgt[i];
+        qval[i] = second ? q2[i] : t->tgt[i];
+        t->dq[i] = second ? w : 0.f;
+    }
+    int rc = rl_mlp_backward(t->q[1], t->dq, t->dx[1], 0);
+    if (rc) return rc;
+    for (int i = 0; i < B; i++) t->dq[i] = t->dq[i] != 0.f ? 0.f : w;
+    /* Each mlp caches its own forward pass, so q[0]'s is still valid. */
+    if ((rc = rl_mlp_backward(t->q[0], t->dq, t->dx[0], 0))) return rc;
+    for (int i = 0; i < B; i++) {
+        const float *g0 = t->dx[0] + (size_t)i * in + od, *g1 = t->dx[1] + (size_t)i * in + od;
+        for (int d = 0; d < ad; d++) da[(size_t)i * ad + d] = g0[d] + g1[d];
+    }
+    return RL_OK;
+}
+
+void rl_twinq_polyak(rl_twinq *t, float tau)
+{
+    for (int k = 0; k < 2; k++) rl_polyak(t->qt[k]->params, t->q[k]->params, t->q[k]->n_params, tau);
+}
+
+int rl_offp_all_finite(const float *x, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(x[i])) return 0;
+    return 1;
+}
+
+int rl_twinq_finite(const rl_twinq *t)
+{
+    return rl_offp_all_finite(t->q[0]->params, t->q[0]->n_params) &&
+           rl_offp_all_finite(t->q[1]->params, t->q[1]->n_params);
+}
+
+int rl_twinq_save(const rl_twinq *t, rl_ckpt *ck, const char *prefix, int training_state)
+{
+    char nm[128];
+    int rc = RL_OK;
+    for (int k = 0; k < 2 && !rc; k++) {
+        snprintf(nm, sizeof nm, "%s%d", prefix, k + 1);
+        rc = rl_mlp_save(t->q[k], ck, nm);
+        if (training_state && !rc) {
+            snprintf(nm, sizeof nm, "%s%d.target", prefix, k + 1);
+            rc = rl_mlp_save(t->qt[k], ck, nm);
+            snprintf(nm, sizeof nm, "adam.%s%d", prefix, k + 1);
+            if (!rc) rc = rl_adam_save(t->opt[k], ck, nm);
+        }
+    }
+    return rc;
+}
+
+int rl_twinq_load(rl_twinq *t, const rl_ckpt *ck, const char *prefix, int training_state)
+{
+    char nm[128];
+    int rc = RL_OK;
+    for (int k = 0; k < 2 && !rc; k++) {
+        snprintf(nm, sizeof nm, "%s%d", prefix, k + 1);
+        rc = rl_mlp_load(t->q[k], ck, nm);
+        if (rc) break;
+        if (training_state) {
+            snprintf(nm, sizeof nm, "%s%d.target", prefix, k + 1);
+            rc = rl_mlp_load(t->qt[k], ck, nm);
+            snprintf(nm, sizeof nm, "adam.%s%d", prefix, k + 1);
+            if (!rc) rc = rl_adam_load(t->opt[k], ck, nm);
+        } else {
+            rc = rl_mlp_copy_params(t->qt[k], t->q[k]);
+        }
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- batches */
+
+int rl_offp_batch_init(rl_offp_batch *b, int cap, int obs_dim, int act_dim)
+{
+    memset(b, 0, sizeof *b);
+    b->cap = cap;
+    b->obs_dim = obs_dim;
+    b->act_dim = act_dim;
+    size_t c = (size_t)cap, in = (size_t)(obs_dim + act_dim);
+    b->obs = malloc(sizeof(float) * c * obs_dim);
+    b->next = malloc(sizeof(float) * c * obs_dim);
+    b->act = malloc(sizeof(float) * c * act_dim);
+    b->x = malloc(sizeof(float) * c * in);
+    b->x2 = malloc(sizeof(float) * c * in);
+    b->xa = malloc(sizeof(float) * c * in);
+    b->reward = malloc(sizeof(float) * c);
+    b->y = malloc(sizeof(float) * c);
+    b->term = malloc(c);
+    if (!b->obs || !b->next || !b->act || !b->x || !b->x2 || !b->xa || !b->reward || !b->y ||
+        !b->term)
+        return rl_error(RL_ENOMEM, "out of memory for a batch of %d", cap);
+    return RL_OK;
+}
+
+void rl_offp_batch_free(rl_offp_batch *b)
+{
+    free(b->obs);
+    free(b->next);
+    free(b->act);
+    free(b->x);
+    free(b->x2);
+    free(b->xa);
+    free(b->reward);
+    free(b->y);
+    free(b->term);
+    memset(b, 0, sizeof *b);
+}
+
+int rl_offp_sample(const rl_replay *rb, rl_rng *rng, int B, const rl_normalizer *nz,
+                   rl_offp_batch *b)
+{
+    if (rb->size == 0) return rl_error(RL_ESTATE, "replay: cannot sample an empty buffer");
+    size_t od = (size_t)b->obs_dim, ad = (size_t)b->act_dim, in = od + ad;
+    for (int k = 0; k < B; k++) {
+        size_t i = rl_rng_below(rng, (uint32_t)rb->size);
+        memcpy(b->obs + k * od, rb->obs + i * od, sizeof(float) * od);
+        memcpy(b->next + k * od, rb->next_obs + i * od, sizeof(float) * od);
+        memcpy(b->act + k * ad, rb->act + i * ad, sizeof(float) * ad);
+        b->reward[k] = rb->reward[i];
+        b->term[k] = rb->terminated[i];
+    }
+    if (nz) {
+        rl_normalizer_apply(nz, b->obs, b->obs, B);
+        rl_normalizer_apply(nz, b->next, b->next, B);
+    }
+    for (int k = 0; k < B; k++) {
+        memcpy(b->x + k * in, b->obs + k * od, sizeof(float) * od);
+        memcpy(b->x + k * in + od, b->act + k * ad, sizeof(float) * ad);
+        memcpy(b->xa + k * in, b->obs + k * od, sizeof(float) * od);
+        memcpy(b->x2 + k * in, b->next + k * od, sizeof(float) * od);
+    }
+    return RL_OK;
+}
+
+void rl_offp_put_act(float *x, const float *act, int B, int obs_dim, int act_dim)
+{
+    size_t in = (size_t)(obs_dim + act_dim);
+    for (int k = 0; k < B; k++)
+        memcpy(x + k * in + obs_dim, act + (size_t)k * act_dim, sizeof(float) * (size_t)act_dim);
+}
+
+/* ---------------------------------------------------------------- stores */
+
+void rl_offp_store(rl_replay *rb, rl_vec *vec, rl_trainer *tr, const float *prev,
+                   const float *act, float *next_ws, unsigned char *term_ws)
+{
+    int N = rl_vec_num_envs(vec), od = rb->obs_dim;
+    const float *obs = rl_vec_obs(vec), *fin = rl_vec_final_obs(vec);
+    const unsigned char *term = rl_vec_terminated(vec);
+    const rl_info *info = rl_vec_infos(vec);
+    for (int i = 0; i < N; i++) {
+        const float *src = info[i].done ? fin + (size_t)i * od : obs + (size_t)i * od;
+        memcpy(next_ws + (size_t)i * od, src, sizeof(float) * (size_t)od);
+        term_ws[i] = term[i] != 0;
+    }
+    rl_replay_add_batch(rb, N, prev, act, rl_vec_rewards(vec), next_ws, term_ws);
+    rl_trainer_episodes(tr, info, N);
+}
+
+void rl_offp_uniform_actions(rl_rng *rng, float *a, int n)
+{
+    for (int i = 0; i < n; i++) a[i] = (float)rl_rng_range(rng, -1.0, 1.0);
+}
+
+int rl_offp_check(const char *agent, int batch, int buffer)
+{
+    if (batch > buffer)
+        return rl_error(RL_EINVAL, "%s: batch=%d is larger than buffer=%d; use a batch no larger "
+                        "than the replay buffer", agent, batch, buffer);
+    return RL_OK;
+}
+
+int rl_offp_ws_reserve(rl_offp_ws *w, int n, int obs_dim)
+{
+    if (n <= w->n) return RL_OK;
+    rl_offp_ws_free(w);
+    size_t sz = sizeof(float) * (size_t)n * obs_dim;
+    w->prev = malloc(sz);
+    w->in = malloc(sz);
+    w->next = malloc(sz);
+    w->term = malloc((size_t)n);
+    if (!w->prev || !w->in || !w->next || !w->term) {
+        rl_offp_ws_free(w);
+        return rl_error(RL_ENOMEM, "out of memory");
+    }
+    w->n = n;
+    return RL_OK;
+}
+
+void rl_offp_ws_free(rl_offp_ws *w)
+{
+    free(w->prev);
+    free(w->in);
+    free(w->next);
+    free(w->term);
+    memset(w, 0, sizeof *w);
+}

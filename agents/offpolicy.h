@@ -1,0 +1,90 @@
+/* offpolicy.h: pieces shared by the off-policy agents (SAC, TD3, TLA, DQN):
+ * twin Q critics on concatenated (obs, act) input with Polyak targets, a
+ * replay sampler that gathers straight into critic-ready batches, and
+ * storing a vector-env step into the replay buffer with the true final
+ * observation of episodes that just ended. Internal to agents/. */
+#ifndef RL_AGENTS_OFFPOLICY_H
+#define RL_AGENTS_OFFPOLICY_H
+
+#include "agents/agent.h"
+#include "core/normalize.h"
+#include "core/optim.h"
+#include "core/replay.h"
+
+/* ---- twin critics Q1, Q2 (and their targets) on input (obs_dim + act_dim) */
+typedef struct rl_twinq {
+    int obs_dim, act_dim, in;
+    rl_mlp *q[2], *qt[2];
+    rl_adam *opt[2];
+    float *dq, *tgt;       /* (cap) workspace: dL/dq, a Q target copy */
+    float *dx[2];          /* (cap, in) input gradients (actor updates) */
+    int cap;
+} rl_twinq;
+
+/* PyTorch-default (uniform) init, targets copied. Returns RL_OK or a code. */
+int rl_twinq_init(rl_twinq *t, int obs_dim, int act_dim, const rl_intlist *hidden, rl_act act,
+                  float lr, int cap, rl_rng *rng);
+void rl_twinq_free(rl_twinq *t);
+/* out (B) = min over the two target critics at x (B, in). */
+int rl_twinq_target_min(rl_twinq *t, const float *x, int B, float *out);
+/* One Adam step of both critics regressing y (B) at x (B, in) with MSE;
+ * *loss gets the mean squared error summed over the two critics. */
+int rl_twinq_fit(rl_twinq *t, const float *x, const float *y, int B, double *loss);
+/* Gradient of sum_i w_i * Qsel(x_i) w.r.t. the action part of x, into
+ * da (B, act_dim) (overwritten), where Qsel is min(Q1, Q2) per row
+ * (use_min) or Q1. qval (B) gets Qsel. Critic parameters are untouched. */
+int rl_twinq_action_grad(rl_twinq *t, const float *x, int B, int use_min, float w, float *qval,
+                         float *da);
+void rl_twinq_polyak(rl_twinq *t, float tau);
+int rl_twinq_finite(const rl_twinq *t);
+/* "<prefix>1", "<prefix>2"; training_state adds targets and Adam moments. */
+int rl_twinq_save(const rl_twinq *t, rl_ckpt *ck, const char *prefix, int training_state);
+int rl_twinq_load(rl_twinq *t, const rl_ckpt *ck, const char *prefix, int training_state);
+
+/* ---- sampled batches */
+typedef struct rl_offp_batch {
+    int cap, obs_dim, act_dim;
+    float *obs, *next;     /* (cap, obs_dim) */
+    float *act;            /* (cap, act_dim) */
+    float *x;              /* (cap, obs_dim + act_dim): obs | act (critic input) */
+    float *x2;             /* (cap, obs_dim + act_dim): next | (caller's next action) */
+    float *xa;             /* (cap, obs_dim + act_dim): obs | (caller's policy action) */
+    float *reward, *y;     /* (cap) */
+    unsigned char *term;   /* (cap) */
+} rl_offp_batch;
+
+int rl_offp_batch_init(rl_offp_batch *b, int cap, int obs_dim, int act_dim);
+void rl_offp_batch_free(rl_offp_batch *b);
+/* Draw B transitions; observations go through nz (when not NULL). Fills obs,
+ * next, act, reward, term and the obs parts of x, x2, xa (act part of x). */
+int rl_offp_sample(const rl_replay *rb, rl_rng *rng, int B, const rl_normalizer *nz,
+                   rl_offp_batch *b);
+/* Write act (B, act_dim) into the action columns of x (B, obs_dim + act_dim). */
+void rl_offp_put_act(float *x, const float *act, int B, int obs_dim, int act_dim);
+
+/* ---- storing a vector-env step
+ * prev (N, obs_dim): observations the actions were chosen on; the vec env
+ * has stepped. Adds N transitions with next = final observation for envs
+ * whose episode ended (same-step autoreset), terminated only (truncation
+ * bootstraps). next_ws, term_ws: (N, obs_dim), (N) workspace. Also records
+ * the episodes that ended with the trainer. */
+void rl_offp_store(rl_replay *rb, rl_vec *vec, rl_trainer *tr, const float *prev,
+                   const float *act, float *next_ws, unsigned char *term_ws);
+
+/* ---- per-step workspace of an acting loop: (n, obs_dim) buffers */
+typedef struct rl_offp_ws {
+    float *prev, *in, *next;
+    unsigned char *term;
+    int n;
+} rl_offp_ws;
+/* Grow to at least n rows (no-op when large enough). */
+int rl_offp_ws_reserve(rl_offp_ws *w, int n, int obs_dim);
+void rl_offp_ws_free(rl_offp_ws *w);
+
+/* ---- misc */
+int rl_offp_all_finite(const float *x, int n);
+void rl_offp_uniform_actions(rl_rng *rng, float *a, int n);
+/* Check batch/buffer/warmup relations with a clear message. */
+int rl_offp_check(const char *agent, int batch, int buffer);
+
+#endif

@@ -1,0 +1,383 @@
+/* Soft Actor-Critic (Haarnoja et al. 2018): twin Q critics with Polyak
+ * targets, a tanh-squashed Gaussian actor trained through the critics'
+ * input gradients, automatic entropy tuning (target entropy -|A|), uniform
+ * random warm-up actions and a replay buffer. Time limits bootstrap: only
+ * `terminated` is stored, and the next observation of an ended episode is the
+ * vector env's final observation. */
+#include "agents/agents.h"
+#include "agents/offpolicy.h"
+#include "core/dist.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOGSTD_MIN -5.0f
+#define LOGSTD_MAX 2.0f
+
+typedef struct {
+    int envs, batch, buffer, warmup, autotune, norm_obs, save_replay, actor_every;
+    double lr, critic_lr, alpha_lr, gamma, tau, alpha, utd, target_entropy_scale;
+    rl_intlist hidden;
+    int activation;
+} sac_cfg;
+
+static const rl_optdef sac_opts[] = {
+    {"envs", RL_OPT_INT, offsetof(sac_cfg, envs), "1", 1, 4096, NULL, "parallel envs"},
+    {"hidden", RL_OPT_INTLIST, offsetof(sac_cfg, hidden), "256x256", 1, 4096, NULL,
+     "hidden layer widths of actor and critics"},
+    {"activation", RL_OPT_CHOICE, offsetof(sac_cfg, activation), "relu", 0, 0, "relu|tanh",
+     "hidden activation"},
+    {"lr", RL_OPT_FLOAT, offsetof(sac_cfg, lr), "3e-4", 1e-7, 1, NULL, "actor Adam learning rate"},
+    {"critic_lr", RL_OPT_FLOAT, offsetof(sac_cfg, critic_lr), "0", 0, 1, NULL,
+     "critic Adam learning rate (0: same as lr)"},
+    {"alpha_lr", RL_OPT_FLOAT, offsetof(sac_cfg, alpha_lr), "0", 0, 1, NULL,
+     "log-alpha Adam learning rate (0: same as lr)"},
+    {"batch", RL_OPT_INT, offsetof(sac_cfg, batch), "256", 1, 65536, NULL, "minibatch size"},
+    {"buffer", RL_OPT_INT, offsetof(sac_cfg, buffer), "1000000", 1, 100000000, NULL,
+     "replay buffer capacity (transitions)"},
+    {"warmup", RL_OPT_INT, offsetof(sac_cfg, warmup), "5000", 0, 100000000, NULL,
+     "env steps of uniform random actions before learning"},
+    {"gamma", RL_OPT_FLOAT, offsetof(sac_cfg, gamma), "0.99", 0, 1, NULL, "discount"},
+    {"tau", RL_OPT_FLOAT, offsetof(sac_cfg, tau), "0.995", 0, 1, NULL,
+     "Polyak: share of the target network kept per update"},
+    {"utd", RL_OPT_FLOAT, offsetof(sac_cfg, utd), "1", 0.01, 64, NULL,
+     "gradient updates per env step"},
+    {"actor_every", RL_OPT_INT, offsetof(sac_cfg, actor_every), "1", 1, 100, NULL,
+     "update actor and alpha every k critic updates"},
+    {"autotune", RL_OPT_BOOL, offsetof(sac_cfg, autotune), "1", 0, 1, NULL,
+     "tune the entropy temperature alpha automatically"},
+    {"alpha", RL_OPT_FLOAT, offsetof(sac_cfg, alpha), "0.2", 0, 100, NULL,
+     "initial (or fixed, autotune=0) entropy temperature"},
+    {"target_entropy_scale", RL_OPT_FLOAT, offsetof(sac_cfg, target_entropy_scale), "1", -10, 10,
+     NULL, "target entropy = -scale * action dims"},
+    {"norm_obs", RL_OPT_BOOL, offsetof(sac_cfg, norm_obs), "0", 0, 1, NULL,
+     "running mean/std observation normalisation"},
+    {"save_replay", RL_OPT_BOOL, offsetof(sac_cfg, save_replay), "0", 0, 1, NULL,
+     "store the replay buffer in resumable checkpoints"},
+};
+
+typedef struct {
+    rl_policy *actor;
+    rl_adam *opt_actor, *opt_alpha;
+    rl_twinq q;
+    float log_alpha, log_alpha_grad, target_entropy;
+    rl_normalizer *nz;
+    rl_replay *rb;
+    rl_offp_batch b;
+    float *eps, *u, *a, *logp, *qv, *da, *dout; /* (batch, ...) update workspace */
+    rl_offp_ws ws;                               /* acting workspace */
+    double upd_credit;
+    int64_t updates;
+} sac;
+
+static rl_act act_of(int c) { return c == 1 ? RL_ACT_TANH : RL_ACT_RELU; }
+
+static int sac_create(rl_agent *ag, const rl_env *probe)
+{
+    sac_cfg *c = ag->cfg;
+    sac *s = calloc(1, sizeof *s);
+    if (!s) return rl_error(RL_ENOMEM, "out of memory");
+    ag->impl = s;
+    int rc = rl_offp_check("sac", c->batch, c->buffer);
+    if (rc) return rc;
+    int od = ag->obs_dim, ad = ag->act_dim, B = c->batch;
+    if (ad > 64) return rl_error(RL_EINVAL, "sac supports at most 64 action dims (%s has %d)",
+                                 ag->env_id, ad);
+    rl_policy_spec spec = {od, 2 * ad, RL_ACT_NONE, &c->hidden, act_of(c->activation), probe};
+    s->actor = rl_policy_make(ag->policy, ag->policy_opts, &spec);
+    if (!s->actor) return rl_last_code();
+    if (c->norm_obs && s->actor->vt->raw_obs)
+        return rl_error(RL_EINVAL, "sac: norm_obs=1 does not combine with policy %s (it reads raw "
+                        "observations); use norm_obs=0", ag->policy);
+    rl_policy_options(s->actor, ag->policy_opts, sizeof ag->policy_opts);
+    rl_rng rng;
+    rl_rng_seed(&rng, ag->seed, 0x5ac);
+    if (s->actor->vt->init && (rc = s->actor->vt->init(s->actor, &rng, 0.1f))) return rc;
+    float clr = (float)(c->critic_lr > 0 ? c->critic_lr : c->lr);
+    if ((rc = rl_twinq_init(&s->q, od, ad, &c->hidden, act_of(c->activation), clr, B, &rng)))
+        return rc;
+    s->opt_actor = rl_adam_make(s->actor->n_params, (float)c->lr, 0.9f, 0.999f, 1e-8f, 0);
+    s->opt_alpha = rl_adam_make(1, (float)(c->alpha_lr > 0 ? c->alpha_lr : c->lr), 0.9f, 0.999f,
+                                1e-8f, 0);
+    s->nz = rl_normalizer_make(od);
+    if ((rc = rl_offp_batch_init(&s->b, B, od, ad))) return rc;
+    size_t bd = (size_t)B * ad;
+    s->eps = malloc(sizeof(float) * bd);
+    s->u = malloc(sizeof(float) * bd);
+    s->a = malloc(sizeof(float) * bd);
+    s->da = malloc(sizeof(float) * bd);
+    s->dout = malloc(sizeof(float) * bd * 2);
+    s->logp = malloc(sizeof(float) * (size_t)B);
+    s->qv = malloc(sizeof(float) * (size_t)B);
+    if (!s->opt_actor || !s->opt_alpha || !s->nz || !s->eps || !s->u || !s->a || !s->da ||
+        !s->dout || !s->logp || !s->qv)
+        return rl_error(RL_ENOMEM, "out of memory");
+    s->log_alpha = (float)log(c->alpha > 0 ? c->alpha : 1e-8);
+    s->target_entropy = (float)(-c->target_entropy_scale * ad);
+    return RL_OK;
+}
+
+static void sac_destroy(rl_agent *ag)
+{
+    sac *s = ag->impl;
+    rl_policy_free(s->actor);
+    rl_adam_free(s->opt_actor);
+    rl_adam_free(s->opt_alpha);
+    rl_twinq_free(&s->q);
+    rl_normalizer_free(s->nz);
+    rl_replay_free(s->rb);
+    rl_offp_batch_free(&s->b);
+    free(s->eps);
+    free(s->u);
+    free(s->a);
+    free(s->logp);
+    free(s->qv);
+    free(s->da);
+    free(s->dout);
+    rl_offp_ws_free(&s->ws);
+    free(s);
+    ag->impl = NULL;
+}
+
+/* Log-std from the raw head value: tanh rescaled into [LOGSTD_MIN, LOGSTD_MAX]
+ * (smooth, so gradients never vanish at a hard clamp). */
+static inline float squash_logstd(float v)
+{
+    return LOGSTD_MIN + 0.5f * (LOGSTD_MAX - LOGSTD_MIN) * (tanhf(v) + 1.0f);
+}
+
+/* Actor output rows (2*ad: mean | raw log-std) -> mean, logstd in place of
+ * the caller's split buffers. */
+static void split_out(const float *out, int i, int ad, float *mean, float *logstd)
+{
+    const float *o = out + (size_t)i * 2 * ad;
+    for (int d = 0; d < ad; d++) {
+        mean[d] = o[d];
+        logstd[d] = squash_logstd(o[ad + d]);
+    }
+}
+
+/* Sample squashed actions for B rows of actor output; eps drawn here. */
+static void sample_rows(const float *out, int B, int ad, rl_rng *rng, float *eps, float *u,
+                        float *a, float *logp)
+{
+    float mean[64], ls[64];
+    for (int i = 0; i < B; i++) {
+        split_out(out, i, ad, mean, ls);
+        float tmp[64], *e = eps ? eps + (size_t)i * ad : tmp;
+        for (int d = 0; d < ad; d++) e[d] = (float)rl_rng_normal(rng);
+        float lp = rl_squashed_sample(mean, ls, e, ad, a + (size_t)i * ad, u ? u + (size_t)i * ad : NULL);
+        if (logp) logp[i] = lp;
+    }
+}
+
+static const float *actor_in(const rl_agent *ag, sac *s, const float *obs, int n)
+{
+    const sac_cfg *c = ag->cfg;
+    if (!c->norm_obs) return obs;
+    rl_normalizer_apply(s->nz, obs, s->ws.in, n);
+    return s->ws.in;
+}
+
+static int sac_act(rl_agent *ag, const float *obs, const int *t, int n, float *actions,
+                   int deterministic, rl_rng *rng)
+{
+    sac *s = ag->impl;
+    int ad = ag->act_dim, rc = rl_offp_ws_reserve(&s->ws, n, ag->obs_dim);
+    if (rc) return rc;
+    const float *out = s->actor->vt->forward(s->actor, actor_in(ag, s, obs, n), t, n);
+    if (!out) return rl_last_code();
+    if (deterministic) {
+        for (int i = 0; i < n; i++)
+            for (int d = 0; d < ad; d++)
+                actions[(size_t)i * ad + d] = tanhf(out[(size_t)i * 2 * ad + d]);
+        return RL_OK;
+    }
+    float eps[64];
+    for (int i = 0; i < n; i++) {
+        float mean[64], ls[64];
+        split_out(out, i, ad, mean, ls);
+        for (int d = 0; d < ad; d++) eps[d] = (float)rl_rng_normal(rng);
+        rl_squashed_sample(mean, ls, eps, ad, actions + (size_t)i * ad, NULL);
+    }
+    return RL_OK;
+}
+
+typedef struct {
+    double q_loss, actor_loss, entropy;
+} sac_stats;
+
+/* One gradient update from a fresh batch. */
+static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats *st)
+{
+    const sac_cfg *c = ag->cfg;
+    int B = c->batch, od = ag->obs_dim, ad = ag->act_dim, rc;
+    rl_offp_batch *b = &s->b;
+    if ((rc = rl_offp_sample(s->rb, rng, B, c->norm_obs ? s->nz : NULL, b))) return rc;
+    float alpha = expf(s->log_alpha);
+
+    /* Targets: y = r + gamma (1 - term) (min Q'(s', a') - alpha log pi(a'|s')). */
+    const float *out = s->actor->vt->forward(s->actor, b->next, NULL, B);
+    if (!out) return rl_last_code();
+    sample_rows(out, B, ad, rng, s->eps, NULL, s->a, s->logp);
+    rl_offp_put_act(b->x2, s->a, B, od, ad);
+    if ((rc = rl_twinq_target_min(&s->q, b->x2, B, s->qv))) return rc;
+    for (int i = 0; i < B; i++)
+        b->y[i] = b->reward[i] +
+                  (b->term[i] ? 0.f : (float)c->gamma * (s->qv[i] - alpha * s->logp[i]));
+    double ql;
+    if ((rc = rl_twinq_fit(&s->q, b->x, b->y, B, &ql))) return rc;
+    st->q_loss = ql;
+    if (do_actor) {
+        /* Actor: minimise mean(alpha log pi(a|s) - min Q(s, a)), a reparameterised. */
+        out = s->actor->vt->forward(s->actor, b->obs, NULL, B);
+        if (!out) return rl_last_code();
+        sample_rows(out, B, ad, rng, s->eps, s->u, s->a, s->logp);
+        rl_offp_put_act(b->xa, s->a, B, od, ad);
+        if ((rc = rl_twinq_action_grad(&s->q, b->xa, B, 1, -1.0f / B, s->qv, s->da))) return rc;
+        memset(s->dout, 0, sizeof(float) * (size_t)B * 2 * ad);
+        double al = 0, lp_sum = 0;
+        float mean[64], ls[64];
+        for (int i = 0; i < B; i++) {
+            split_out(out, i, ad, mean, ls);
+            float *dmean = s->dout + (size_t)i * 2 * ad, *dls = dmean + ad;
+            rl_squashed_backward(mean, ls, s->eps + (size_t)i * ad, ad, s->da + (size_t)i * ad,
+                                 alpha / B, dmean, dls);
+            const float *raw_ls = out + (size_t)i * 2 * ad + ad;
+            for (int d = 0; d < ad; d++) {
+                float th = tanhf(raw_ls[d]);
+                dls[d] *= 0.5f * (LOGSTD_MAX - LOGSTD_MIN) * (1.0f - th * th);
+            }
+            al += alpha * s->logp[i] - s->qv[i];
+            lp_sum += s->logp[i];
+        }
+        memset(s->actor->grads, 0, sizeof(float) * (size_t)s->actor->n_params);
+        if ((rc = s->actor->vt->backward(s->actor, s->dout))) return rc;
+        rl_adam_step(s->opt_actor, s->actor->params, s->actor->grads);
+        if (s->actor->vt->project) s->actor->vt->project(s->actor);
+        st->actor_loss = al / B;
+        st->entropy = -lp_sum / B;
+        if (c->autotune) {
+            /* loss = -log_alpha * mean(log pi + target): d/dlog_alpha. */
+            s->log_alpha_grad = (float)(-(lp_sum / B + s->target_entropy));
+            rl_adam_step(s->opt_alpha, &s->log_alpha, &s->log_alpha_grad);
+        }
+    }
+    rl_twinq_polyak(&s->q, (float)c->tau);
+    s->updates++;
+    return RL_OK;
+}
+
+static int sac_train(rl_agent *ag, rl_trainer *tr)
+{
+    sac_cfg *c = ag->cfg;
+    sac *s = ag->impl;
+    rl_vec *vec = rl_trainer_vec(tr);
+    int N = rl_vec_num_envs(vec), od = ag->obs_dim, ad = ag->act_dim, rc;
+    if (!s->rb && !(s->rb = rl_replay_make(c->buffer, od, ad))) return rl_last_code();
+    if ((rc = rl_offp_ws_reserve(&s->ws, N, ag->obs_dim))) return rc;
+    rl_rng rng;
+    rl_rng_seed(&rng, rl_seed_derive(ag->seed, (uint64_t)ag->steps_done), 0x5ac7);
+    float *obs = rl_vec_obs(vec), *act = rl_vec_actions(vec);
+    sac_stats st = {0};
+    for (;;) {
+        if (c->norm_obs) rl_normalizer_update(s->nz, obs, N);
+        if (ag->steps_done < c->warmup) {
+            rl_offp_uniform_actions(&rng, act, N * ad);
+        } else {
+            const float *out = s->actor->vt->forward(s->actor, actor_in(ag, s, obs, N), NULL, N);
+            if (!out) return rl_last_code();
+            sample_rows(out, N, ad, &rng, NULL, NULL, act, NULL);
+        }
+        memcpy(s->ws.prev, obs, sizeof(float) * (size_t)N * od);
+        if ((rc = rl_vec_step(vec, NULL))) return rc;
+        rl_offp_store(s->rb, vec, tr, s->ws.prev, act, s->ws.next, s->ws.term);
+        ag->steps_done += N;
+        if (ag->steps_done >= c->warmup && s->rb->size >= c->batch) {
+            s->upd_credit += c->utd * N;
+            while (s->upd_credit >= 1) {
+                s->upd_credit -= 1;
+                int do_actor = (s->updates % c->actor_every) == 0;
+                if ((rc = sac_update(ag, s, &rng, do_actor, &st))) return rc;
+            }
+        }
+        rl_metric m[] = {{"q_loss", st.q_loss}, {"actor_loss", st.actor_loss},
+                         {"entropy", st.entropy}, {"alpha", exp(s->log_alpha)}};
+        if (rl_trainer_tick(tr, m, 4)) break;
+    }
+    return RL_OK;
+}
+
+static int sac_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
+{
+    const sac *s = ag->impl;
+    const sac_cfg *c = ag->cfg;
+    int rc = rl_ckpt_put(ck, "actor", RL_F32, s->actor->params, s->actor->n_params);
+    if (!rc) rc = rl_normalizer_save(s->nz, ck, "obs_norm");
+    if (!rc) rc = rl_twinq_save(&s->q, ck, "q", training_state);
+    if (training_state) {
+        if (!rc) rc = rl_ckpt_put(ck, "log_alpha", RL_F32, &s->log_alpha, 1);
+        if (!rc) rc = rl_adam_save(s->opt_actor, ck, "adam.actor");
+        if (!rc) rc = rl_adam_save(s->opt_alpha, ck, "adam.alpha");
+        if (!rc && c->save_replay && s->rb) rc = rl_replay_save(s->rb, ck, "replay");
+    }
+    return rc;
+}
+
+static int sac_load(rl_agent *ag, const rl_ckpt *ck, int training_state)
+{
+    sac *s = ag->impl;
+    const sac_cfg *c = ag->cfg;
+    const float *a = rl_ckpt_get(ck, "actor", RL_F32, s->actor->n_params, NULL);
+    if (!a) return rl_last_code();
+    memcpy(s->actor->params, a, sizeof(float) * (size_t)s->actor->n_params);
+    int rc = rl_normalizer_load(s->nz, ck, "obs_norm");
+    if (!rc) rc = rl_twinq_load(&s->q, ck, "q", training_state);
+    if (!rc && training_state) {
+        const float *la = rl_ckpt_get(ck, "log_alpha", RL_F32, 1, NULL);
+        if (!la) return rl_last_code();
+        s->log_alpha = *la;
+        rc = rl_adam_load(s->opt_actor, ck, "adam.actor");
+        if (!rc) rc = rl_adam_load(s->opt_alpha, ck, "adam.alpha");
+        if (!rc && c->save_replay && rl_ckpt_get(ck, "replay.state", RL_I64, 6, NULL)) {
+            if (!s->rb && !(s->rb = rl_replay_make(c->buffer, ag->obs_dim, ag->act_dim)))
+                return rl_last_code();
+            rc = rl_replay_load(s->rb, ck, "replay");
+        }
+    }
+    return rc;
+}
+
+static int sac_params_finite(const rl_agent *ag)
+{
+    const sac *s = ag->impl;
+    return rl_offp_all_finite(s->actor->params, s->actor->n_params) && rl_twinq_finite(&s->q) &&
+           isfinite(s->log_alpha);
+}
+
+static double sac_macs(const rl_agent *ag)
+{
+    const sac *s = ag->impl;
+    return s->actor->vt->macs ? s->actor->vt->macs(s->actor) : 0;
+}
+
+const rl_agent_vt rl_agent_sac = {
+    .name = "sac",
+    .summary = "Soft Actor-Critic (twin Q, tanh-squashed Gaussian, automatic entropy), Box actions",
+    .opts = sac_opts,
+    .n_opts = (int)(sizeof sac_opts / sizeof sac_opts[0]),
+    .cfg_size = sizeof(sac_cfg),
+    .box_ok = 1,
+    .discrete_ok = 0,
+    .default_policy = "mlp",
+    .create = sac_create,
+    .train = sac_train,
+    .act = sac_act,
+    .save = sac_save,
+    .load = sac_load,
+    .destroy = sac_destroy,
+    .macs_per_act = sac_macs,
+    .params_finite = sac_params_finite,
+};

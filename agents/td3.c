@@ -1,0 +1,354 @@
+/* TD3 (Fujimoto et al. 2018): deterministic actor, twin critics with
+ * clipped double-Q targets, target policy smoothing (noise 0.2, clip 0.5),
+ * Gaussian exploration noise 0.1, delayed actor and target updates (every 2
+ * critic updates), Polyak 0.995. The core (td3.h) is shared with TLA. */
+#include "agents/td3.h"
+#include "agents/agents.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------- core */
+
+static rl_act act_of(int c) { return c == 1 ? RL_ACT_TANH : RL_ACT_RELU; }
+
+int td3_core_init(td3_core *t, const td3_params *hp, int obs_dim, int act_dim,
+                  const char *policy, char *policy_opts, size_t cap, const rl_env *probe,
+                  uint64_t seed)
+{
+    memset(t, 0, sizeof *t);
+    t->hp = *hp;
+    t->obs_dim = obs_dim;
+    t->act_dim = act_dim;
+    rl_policy_spec spec = {obs_dim, act_dim, RL_ACT_TANH, &t->hp.hidden, act_of(hp->activation),
+                           probe};
+    t->actor = rl_policy_make(policy, policy_opts, &spec);
+    if (!t->actor) return rl_last_code();
+    if (policy_opts) rl_policy_options(t->actor, policy_opts, cap);
+    t->actor_t = rl_policy_make(policy, policy_opts, &spec);
+    if (!t->actor_t) return rl_last_code();
+    rl_rng rng;
+    rl_rng_seed(&rng, seed, 0x7d3);
+    int rc = t->actor->vt->init ? t->actor->vt->init(t->actor, &rng, 0.1f) : RL_OK;
+    if (rc) return rc;
+    memcpy(t->actor_t->params, t->actor->params, sizeof(float) * (size_t)t->actor->n_params);
+    float clr = (float)(hp->critic_lr > 0 ? hp->critic_lr : hp->lr);
+    if ((rc = rl_twinq_init(&t->q, obs_dim, act_dim, &t->hp.hidden, act_of(hp->activation), clr,
+                            hp->batch, &rng)))
+        return rc;
+    t->opt_actor = rl_adam_make(t->actor->n_params, (float)hp->lr, 0.9f, 0.999f, 1e-8f, 0);
+    if ((rc = rl_offp_batch_init(&t->b, hp->batch, obs_dim, act_dim))) return rc;
+    size_t bd = (size_t)hp->batch * act_dim;
+    t->a = malloc(sizeof(float) * bd);
+    t->da = malloc(sizeof(float) * bd);
+    t->qv = malloc(sizeof(float) * (size_t)hp->batch);
+    if (!t->opt_actor || !t->a || !t->da || !t->qv) return rl_error(RL_ENOMEM, "out of memory");
+    return RL_OK;
+}
+
+void td3_core_free(td3_core *t)
+{
+    rl_policy_free(t->actor);
+    rl_policy_free(t->actor_t);
+    rl_adam_free(t->opt_actor);
+    rl_twinq_free(&t->q);
+    rl_offp_batch_free(&t->b);
+    free(t->a);
+    free(t->da);
+    free(t->qv);
+    memset(t, 0, sizeof *t);
+}
+
+static inline float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
+
+int td3_core_act(td3_core *t, const float *obs, const int *tsteps, int n, float *actions,
+                 float noise, rl_rng *rng)
+{
+    const float *out = t->actor->vt->forward(t->actor, obs, tsteps, n);
+    if (!out) return rl_last_code();
+    int m = n * t->act_dim;
+    if (noise > 0 && rng)
+        for (int i = 0; i < m; i++)
+            actions[i] = clampf(out[i] + noise * (float)rl_rng_normal(rng), -1.f, 1.f);
+    else
+        for (int i = 0; i < m; i++) actions[i] = clampf(out[i], -1.f, 1.f);
+    return RL_OK;
+}
+
+int td3_core_update(td3_core *t, int B, const float *discount, rl_rng *rng, td3_stats *st)
+{
+    const td3_params *hp = &t->hp;
+    rl_offp_batch *b = &t->b;
+    int od = t->obs_dim, ad = t->act_dim, rc;
+    /* Target policy smoothing: a' = clip(pi'(s') + clip(noise, -c, c), -1, 1). */
+    const float *out = t->actor_t->vt->forward(t->actor_t, b->next, NULL, B);
+    if (!out) return rl_last_code();
+    float sig = (float)hp->policy_noise, nc = (float)hp->noise_clip;
+    for (int i = 0; i < B * ad; i++)
+        t->a[i] = clampf(out[i] + clampf(sig * (float)rl_rng_normal(rng), -nc, nc), -1.f, 1.f);
+    rl_offp_put_act(b->x2, t->a, B, od, ad);
+    if ((rc = rl_twinq_target_min(&t->q, b->x2, B, t->qv))) return rc;
+    for (int i = 0; i < B; i++) {
+        float g = discount ? discount[i] : (float)hp->gamma;
+        b->y[i] = b->reward[i] + (b->term[i] ? 0.f : g * t->qv[i]);
+    }
+    double ql;
+    if ((rc = rl_twinq_fit(&t->q, b->x, b->y, B, &ql))) return rc;
+    if (st) st->q_loss = ql;
+    t->updates++;
+    if (t->updates % hp->policy_delay) return RL_OK;
+    /* Delayed actor update: maximise Q1(s, pi(s)). */
+    out = t->actor->vt->forward(t->actor, b->obs, NULL, B);
+    if (!out) return rl_last_code();
+    rl_offp_put_act(b->xa, out, B, od, ad);
+    if ((rc = rl_twinq_action_grad(&t->q, b->xa, B, 0, -1.0f / B, t->qv, t->da))) return rc;
+    memset(t->actor->grads, 0, sizeof(float) * (size_t)t->actor->n_params);
+    if ((rc = t->actor->vt->backward(t->actor, t->da))) return rc;
+    rl_adam_step(t->opt_actor, t->actor->params, t->actor->grads);
+    if (t->actor->vt->project) t->actor->vt->project(t->actor);
+    if (st) {
+        double s = 0;
+        for (int i = 0; i < B; i++) s -= t->qv[i];
+        st->actor_loss = s / B;
+    }
+    rl_polyak(t->actor_t->params, t->actor->params, t->actor->n_params, (float)hp->tau);
+    rl_twinq_polyak(&t->q, (float)hp->tau);
+    return RL_OK;
+}
+
+int td3_core_save(const td3_core *t, rl_ckpt *ck, const char *prefix, int training_state)
+{
+    char nm[128];
+    snprintf(nm, sizeof nm, "%sactor", prefix);
+    int rc = rl_ckpt_put(ck, nm, RL_F32, t->actor->params, t->actor->n_params);
+    snprintf(nm, sizeof nm, "%sq", prefix);
+    if (!rc) rc = rl_twinq_save(&t->q, ck, nm, training_state);
+    if (training_state && !rc) {
+        snprintf(nm, sizeof nm, "%sactor.target", prefix);
+        rc = rl_ckpt_put(ck, nm, RL_F32, t->actor_t->params, t->actor_t->n_params);
+        snprintf(nm, sizeof nm, "adam.%sactor", prefix);
+        if (!rc) rc = rl_adam_save(t->opt_actor, ck, nm);
+        int64_t upd = t->updates;
+        snprintf(nm, sizeof nm, "%supdates", prefix);
+        if (!rc) rc = rl_ckpt_put(ck, nm, RL_I64, &upd, 1);
+    }
+    return rc;
+}
+
+int td3_core_load(td3_core *t, const rl_ckpt *ck, const char *prefix, int training_state)
+{
+    char nm[128];
+    int n = t->actor->n_params;
+    snprintf(nm, sizeof nm, "%sactor", prefix);
+    const float *a = rl_ckpt_get(ck, nm, RL_F32, n, NULL);
+    if (!a) return rl_last_code();
+    memcpy(t->actor->params, a, sizeof(float) * (size_t)n);
+    memcpy(t->actor_t->params, a, sizeof(float) * (size_t)n);
+    snprintf(nm, sizeof nm, "%sq", prefix);
+    int rc = rl_twinq_load(&t->q, ck, nm, training_state);
+    if (training_state && !rc) {
+        snprintf(nm, sizeof nm, "%sactor.target", prefix);
+        const float *at = rl_ckpt_get(ck, nm, RL_F32, n, NULL);
+        if (!at) return rl_last_code();
+        memcpy(t->actor_t->params, at, sizeof(float) * (size_t)n);
+        snprintf(nm, sizeof nm, "adam.%sactor", prefix);
+        rc = rl_adam_load(t->opt_actor, ck, nm);
+        snprintf(nm, sizeof nm, "%supdates", prefix);
+        const int64_t *u = rc ? NULL : rl_ckpt_get(ck, nm, RL_I64, 1, NULL);
+        if (!rc && !u) return rl_last_code();
+        if (u) t->updates = *u;
+    }
+    return rc;
+}
+
+int td3_core_finite(const td3_core *t)
+{
+    return rl_offp_all_finite(t->actor->params, t->actor->n_params) && rl_twinq_finite(&t->q);
+}
+
+double td3_core_macs(const td3_core *t)
+{
+    return t->actor->vt->macs ? t->actor->vt->macs(t->actor) : 0;
+}
+
+/* ---------------------------------------------------------------- agent */
+
+typedef struct {
+    td3_params core;         /* first: its fields are in the option table */
+    int envs, buffer, warmup, norm_obs, save_replay;
+    double utd;
+} td3_cfg;
+
+#define CORE(f) offsetof(td3_cfg, core) + offsetof(td3_params, f)
+static const rl_optdef td3_opts[] = {
+    {"envs", RL_OPT_INT, offsetof(td3_cfg, envs), "1", 1, 4096, NULL, "parallel envs"},
+    {"hidden", RL_OPT_INTLIST, CORE(hidden), "256x256", 1, 4096, NULL,
+     "hidden layer widths of actor and critics"},
+    {"activation", RL_OPT_CHOICE, CORE(activation), "relu", 0, 0, "relu|tanh", "hidden activation"},
+    {"lr", RL_OPT_FLOAT, CORE(lr), "3e-4", 1e-7, 1, NULL, "actor Adam learning rate"},
+    {"critic_lr", RL_OPT_FLOAT, CORE(critic_lr), "0", 0, 1, NULL,
+     "critic Adam learning rate (0: same as lr)"},
+    {"batch", RL_OPT_INT, CORE(batch), "256", 1, 65536, NULL, "minibatch size"},
+    {"buffer", RL_OPT_INT, offsetof(td3_cfg, buffer), "1000000", 1, 100000000, NULL,
+     "replay buffer capacity (transitions)"},
+    {"warmup", RL_OPT_INT, offsetof(td3_cfg, warmup), "25000", 0, 100000000, NULL,
+     "env steps of uniform random actions before learning"},
+    {"gamma", RL_OPT_FLOAT, CORE(gamma), "0.99", 0, 1, NULL, "discount"},
+    {"tau", RL_OPT_FLOAT, CORE(tau), "0.995", 0, 1, NULL,
+     "Polyak: share of the target networks kept per update"},
+    {"utd", RL_OPT_FLOAT, offsetof(td3_cfg, utd), "1", 0.01, 64, NULL,
+     "critic updates per env step"},
+    {"policy_delay", RL_OPT_INT, CORE(policy_delay), "2", 1, 100, NULL,
+     "critic updates per actor and target update"},
+    {"policy_noise", RL_OPT_FLOAT, CORE(policy_noise), "0.2", 0, 10, NULL,
+     "target policy smoothing noise std"},
+    {"noise_clip", RL_OPT_FLOAT, CORE(noise_clip), "0.5", 0, 10, NULL,
+     "clip of the target smoothing noise"},
+    {"expl_noise", RL_OPT_FLOAT, CORE(expl_noise), "0.1", 0, 10, NULL,
+     "Gaussian exploration noise std"},
+    {"norm_obs", RL_OPT_BOOL, offsetof(td3_cfg, norm_obs), "0", 0, 1, NULL,
+     "running mean/std observation normalisation"},
+    {"save_replay", RL_OPT_BOOL, offsetof(td3_cfg, save_replay), "0", 0, 1, NULL,
+     "store the replay buffer in resumable checkpoints"},
+};
+
+typedef struct {
+    td3_core core;
+    rl_normalizer *nz;
+    rl_replay *rb;
+    rl_offp_ws ws;
+    double upd_credit;
+} td3;
+
+static int td3_create(rl_agent *ag, const rl_env *probe)
+{
+    td3_cfg *c = ag->cfg;
+    td3 *p = calloc(1, sizeof *p);
+    if (!p) return rl_error(RL_ENOMEM, "out of memory");
+    ag->impl = p;
+    int rc = rl_offp_check("td3", c->core.batch, c->buffer);
+    if (!rc) rc = td3_core_init(&p->core, &c->core, ag->obs_dim, ag->act_dim, ag->policy,
+                                ag->policy_opts, sizeof ag->policy_opts, probe, ag->seed);
+    if (rc) return rc;
+    if (c->norm_obs && p->core.actor->vt->raw_obs)
+        return rl_error(RL_EINVAL, "td3: norm_obs=1 does not combine with policy %s (it reads raw "
+                        "observations); use norm_obs=0", ag->policy);
+    if (!(p->nz = rl_normalizer_make(ag->obs_dim))) return rl_error(RL_ENOMEM, "out of memory");
+    return RL_OK;
+}
+
+static void td3_destroy(rl_agent *ag)
+{
+    td3 *p = ag->impl;
+    td3_core_free(&p->core);
+    rl_normalizer_free(p->nz);
+    rl_replay_free(p->rb);
+    rl_offp_ws_free(&p->ws);
+    free(p);
+    ag->impl = NULL;
+}
+
+static const float *norm_in(const rl_agent *ag, td3 *p, const float *obs, int n)
+{
+    if (!((const td3_cfg *)ag->cfg)->norm_obs) return obs;
+    rl_normalizer_apply(p->nz, obs, p->ws.in, n);
+    return p->ws.in;
+}
+
+static int td3_act(rl_agent *ag, const float *obs, const int *t, int n, float *actions,
+                   int deterministic, rl_rng *rng)
+{
+    td3 *p = ag->impl;
+    int rc = rl_offp_ws_reserve(&p->ws, n, ag->obs_dim);
+    if (rc) return rc;
+    const td3_cfg *c = ag->cfg;
+    return td3_core_act(&p->core, norm_in(ag, p, obs, n), t, n, actions,
+                        deterministic ? 0.f : (float)c->core.expl_noise, rng);
+}
+
+static int td3_train(rl_agent *ag, rl_trainer *tr)
+{
+    td3_cfg *c = ag->cfg;
+    td3 *p = ag->impl;
+    rl_vec *vec = rl_trainer_vec(tr);
+    int N = rl_vec_num_envs(vec), od = ag->obs_dim, ad = ag->act_dim, B = c->core.batch, rc;
+    if (!p->rb && !(p->rb = rl_replay_make(c->buffer, od, ad))) return rl_last_code();
+    if ((rc = rl_offp_ws_reserve(&p->ws, N, ag->obs_dim))) return rc;
+    rl_rng rng;
+    rl_rng_seed(&rng, rl_seed_derive(ag->seed, (uint64_t)ag->steps_done), 0x7d37);
+    float *obs = rl_vec_obs(vec), *act = rl_vec_actions(vec);
+    td3_stats st = {0};
+    for (;;) {
+        if (c->norm_obs) rl_normalizer_update(p->nz, obs, N);
+        if (ag->steps_done < c->warmup)
+            rl_offp_uniform_actions(&rng, act, N * ad);
+        else if ((rc = td3_core_act(&p->core, norm_in(ag, p, obs, N), NULL, N, act,
+                                    (float)c->core.expl_noise, &rng)))
+            return rc;
+        memcpy(p->ws.prev, obs, sizeof(float) * (size_t)N * od);
+        if ((rc = rl_vec_step(vec, NULL))) return rc;
+        rl_offp_store(p->rb, vec, tr, p->ws.prev, act, p->ws.next, p->ws.term);
+        ag->steps_done += N;
+        if (ag->steps_done >= c->warmup && p->rb->size >= B) {
+            p->upd_credit += c->utd * N;
+            while (p->upd_credit >= 1) {
+                p->upd_credit -= 1;
+                if ((rc = rl_offp_sample(p->rb, &rng, B, c->norm_obs ? p->nz : NULL, &p->core.b)))
+                    return rc;
+                if ((rc = td3_core_update(&p->core, B, NULL, &rng, &st))) return rc;
+            }
+        }
+        rl_metric m[] = {{"q_loss", st.q_loss}, {"actor_loss", st.actor_loss}};
+        if (rl_trainer_tick(tr, m, 2)) break;
+    }
+    return RL_OK;
+}
+
+static int td3_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
+{
+    const td3 *p = ag->impl;
+    const td3_cfg *c = ag->cfg;
+    int rc = td3_core_save(&p->core, ck, "", training_state);
+    if (!rc) rc = rl_normalizer_save(p->nz, ck, "obs_norm");
+    if (!rc && training_state && c->save_replay && p->rb) rc = rl_replay_save(p->rb, ck, "replay");
+    return rc;
+}
+
+static int td3_load(rl_agent *ag, const rl_ckpt *ck, int training_state)
+{
+    td3 *p = ag->impl;
+    const td3_cfg *c = ag->cfg;
+    int rc = td3_core_load(&p->core, ck, "", training_state);
+    if (!rc) rc = rl_normalizer_load(p->nz, ck, "obs_norm");
+    if (!rc && training_state && c->save_replay && rl_ckpt_get(ck, "replay.state", RL_I64, 6, NULL)) {
+        if (!p->rb && !(p->rb = rl_replay_make(c->buffer, ag->obs_dim, ag->act_dim)))
+            return rl_last_code();
+        rc = rl_replay_load(p->rb, ck, "replay");
+    }
+    return rc;
+}
+
+static int td3_params_finite(const rl_agent *ag) { return td3_core_finite(&((const td3 *)ag->impl)->core); }
+static double td3_macs(const rl_agent *ag) { return td3_core_macs(&((const td3 *)ag->impl)->core); }
+
+const rl_agent_vt rl_agent_td3 = {
+    .name = "td3",
+    .summary = "Twin Delayed DDPG (clipped double Q, target smoothing, delayed actor), Box actions",
+    .opts = td3_opts,
+    .n_opts = (int)(sizeof td3_opts / sizeof td3_opts[0]),
+    .cfg_size = sizeof(td3_cfg),
+    .box_ok = 1,
+    .discrete_ok = 0,
+    .default_policy = "mlp",
+    .create = td3_create,
+    .train = td3_train,
+    .act = td3_act,
+    .save = td3_save,
+    .load = td3_load,
+    .destroy = td3_destroy,
+    .macs_per_act = td3_macs,
+    .params_finite = td3_params_finite,
+};
