@@ -27,6 +27,7 @@ static const rl_optdef defs[] = {
 START_TEST(defaults_and_parse)
 {
     cfg_t c;
+    memset(&c, 0, sizeof c); /* the comparison below covers padding and string tails */
     ck_assert_int_eq(rl_opts_defaults(defs, N, &c), RL_OK);
     ck_assert_int_eq(c.links, 6);
     ck_assert_double_eq_tol(c.lr, 3e-4, 1e-12);
@@ -48,6 +49,7 @@ START_TEST(defaults_and_parse)
     ck_assert_str_eq(buf, "links=8,lr=0.001,flag=1,mode=c,hidden=256x128x32,name=hello");
     /* The canonical text parses back to the same config. */
     cfg_t d;
+    memset(&d, 0, sizeof d);
     rl_opts_defaults(defs, N, &d);
     ck_assert_int_eq(rl_opts_parse(defs, N, &d, "t", buf), RL_OK);
     ck_assert_mem_eq(&c, &d, sizeof c);
@@ -57,6 +59,7 @@ END_TEST
 START_TEST(errors_name_what_is_accepted)
 {
     cfg_t c;
+    memset(&c, 0, sizeof c);
     rl_opts_defaults(defs, N, &c);
     ck_assert_int_eq(rl_opts_parse(defs, N, &c, "swimmer-v1", "linkz=3"), RL_ENOTFOUND);
     ck_assert_ptr_nonnull(strstr(rl_last_error(), "unknown option 'linkz' for swimmer-v1"));
