@@ -11,7 +11,7 @@ SANITIZE_EXCLUDE ?= ^test_learn_
 
 DEB_PACKAGES = build-essential cmake pkg-config libmujoco-dev libopenblas-dev \
   zlib1g-dev check libglfw3-dev libgl-dev python3 python3-numpy python3-pytest \
-  xvfb libosmesa6-dev libopenmpi-dev openmpi-bin
+  python3-setuptools python3-wheel python3-pip xvfb libosmesa6-dev libopenmpi-dev openmpi-bin
 
 .PHONY: all deps build run test test-c test-sanitize test-python bench install clean
 
