@@ -21,7 +21,7 @@ typedef struct {
     int envs;         /* population (even: antithetic pairs) */
     double sigma, lr, l2;
     int episodes;     /* episodes per member and generation */
-    int norm_obs;
+    int norm_obs, anneal_lr;
     rl_intlist hidden;
     int activation;
 } es_cfg;
@@ -35,6 +35,8 @@ static const rl_optdef es_opts[] = {
     {"l2", RL_OPT_FLOAT, offsetof(es_cfg, l2), "0", 0, 1, NULL, "L2 coefficient on the parameters"},
     {"episodes", RL_OPT_INT, offsetof(es_cfg, episodes), "1", 1, 1000, NULL,
      "episodes per member and generation"},
+    {"anneal_lr", RL_OPT_BOOL, offsetof(es_cfg, anneal_lr), "0", 0, 1, NULL,
+     "decay the learning rate linearly to 0 over the run"},
     {"norm_obs", RL_OPT_BOOL, offsetof(es_cfg, norm_obs), "1", 0, 1, NULL,
      "running observation normalisation (policies without raw_obs)"},
     {"hidden", RL_OPT_INTLIST, offsetof(es_cfg, hidden), "64x64", 1, 4096, NULL,
@@ -250,6 +252,10 @@ static int es_train(rl_agent *ag, rl_trainer *tr)
         }
         for (int j = 0; j < np; j++)
             e->grad[j] = (float)(-e->grad[j] / (P * c->sigma) + c->l2 * e->pol->params[j]);
+        if (c->anneal_lr) {
+            double frac = 1.0 - (double)ag->steps_done / (double)(rl_trainer_total_steps(tr) + 1);
+            e->opt->lr = (float)(c->lr * (frac > 0 ? frac : 0));
+        }
         rl_adam_step(e->opt, e->pol->params, e->grad);
         if (e->pol->vt->project) e->pol->vt->project(e->pol);
 
@@ -260,7 +266,7 @@ static int es_train(rl_agent *ag, rl_trainer *tr)
         }
         for (int j = 0; j < np; j++) gn += (double)e->grad[j] * e->grad[j];
         rl_metric m[] = {{"pop_mean", mean}, {"pop_best", best}, {"grad_norm", sqrt(gn)},
-                         {"generation", (double)gen}};
+                         {"generation", (double)gen}, {"lr", e->opt->lr}};
         if (rl_trainer_tick(tr, m, (int)(sizeof m / sizeof m[0]))) break;
     }
     (void)od;
