@@ -2,6 +2,7 @@
  * See offpolicy.h. */
 #include "agents/offpolicy.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -292,4 +293,16 @@ void rl_offp_ws_free(rl_offp_ws *w)
     free(w->next);
     free(w->term);
     memset(w, 0, sizeof *w);
+}
+
+int rl_offp_blas_single(void)
+{
+    int prev = openblas_get_num_threads();
+    if (prev != 1) openblas_set_num_threads(1);
+    return prev;
+}
+
+void rl_offp_blas_restore(int prev)
+{
+    if (prev > 1) openblas_set_num_threads(prev);
 }

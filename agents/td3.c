@@ -269,7 +269,7 @@ static int td3_act(rl_agent *ag, const float *obs, const int *t, int n, float *a
                         deterministic ? 0.f : (float)c->core.expl_noise, rng);
 }
 
-static int td3_train(rl_agent *ag, rl_trainer *tr)
+static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
 {
     td3_cfg *c = ag->cfg;
     td3 *p = ag->impl;
@@ -305,6 +305,14 @@ static int td3_train(rl_agent *ag, rl_trainer *tr)
         if (rl_trainer_tick(tr, m, 2)) break;
     }
     return RL_OK;
+}
+
+static int td3_train(rl_agent *ag, rl_trainer *tr)
+{
+    int prev = rl_offp_blas_single();
+    int rc = td3_train_loop(ag, tr);
+    rl_offp_blas_restore(prev);
+    return rc;
 }
 
 static int td3_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
