@@ -52,5 +52,6 @@ int cmd_rollout(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_render(int argc, char **argv);
 
 #endif

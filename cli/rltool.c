@@ -16,6 +16,7 @@ static const command commands[] = {
     {"train", cmd_train, "train an agent (default: the recommended agent on swimmer-v1)"},
     {"eval", cmd_eval, "evaluate a checkpoint or run directory"},
     {"inspect", cmd_inspect, "show a checkpoint's agent, env, policy and parameters by name"},
+    {"render", cmd_render, "watch rollouts in a window, or record them as PNG frames or mp4"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 

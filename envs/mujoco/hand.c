@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/render.h"
 #include "envs/tasks.h"
 
 #define TIMESTEP 0.002
@@ -717,6 +718,7 @@ const rl_task rl_task_hand_reach = {
     .reset = reset,
     .step = step,
     .close = close_env,
+    .render = rl_render_mujoco,
 };
 
 const rl_task rl_task_hand_rotate = {
@@ -734,4 +736,5 @@ const rl_task rl_task_hand_rotate = {
     .reset = reset,
     .step = step,
     .close = close_env,
+    .render = rl_render_mujoco,
 };

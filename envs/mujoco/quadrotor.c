@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/render.h"
 #include "envs/tasks.h"
 
 #define TIMESTEP 0.002
@@ -555,6 +556,7 @@ const rl_task rl_task_quadrotor_hover = {
     .reset = reset,
     .step = step,
     .close = close_env,
+    .render = rl_render_mujoco,
 };
 
 const rl_task rl_task_quadrotor_goto = {
@@ -572,4 +574,5 @@ const rl_task rl_task_quadrotor_goto = {
     .reset = reset,
     .step = step,
     .close = close_env,
+    .render = rl_render_mujoco,
 };

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "envs/render.h"
 #include "envs/tasks.h"
 
 #define TIMESTEP 0.002
@@ -441,6 +442,7 @@ const rl_task rl_task_swimmer = {
     .reset = reset,
     .step = step,
     .close = close_env,
+    .render = rl_render_mujoco,
 };
 
 const rl_task rl_task_swimmer_target = {
@@ -458,4 +460,5 @@ const rl_task rl_task_swimmer_target = {
     .reset = reset,
     .step = step,
     .close = close_env,
+    .render = rl_render_mujoco,
 };
