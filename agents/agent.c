@@ -17,6 +17,7 @@ static const rl_agent_vt *const agents[] = {
     &rl_agent_sac,
     &rl_agent_td3,
     &rl_agent_dqn,
+    &rl_agent_tla,
 };
 #define N_AGENTS ((int)(sizeof agents / sizeof agents[0]))
 
@@ -320,6 +321,10 @@ int rl_agent_act(rl_agent *ag, const float *obs, int n, float *actions, int dete
     int rc = ensure_rows(ag, n);
     if (rc) return rc;
     rc = ag->vt->act(ag, obs, ag->row_t, n, actions, deterministic, &ag->rng);
+    if (!ag->vt->counts_decisions) {
+        ag->decisions += n;
+        ag->macs += n * (ag->vt->macs_per_act ? ag->vt->macs_per_act(ag) : 0);
+    }
     for (int i = 0; i < n; i++) ag->row_t[i]++;
     return rc;
 }
@@ -390,6 +395,8 @@ int rl_evaluate(rl_agent *ag, const char *env_opts, int episodes, uint64_t seed,
     float *a = calloc((size_t)ad, sizeof(float)), *prev = calloc((size_t)ad, sizeof(float));
     double sum = 0, sum2 = 0, len = 0, succ = 0, jerk = 0, repeats = 0, steps = 0;
     int n_succ = 0, rc = RL_OK;
+    int64_t decisions0 = ag->decisions;
+    double macs0 = ag->macs;
     memset(out, 0, sizeof *out);
     out->min_return = INFINITY;
     out->max_return = -INFINITY;
@@ -428,10 +435,10 @@ int rl_evaluate(rl_agent *ag, const char *env_opts, int episodes, uint64_t seed,
         out->std_return = sqrt(fmax(0.0, sum2 / n - mean * mean));
         out->mean_length = len / n;
         out->success_rate = n_succ ? succ / n_succ : -1;
-        out->decisions_per_ep = len / n;
+        out->decisions_per_ep = (double)(ag->decisions - decisions0) / n;
         out->repeat_rate = steps > episodes ? repeats / (steps - episodes) : 0;
         out->jerk = steps > episodes ? jerk / (steps - episodes) : 0;
-        out->mmacs_per_ep = (ag->vt->macs_per_act ? ag->vt->macs_per_act(ag) : 0) * len / n / 1e6;
+        out->mmacs_per_ep = (ag->macs - macs0) / n / 1e6;
     }
     free(a);
     free(prev);

@@ -94,6 +94,15 @@ typedef struct rl_agent_vt {
     double (*macs_per_act)(const rl_agent *ag);
     /* 1 if every parameter is finite. */
     int (*params_finite)(const rl_agent *ag);
+    /* 1: act() adds to ag->decisions and ag->macs itself (agents that
+     * repeat actions, like TLA); 0: every act row is one decision costing
+     * macs_per_act. */
+    int counts_decisions;
+    /* Optional: write the agent as a C99 header (agents/export.h). NULL: the
+     * built-in exporter handles ppo, es, ncap, sac, td3, dqn; others cannot
+     * be exported. */
+    int (*export_c)(rl_agent *ag, const struct rl_export_opts *o, const char *path,
+                    struct rl_export_info *info);
 } rl_agent_vt;
 
 struct rl_agent {
@@ -114,6 +123,9 @@ struct rl_agent {
     rl_rng rng;                /* stochastic acting outside training */
     int *row_t;                /* (n_rows) episode step per acting row */
     int n_rows;
+    /* Compute accounting, shared by every agent (rl_evaluate reads it). */
+    int64_t decisions;         /* actions freshly computed */
+    double macs;               /* network multiply-accumulates spent acting */
 };
 
 const rl_agent_vt *rl_agent_find(const char *name);

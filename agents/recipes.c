@@ -18,6 +18,9 @@ static const rl_recipe recipes[] = {
                               "gamma=0.99,buffer=20000", 20000, 0},
     {"pendulum", "dqn", NULL, "warmup=1000,train_every=1,target_every=200,explore_frac=0.3,"
                               "lr=1e-3,buffer=20000,hidden=64x64", 30000, 0},
+    /* TLA's pendulum settings (slow_steps 6, p = j = 1) on the TD3 row's networks. */
+    {"pendulum", "tla", NULL, "hidden=64x64,batch=100,lr=1e-3,warmup=1000,buffer=20000,"
+                              "slow_steps=6,p=1,j=1", 20000, 0},
     {"pendulum", "ppo", NULL, "envs=16,rollout=128,gamma=0.95,lr=1e-3", 400000, 0},
     /* NCAP (`--agent ncap` = ES on the circuit) comes first: the recommended
      * swimmer recipe. PPO+NCAP uses the paper's fixed Normal(mean, 0.1). */

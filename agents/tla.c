@@ -1,0 +1,401 @@
+/* TLA, the Temporally Layered Architecture (Patel, Sejnowski, Siegelmann,
+ * Neural Computation 2024): a slow TD3 layer picks an action every
+ * `slow_steps` env steps; a gate Q-network looks at (state, slow action) and
+ * either repeats the slow action open-loop for the window (g = 0) or lets a
+ * fast TD3 layer act every step of the window (g = 1). Engaging the fast
+ * layer costs p per step plus j times its deviation from the slow action,
+ * so the agent learns to think fast only when it pays.
+ *
+ * Slow layer and gate learn from macro transitions (one per window, gamma
+ * per macro step); the fast layer from every step it acted, with input
+ * (state, slow action). */
+#include "agents/agents.h"
+#include "agents/td3.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { GATE_LEARNED, GATE_CLOSED, GATE_OPEN };
+
+typedef struct {
+    td3_params core;   /* first: shared by the slow and fast layers */
+    int envs, buffer, warmup, slow_steps, gate_mode, save_replay;
+    double p, j, gate_eps, gate_lr;
+} tla_cfg;
+
+#define CORE(f) offsetof(tla_cfg, core) + offsetof(td3_params, f)
+static const rl_optdef tla_opts[] = {
+    {"envs", RL_OPT_INT, offsetof(tla_cfg, envs), "1", 1, 1, NULL, "parallel envs (1)"},
+    {"hidden", RL_OPT_INTLIST, CORE(hidden), "400x300", 1, 4096, NULL,
+     "hidden widths of every network (slow, fast, critics, gate)"},
+    {"activation", RL_OPT_CHOICE, CORE(activation), "relu", 0, 0, "relu|tanh", "hidden activation"},
+    {"lr", RL_OPT_FLOAT, CORE(lr), "3e-4", 1e-7, 1, NULL, "Adam learning rate (actors)"},
+    {"critic_lr", RL_OPT_FLOAT, CORE(critic_lr), "0", 0, 1, NULL, "critics' rate (0: lr)"},
+    {"gate_lr", RL_OPT_FLOAT, offsetof(tla_cfg, gate_lr), "3e-4", 1e-7, 1, NULL, "gate rate"},
+    {"batch", RL_OPT_INT, CORE(batch), "256", 1, 65536, NULL, "minibatch size"},
+    {"buffer", RL_OPT_INT, offsetof(tla_cfg, buffer), "1000000", 1, 100000000, NULL,
+     "replay capacity of each layer"},
+    {"warmup", RL_OPT_INT, offsetof(tla_cfg, warmup), "10000", 0, 100000000, NULL,
+     "env steps of random slow actions and gate choices before learning"},
+    {"gamma", RL_OPT_FLOAT, CORE(gamma), "0.99", 0, 1, NULL, "discount per step (fast) and per "
+     "window (slow, gate)"},
+    {"tau", RL_OPT_FLOAT, CORE(tau), "0.995", 0, 1, NULL, "Polyak share the targets keep"},
+    {"policy_delay", RL_OPT_INT, CORE(policy_delay), "2", 1, 100, NULL, "TD3 actor delay"},
+    {"policy_noise", RL_OPT_FLOAT, CORE(policy_noise), "0.2", 0, 10, NULL, "target smoothing"},
+    {"noise_clip", RL_OPT_FLOAT, CORE(noise_clip), "0.5", 0, 10, NULL, "smoothing clip"},
+    {"expl_noise", RL_OPT_FLOAT, CORE(expl_noise), "0.1", 0, 10, NULL, "exploration noise"},
+    {"slow_steps", RL_OPT_INT, offsetof(tla_cfg, slow_steps), "6", 1, 1000, NULL,
+     "env steps per slow decision"},
+    {"p", RL_OPT_FLOAT, offsetof(tla_cfg, p), "1", 0, 1e6, NULL,
+     "penalty per step the fast layer is engaged"},
+    {"j", RL_OPT_FLOAT, offsetof(tla_cfg, j), "1", 0, 1e6, NULL,
+     "penalty on the fast action's mean deviation from the slow one"},
+    {"gate_eps", RL_OPT_FLOAT, offsetof(tla_cfg, gate_eps), "0.1", 0, 1, NULL,
+     "gate exploration (epsilon-greedy)"},
+    {"gate", RL_OPT_CHOICE, offsetof(tla_cfg, gate_mode), "learned", 0, 0, "learned|closed|open",
+     "gate: learned, or forced closed (slow only) / open (fast always), for ablations"},
+    {"save_replay", RL_OPT_BOOL, offsetof(tla_cfg, save_replay), "0", 0, 1, NULL,
+     "accepted for symmetry with td3; TLA checkpoints never store replay"},
+};
+
+typedef struct {
+    td3_core slow, fast;
+    rl_mlp *gate;             /* (obs + act) -> 2 values: Q(s, a_slow)[g] */
+    rl_adam *gate_opt;
+    rl_replay *slow_rb, *fast_rb;
+    float *macro_g;           /* (buffer) gate choice stored with each macro transition */
+    float *gate_dy;           /* (batch, 2) */
+    unsigned char *gate_g;    /* (batch) */
+    int *gate_idx;            /* (batch) sampled macro indices */
+    /* acting rows (rl_agent_act): the current window of each row */
+    int n_rows;
+    float *row_slow;          /* (n_rows, act) */
+    int *row_g;               /* (n_rows) */
+    float *in;                /* (act_dim + obs_dim) one row of fast or gate input */
+} tla;
+
+static int tla_create(rl_agent *ag, const rl_env *probe)
+{
+    tla_cfg *c = ag->cfg;
+    tla *t = calloc(1, sizeof *t);
+    if (!t) return rl_error(RL_ENOMEM, "out of memory");
+    ag->impl = t;
+    int od = ag->obs_dim, ad = ag->act_dim;
+    int rc = rl_offp_check("tla", c->core.batch, c->buffer);
+    /* Both layers use the mlp architecture: the fast one reads (state, slow
+     * action), which a body-shaped policy like ncap cannot. */
+    if (!rc && strcmp(ag->policy, "mlp"))
+        rc = rl_error(RL_EINVAL, "tla supports --policy mlp only (got %s)", ag->policy);
+    if (!rc) rc = td3_core_init(&t->slow, &c->core, od, ad, "mlp", NULL, 0, probe, ag->seed);
+    if (!rc) rc = td3_core_init(&t->fast, &c->core, od + ad, ad, "mlp", NULL, 0, probe,
+                                rl_seed_derive(ag->seed, 1));
+    if (rc) return rc;
+    rl_act act = c->core.activation == 1 ? RL_ACT_TANH : RL_ACT_RELU;
+    t->gate = rl_mlp_make(od + ad, c->core.hidden.n, c->core.hidden.v, 2, act, RL_ACT_NONE);
+    t->gate_opt = t->gate ? rl_adam_make(t->gate->n_params, (float)c->gate_lr, 0.9f, 0.999f, 1e-8f, 0)
+                          : NULL;
+    t->in = malloc(sizeof(float) * (size_t)(od + ad));
+    if (!t->gate || !t->gate_opt || !t->in) return rl_error(RL_ENOMEM, "out of memory");
+    rl_rng rng;
+    rl_rng_seed(&rng, ag->seed, 0x6a7e);
+    rl_mlp_init_uniform(t->gate, &rng);
+    return RL_OK;
+}
+
+static void tla_destroy(rl_agent *ag)
+{
+    tla *t = ag->impl;
+    td3_core_free(&t->slow);
+    td3_core_free(&t->fast);
+    rl_mlp_free(t->gate);
+    rl_adam_free(t->gate_opt);
+    rl_replay_free(t->slow_rb);
+    rl_replay_free(t->fast_rb);
+    free(t->macro_g);
+    free(t->gate_dy);
+    free(t->gate_g);
+    free(t->gate_idx);
+    free(t->row_slow);
+    free(t->row_g);
+    free(t->in);
+    free(t);
+    ag->impl = NULL;
+}
+
+static double mlp_macs(const rl_mlp *m) { return rl_mlp_forward_flops(m, 1) / 2.0; }
+
+/* Gate choice for one state and slow action: forced, or argmax of Q_gate
+ * with probability 1 - eps (eps 0: greedy). */
+static int gate_choose(const tla_cfg *c, tla *t, const float *obs, const float *a_slow, int od,
+                       int ad, double eps, rl_rng *rng)
+{
+    if (c->gate_mode == GATE_CLOSED) return 0;
+    if (c->gate_mode == GATE_OPEN) return 1;
+    if (eps > 0 && rng && rl_rng_uniform(rng) < eps) return (int)rl_rng_below(rng, 2);
+    memcpy(t->in, obs, sizeof(float) * (size_t)od);
+    memcpy(t->in + od, a_slow, sizeof(float) * (size_t)ad);
+    const float *q = rl_mlp_forward(t->gate, t->in, 1);
+    return q && q[1] > q[0];
+}
+
+/* Fast action for one state given the window's slow action. */
+static int fast_act(tla *t, const float *obs, const float *a_slow, int od, int ad, float noise,
+                    rl_rng *rng, float *a)
+{
+    memcpy(t->in, obs, sizeof(float) * (size_t)od);
+    memcpy(t->in + od, a_slow, sizeof(float) * (size_t)ad);
+    return td3_core_act(&t->fast, t->in, NULL, 1, a, noise, rng);
+}
+
+static int ensure_rows(tla *t, int n, int ad)
+{
+    if (n <= t->n_rows) return RL_OK;
+    float *s = realloc(t->row_slow, sizeof(float) * (size_t)n * ad);
+    if (s) t->row_slow = s;
+    int *g = realloc(t->row_g, sizeof(int) * (size_t)n);
+    if (g) t->row_g = g;
+    if (!s || !g) return rl_error(RL_ENOMEM, "out of memory");
+    t->n_rows = n;
+    return RL_OK;
+}
+
+/* Rows act one at a time: each is at its own place in its window (t[i]). */
+static int tla_act(rl_agent *ag, const float *obs, const int *ts, int n, float *actions,
+                   int deterministic, rl_rng *rng)
+{
+    const tla_cfg *c = ag->cfg;
+    tla *t = ag->impl;
+    int od = ag->obs_dim, ad = ag->act_dim, rc = ensure_rows(t, n, ad);
+    float noise = deterministic ? 0.f : (float)c->core.expl_noise;
+    double slow_macs = td3_core_macs(&t->slow), gate_macs = mlp_macs(t->gate);
+    double fast_macs = td3_core_macs(&t->fast);
+    for (int i = 0; i < n && !rc; i++) {
+        const float *o = obs + (size_t)i * od;
+        float *slow = t->row_slow + (size_t)i * ad, *a = actions + (size_t)i * ad;
+        if (ts[i] % c->slow_steps == 0) {
+            if ((rc = td3_core_act(&t->slow, o, NULL, 1, slow, noise, rng))) break;
+            t->row_g[i] = gate_choose(c, t, o, slow, od, ad, deterministic ? 0 : c->gate_eps, rng);
+            ag->macs += slow_macs + (c->gate_mode == GATE_LEARNED ? gate_macs : 0);
+            if (!t->row_g[i]) ag->decisions++;
+        }
+        if (t->row_g[i]) {
+            rc = fast_act(t, o, slow, od, ad, noise, rng, a);
+            ag->macs += fast_macs;
+            ag->decisions++;
+        } else {
+            memcpy(a, slow, sizeof(float) * (size_t)ad);
+        }
+    }
+    return rc;
+}
+
+/* Sample B macro transitions into the slow layer's batch (and the gate's
+ * choices), in the layout rl_offp_sample produces. */
+static void sample_macro(tla *t, int B, rl_rng *rng)
+{
+    rl_offp_batch *b = &t->slow.b;
+    const rl_replay *rb = t->slow_rb;
+    size_t od = (size_t)b->obs_dim, ad = (size_t)b->act_dim, in = od + ad;
+    for (int k = 0; k < B; k++) {
+        size_t i = rl_rng_below(rng, (uint32_t)rb->size);
+        memcpy(b->obs + k * od, rb->obs + i * od, sizeof(float) * od);
+        memcpy(b->next + k * od, rb->next_obs + i * od, sizeof(float) * od);
+        memcpy(b->act + k * ad, rb->act + i * ad, sizeof(float) * ad);
+        b->reward[k] = rb->reward[i];
+        b->term[k] = rb->terminated[i];
+        memcpy(b->x + k * in, b->obs + k * od, sizeof(float) * od);
+        memcpy(b->x + k * in + od, b->act + k * ad, sizeof(float) * ad);
+        memcpy(b->xa + k * in, b->obs + k * od, sizeof(float) * od);
+        memcpy(b->x2 + k * in, b->next + k * od, sizeof(float) * od);
+        t->gate_g[k] = t->macro_g[i] > 0.5f;
+    }
+}
+
+/* Gate regression: Q_gate(s, a_slow)[g] -> R + gamma * min Q_slow'(s', pi_slow'(s')).
+ * Runs before the slow update, which rewrites the batch's next actions. */
+static int gate_update(const tla_cfg *c, tla *t, int B, double *loss)
+{
+    rl_offp_batch *b = &t->slow.b;
+    int od = b->obs_dim, ad = b->act_dim, rc;
+    const float *a2 = t->slow.actor_t->vt->forward(t->slow.actor_t, b->next, NULL, B);
+    if (!a2) return rl_last_code();
+    rl_offp_put_act(b->x2, a2, B, od, ad);
+    float *v = t->slow.qv;
+    if ((rc = rl_twinq_target_min(&t->slow.q, b->x2, B, v))) return rc;
+    const float *q = rl_mlp_forward(t->gate, b->x, B);
+    if (!q) return rl_last_code();
+    double l = 0;
+    for (int k = 0; k < B; k++) {
+        int g = t->gate_g[k];
+        double y = b->reward[k] + (b->term[k] ? 0.0 : c->core.gamma * v[k]);
+        double d = q[2 * k + g] - y;
+        l += d * d;
+        t->gate_dy[2 * k + g] = (float)(2 * d / B);
+        t->gate_dy[2 * k + 1 - g] = 0;
+    }
+    *loss = l / B;
+    rl_mlp_zero_grad(t->gate);
+    if ((rc = rl_mlp_backward(t->gate, t->gate_dy, NULL, 1))) return rc;
+    rl_adam_step(t->gate_opt, t->gate->params, t->gate->grads);
+    return RL_OK;
+}
+
+static int tla_train(rl_agent *ag, rl_trainer *tr)
+{
+    tla_cfg *c = ag->cfg;
+    tla *t = ag->impl;
+    rl_vec *vec = rl_trainer_vec(tr);
+    int od = ag->obs_dim, ad = ag->act_dim, B = c->core.batch, W = c->slow_steps, rc = RL_OK;
+    if (!t->slow_rb) {
+        t->slow_rb = rl_replay_make(c->buffer, od, ad);
+        t->fast_rb = rl_replay_make(c->buffer, od + ad, ad);
+        t->macro_g = calloc((size_t)c->buffer, sizeof(float));
+        t->gate_dy = calloc((size_t)B * 2, sizeof(float));
+        t->gate_g = calloc((size_t)B, 1);
+        if (!t->slow_rb || !t->fast_rb || !t->macro_g || !t->gate_dy || !t->gate_g)
+            return rl_error(RL_ENOMEM, "out of memory for TLA replay (%d transitions)", c->buffer);
+    }
+    int prev_blas = rl_offp_blas_single();
+    rl_rng rng;
+    rl_rng_seed(&rng, rl_seed_derive(ag->seed, (uint64_t)ag->steps_done), 0x71a);
+    float *a_slow = malloc(sizeof(float) * (size_t)ad), *a = malloc(sizeof(float) * (size_t)ad);
+    float *s0 = malloc(sizeof(float) * (size_t)od), *fin = malloc(sizeof(float) * (size_t)(od + ad));
+    float *fin2 = malloc(sizeof(float) * (size_t)(od + ad));
+    if (!a_slow || !a || !s0 || !fin || !fin2) rc = rl_error(RL_ENOMEM, "out of memory");
+    int k = 0, g = 0, windows = 0, engaged = 0;
+    double R = 0, gate_loss = 0;
+    td3_stats slow_st = {0}, fast_st = {0};
+    while (!rc) {
+        const float *obs = rl_vec_obs(vec);
+        int warm = ag->steps_done < c->warmup;
+        if (k == 0) {  /* a slow step: choose the window's action and gate */
+            if (warm) {
+                rl_offp_uniform_actions(&rng, a_slow, ad);
+                g = c->gate_mode == GATE_LEARNED ? (int)rl_rng_below(&rng, 2)
+                                                 : c->gate_mode == GATE_OPEN;
+            } else {
+                if ((rc = td3_core_act(&t->slow, obs, NULL, 1, a_slow,
+                                       (float)c->core.expl_noise, &rng)))
+                    break;
+                g = gate_choose(c, t, obs, a_slow, od, ad, c->gate_eps, &rng);
+            }
+            memcpy(s0, obs, sizeof(float) * (size_t)od);
+            R = 0;
+            windows++;
+            engaged += g;
+        }
+        if (g) {
+            if (warm) rl_offp_uniform_actions(&rng, a, ad);
+            else if ((rc = fast_act(t, obs, a_slow, od, ad, (float)c->core.expl_noise, &rng, a)))
+                break;
+        } else {
+            memcpy(a, a_slow, sizeof(float) * (size_t)ad);
+        }
+        memcpy(fin, obs, sizeof(float) * (size_t)od);
+        memcpy(fin + od, a_slow, sizeof(float) * (size_t)ad);
+        if ((rc = rl_vec_step(vec, a))) break;
+        float r = rl_vec_rewards(vec)[0];
+        int term = rl_vec_terminated(vec)[0], done = rl_vec_infos(vec)[0].done;
+        const float *next = done ? rl_vec_final_obs(vec) : rl_vec_obs(vec);
+        if (g) {
+            double dev = 0;
+            for (int i = 0; i < ad; i++) dev += fabs(a[i] - a_slow[i]);
+            dev /= ad;  /* actions live in [-1, 1]: max_a = 1 */
+            memcpy(fin2, next, sizeof(float) * (size_t)od);
+            memcpy(fin2 + od, a_slow, sizeof(float) * (size_t)ad);
+            rl_replay_add(t->fast_rb, fin, a, (float)(r - c->j * dev), fin2, term);
+            R -= c->j * dev;
+        }
+        R += r;
+        k++;
+        if (k == W || done) {
+            if (g) R -= c->p * k;
+            t->macro_g[t->slow_rb->pos] = (float)g;
+            rl_replay_add(t->slow_rb, s0, a_slow, (float)R, next, term);
+            k = 0;
+        }
+        rl_trainer_episodes(tr, rl_vec_infos(vec), 1);
+        ag->steps_done++;
+
+        if (!warm && t->fast_rb->size >= B) {
+            if ((rc = rl_offp_sample(t->fast_rb, &rng, B, NULL, &t->fast.b))) break;
+            if ((rc = td3_core_update(&t->fast, B, NULL, &rng, &fast_st))) break;
+        }
+        if (!warm && t->slow_rb->size >= B) { /* every step, as the fast layer */
+            sample_macro(t, B, &rng);
+            if ((rc = gate_update(c, t, B, &gate_loss))) break;
+            if ((rc = td3_core_update(&t->slow, B, NULL, &rng, &slow_st))) break;
+        }
+        if (ag->steps_done % 200 == 0 || ag->steps_done >= rl_trainer_total_steps(tr)) {
+            rl_metric m[] = {
+                {"slow_q_loss", slow_st.q_loss}, {"fast_q_loss", fast_st.q_loss},
+                {"gate_loss", gate_loss},
+                {"gate_open_rate", windows ? (double)engaged / windows : 0},
+            };
+            if (rl_trainer_tick(tr, m, 4)) break;
+        }
+    }
+    free(a_slow);
+    free(a);
+    free(s0);
+    free(fin);
+    free(fin2);
+    rl_offp_blas_restore(prev_blas);
+    return rc;
+}
+
+static int tla_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
+{
+    const tla *t = ag->impl;
+    int rc = td3_core_save(&t->slow, ck, "slow.", training_state);
+    if (!rc) rc = td3_core_save(&t->fast, ck, "fast.", training_state);
+    if (!rc) rc = rl_mlp_save(t->gate, ck, "gate");
+    if (!rc && training_state) rc = rl_adam_save(t->gate_opt, ck, "adam.gate");
+    return rc;
+}
+
+static int tla_load(rl_agent *ag, const rl_ckpt *ck, int training_state)
+{
+    tla *t = ag->impl;
+    int rc = td3_core_load(&t->slow, ck, "slow.", training_state);
+    if (!rc) rc = td3_core_load(&t->fast, ck, "fast.", training_state);
+    if (!rc) rc = rl_mlp_load(t->gate, ck, "gate");
+    if (!rc && training_state) rc = rl_adam_load(t->gate_opt, ck, "adam.gate");
+    return rc;
+}
+
+static int tla_finite(const rl_agent *ag)
+{
+    const tla *t = ag->impl;
+    return td3_core_finite(&t->slow) && td3_core_finite(&t->fast) &&
+           rl_offp_all_finite(t->gate->params, t->gate->n_params);
+}
+
+/* Cost of the most expensive step (a window start that engages the fast
+ * layer); rl_evaluate counts what was actually spent. */
+static double tla_macs(const rl_agent *ag)
+{
+    const tla *t = ag->impl;
+    return td3_core_macs(&t->slow) + mlp_macs(t->gate) + td3_core_macs(&t->fast);
+}
+
+const rl_agent_vt rl_agent_tla = {
+    .name = "tla",
+    .summary = "Temporally Layered Architecture: slow TD3 + gate + fast TD3, fewer decisions",
+    .opts = tla_opts,
+    .n_opts = (int)(sizeof tla_opts / sizeof tla_opts[0]),
+    .cfg_size = sizeof(tla_cfg),
+    .box_ok = 1,
+    .default_policy = "mlp",
+    .create = tla_create,
+    .train = tla_train,
+    .act = tla_act,
+    .save = tla_save,
+    .load = tla_load,
+    .destroy = tla_destroy,
+    .macs_per_act = tla_macs,
+    .params_finite = tla_finite,
+    .counts_decisions = 1,
+};
