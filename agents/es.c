@@ -307,38 +307,23 @@ static double es_macs(const rl_agent *ag)
     return e->pol->vt->macs ? e->pol->vt->macs(e->pol) : 0;
 }
 
+/* Everything but the name, summary and default policy. */
+#define ES_VT_COMMON                                                                              \
+    .opts = es_opts, .n_opts = (int)(sizeof es_opts / sizeof es_opts[0]),                        \
+    .cfg_size = sizeof(es_cfg), .box_ok = 1, .create = es_create, .train = es_train,              \
+    .act = es_act, .save = es_save, .load = es_load, .destroy = es_destroy,                       \
+    .macs_per_act = es_macs, .params_finite = es_params_finite
+
 const rl_agent_vt rl_agent_es = {
     .name = "es",
     .summary = "Evolution strategies (Salimans et al. 2017): antithetic sampling, rank shaping, Adam",
-    .opts = es_opts,
-    .n_opts = (int)(sizeof es_opts / sizeof es_opts[0]),
-    .cfg_size = sizeof(es_cfg),
-    .box_ok = 1,
     .default_policy = "mlp",
-    .create = es_create,
-    .train = es_train,
-    .act = es_act,
-    .save = es_save,
-    .load = es_load,
-    .destroy = es_destroy,
-    .macs_per_act = es_macs,
-    .params_finite = es_params_finite,
+    ES_VT_COMMON,
 };
 
 const rl_agent_vt rl_agent_ncap = {
     .name = "ncap",
     .summary = "the NCAP default recipe: ES on the C. elegans circuit policy (swimmer tasks)",
-    .opts = es_opts,
-    .n_opts = (int)(sizeof es_opts / sizeof es_opts[0]),
-    .cfg_size = sizeof(es_cfg),
-    .box_ok = 1,
     .default_policy = "ncap",
-    .create = es_create,
-    .train = es_train,
-    .act = es_act,
-    .save = es_save,
-    .load = es_load,
-    .destroy = es_destroy,
-    .macs_per_act = es_macs,
-    .params_finite = es_params_finite,
+    ES_VT_COMMON,
 };

@@ -189,7 +189,7 @@ START_TEST(signs_hold_after_training)
     make_root();
     char dir[300];
     snprintf(dir, sizeof dir, "%s/es", run_root);
-    train(dir, "es", "ncap", "shared=0,envs=4,lr=0.6,sigma=0.5", 12000);
+    train(dir, "es", "ncap", "shared=0,envs=4,lr=1.5,sigma=0.5", 12000);
     rl_agent *ag = rl_agent_load(dir);
     ck_assert_msg(ag != NULL, "%s", rl_last_error());
     ck_assert_str_eq(ag->policy, "ncap");
