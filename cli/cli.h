@@ -52,6 +52,9 @@ int cmd_rollout(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 #endif

@@ -16,7 +16,10 @@ static const command commands[] = {
     {"train", cmd_train, "train an agent (default: the recommended agent on swimmer-v1)"},
     {"eval", cmd_eval, "evaluate a checkpoint or run directory"},
     {"inspect", cmd_inspect, "show a checkpoint's agent, env, policy and parameters by name"},
+    {"bench", cmd_bench, "benchmark tasks x agents x seeds: throughput, results table, plots"},
+    {"plot", cmd_plot, "learning-curve plots (SVG) of run directories"},
     {"render", cmd_render, "watch rollouts in a window, or record them as PNG frames or mp4"},
+    {"export", cmd_export, "write a checkpoint's policy as a dependency-free C99 header"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
