@@ -69,6 +69,9 @@ int rl_policy_options(const rl_policy *p, char *buf, size_t cap);
 
 /* ------------------------------------------------------------------ agents */
 
+struct rl_export_opts; /* agents/export.h */
+struct rl_export_info;
+
 typedef struct rl_agent_vt {
     const char *name;        /* "ppo" */
     const char *summary;
