@@ -56,6 +56,5 @@ int cmd_bench(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_export(int argc, char **argv);
-int cmd_export(int argc, char **argv);
 
 #endif

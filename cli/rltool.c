@@ -20,7 +20,6 @@ static const command commands[] = {
     {"plot", cmd_plot, "learning-curve plots (SVG) of run directories"},
     {"render", cmd_render, "watch rollouts in a window, or record them as PNG frames or mp4"},
     {"export", cmd_export, "write a checkpoint's policy as a dependency-free C99 header"},
-    {"export", cmd_export, "write a checkpoint's policy as a dependency-free C99 header"},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
