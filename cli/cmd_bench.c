@@ -478,6 +478,31 @@ static int run_state(const run *r, const entry *e)
     return file_mtime(ev) >= file_mtime(path) ? 0 : 1;
 }
 
+/* Parameters of the networks that act, read from a checkpoint's tensors:
+ * "actor" (+ "log_std"), DQN's "q", TLA's "slow.actor", "fast.actor" and
+ * "gate"; critics, targets and optimizer moments are not counted. -1 if
+ * the file cannot be read or holds none of these. */
+static long long policy_params(const char *ckpt_path)
+{
+    rl_ckpt *ck = rl_ckpt_load(ckpt_path);
+    if (!ck) return -1;
+    long long total = 0;
+    int found = 0;
+    for (int i = 0; i < rl_ckpt_tensor_count(ck); i++) {
+        const char *name;
+        rl_dtype dt;
+        int64_t count;
+        const void *data;
+        if (rl_ckpt_tensor_at(ck, i, &name, &dt, &count, &data) || dt != RL_F32) continue;
+        size_t len = strlen(name);
+        int acting = !strcmp(name, "actor") || !strcmp(name, "log_std") || !strcmp(name, "q") ||
+                     !strcmp(name, "gate") || (len > 6 && !strcmp(name + len - 6, ".actor"));
+        if (acting) total += count, found = 1;
+    }
+    rl_ckpt_free(ck);
+    return found ? total : -1;
+}
+
 static int child_progress(void *user, const rl_progress *p)
 {
     double *last = user;
@@ -531,14 +556,10 @@ static int child_main(const run *r, const entry *e, int threads)
         rl_agent_free(ag);
         return 1;
     }
-    /* Parameters: the policy tensor that acts ("actor") of the checkpoint. */
-    long long params = -1, steps_done = (long long)ag->steps_done;
+    long long steps_done = (long long)ag->steps_done;
     rl_agent_free(ag);
     snprintf(path, sizeof path, "%s/final.rlt", r->dir);
-    rl_ckpt *ck = rl_ckpt_load(path);
-    int64_t cnt = 0;
-    if (ck && rl_ckpt_get(ck, "actor", RL_F32, -1, &cnt)) params = (long long)cnt;
-    rl_ckpt_free(ck);
+    long long params = policy_params(path);
     snprintf(path, sizeof path, "%s/eval.txt", r->dir);
     char tmp[2300];
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -768,7 +789,7 @@ static void write_results(const char *out, const entry *es, int n_es, const entr
     fprintf(f, "Return: deterministic evaluation of each seed's final checkpoint (%d episodes), "
                "mean +- std over seeds [min, max]. Threshold columns: first metrics.csv row whose "
                "return_mean (recent training episodes) reaches the task's threshold, averaged over "
-               "the seeds that reached it. Params: the acting policy's parameters. Decisions and "
+               "the seeds that reached it. Params: parameters of the networks that act (actor and log_std, DQN's Q network, TLA's actors and gate; no critics). Decisions and "
                "MMACs: per evaluation episode.\n\n", EVAL_EPISODES);
     fprintf(f, "| task | agent | seeds | steps | return | success | threshold | reached | "
                "steps to thr. | time to thr. (s) | train time (s) | params | decisions/ep | MMACs/ep |\n"
@@ -835,7 +856,7 @@ static void write_index(const char *out, const char *command, const char *machin
     snprintf(path, sizeof path, "%s/index.html", out);
     f = fopen(path, "w");
     if (!f) return;
-    fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>rltool bench</title>\n"
+    fprintf(f, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"/><title>rltool bench</title>\n"
                "<style>body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:"
                "collapse}td,th{border:1px solid #ccc;padding:3px 6px;font-size:13px}</style></head>\n"
                "<body>\n<h1>rltool bench</h1>\n<p><code>%s</code></p>\n<p>%s; %.0f s.</p>\n<ul>\n"
@@ -869,7 +890,7 @@ static void write_index(const char *out, const char *command, const char *machin
     fprintf(f, "<h2>Learning curves</h2>\n");
     for (int i = 0; i < n_tasks; i++)
         fprintf(f, "<h3>%s</h3>\n<p><a href=\"plots/%s.svg\"><img src=\"plots/%s.svg\" alt=\"%s\" "
-                   "style=\"max-width:100%%\"></a></p>\n", tasks[i], tasks[i], tasks[i], tasks[i]);
+                   "style=\"max-width:100%%\"/></a></p>\n", tasks[i], tasks[i], tasks[i], tasks[i]);
     if (png_note[0]) fprintf(f, "<p>%s</p>\n", png_note);
     fprintf(f, "</body></html>\n");
     fclose(f);
