@@ -66,26 +66,32 @@ static double threshold_of(const char *task)
 
 typedef struct {
     const char *task, *agent;
-    long long steps; /* 0: the recipe's budget */
+    long long steps;     /* 0: the recipe's budget */
+    const char *hparams; /* on top of the recipe; NULL for none */
 } suite_entry;
 
 /* quick: a few tens of thousands of steps per run; all of it, 3 seeds,
  * takes a few minutes on 2 cores. */
 static const suite_entry quick_suite[] = {
-    {"cartpole-v1", "ppo", 60000},   {"cartpole-v1", "dqn", 60000},
-    {"pendulum-v1", "sac", 10000},   {"pendulum-v1", "td3", 15000},
-    {"swimmer-v1", "ppo", 60000},    {"swimmer-v1", "ncap", 60000},
-    {"swimmer-v1", "tla", 60000},
+    {"cartpole-v1", "ppo", 60000, NULL},
+    /* CleanRL's DQN learns from 10k steps on and updates every 10th step;
+     * for a short budget: learn from 1k, update every step, explore for 20%. */
+    {"cartpole-v1", "dqn", 80000, "warmup=1000,train_every=1,explore_frac=0.2,buffer=50000"},
+    {"pendulum-v1", "sac", 15000, NULL},
+    {"pendulum-v1", "td3", 20000, NULL},
+    {"pendulum-v1", "tla", 20000, NULL},
+    {"swimmer-v1", "ppo", 60000, NULL},
+    {"swimmer-v1", "ncap", 60000, NULL},
 };
 /* full: the recipes' budgets. */
 static const suite_entry full_suite[] = {
-    {"cartpole-v1", "ppo", 0},        {"cartpole-v1", "dqn", 0},
-    {"pendulum-v1", "sac", 0},        {"pendulum-v1", "td3", 0},
-    {"pendulum-v1", "ppo", 0},        {"swimmer-v1", "ppo", 0},
-    {"swimmer-v1", "ncap", 0},        {"swimmer-v1", "es", 0},
-    {"swimmer-v1", "tla", 0},         {"quadrotor-hover-v1", "ppo", 0},
-    {"quadrotor-hover-v1", "sac", 0}, {"quadrotor-hover-v1", "td3", 0},
-    {"hand-reach-v1", "ppo", 0},      {"hand-reach-v1", "sac", 0},
+    {"cartpole-v1", "ppo", 0, NULL},        {"cartpole-v1", "dqn", 0, NULL},
+    {"pendulum-v1", "sac", 0, NULL},        {"pendulum-v1", "td3", 0, NULL},
+    {"pendulum-v1", "tla", 0, NULL},        {"pendulum-v1", "ppo", 0, NULL},
+    {"swimmer-v1", "ppo", 0, NULL},         {"swimmer-v1", "ncap", 0, NULL},
+    {"swimmer-v1", "es", 0, NULL},          {"quadrotor-hover-v1", "ppo", 0, NULL},
+    {"quadrotor-hover-v1", "sac", 0, NULL}, {"quadrotor-hover-v1", "td3", 0, NULL},
+    {"hand-reach-v1", "ppo", 0, NULL},      {"hand-reach-v1", "sac", 0, NULL},
 };
 
 /* ------------------------------------------------------------------ small helpers */
@@ -434,7 +440,8 @@ static int measure_task(const char *task, double secs, int threads, tput *t)
 
 typedef struct {
     const char *task, *agent;
-    long long steps; /* resolved budget */
+    long long steps;     /* resolved budget */
+    const char *hparams; /* suite overrides ("" for none) */
 } entry;
 
 typedef struct {
@@ -465,6 +472,8 @@ static int run_state(const run *r, const entry *e)
                 read_kv(path, "agent", v, sizeof v) && !strcmp(v, e->agent) &&
                 read_kv(path, "seed", v, sizeof v) && !strcmp(v, want_seed) &&
                 read_kv(path, "steps", v, sizeof v) && !strcmp(v, want_steps);
+    snprintf(path, sizeof path, "%s/bench.txt", r->dir);
+    if (match) match = read_kv(path, "hparams", v, sizeof v) && !strcmp(v, e->hparams);
     snprintf(path, sizeof path, "%s/final.rlt", r->dir);
     if (!match || !file_exists(path)) return 3;
     rl_ckpt *ck = rl_ckpt_load(path);
@@ -534,10 +543,17 @@ static int child_main(const run *r, const entry *e, int threads)
     signal(SIGINT, child_sigint);
     signal(SIGTERM, child_sigint);
     openblas_set_num_threads(threads);
+    if (r->state == 3) {
+        /* The suite's overrides, compared when deciding what to redo. */
+        snprintf(path, sizeof path, "%s/bench.txt", r->dir);
+        FILE *bf = fopen(path, "w");
+        if (!bf || fprintf(bf, "hparams: %s\n", e->hparams) < 0 || fclose(bf)) return 1;
+    }
     if (r->state >= 2) {
         double last = -1e9;
         rl_train_cfg cfg = {
             .env_id = e->task, .agent = r->state == 3 ? e->agent : NULL, .steps = e->steps,
+            .hparams = r->state == 3 ? e->hparams : NULL,
             .seed = (uint64_t)r->seed, .n_threads = threads, .out_dir = r->dir,
             .resume = r->state == 2 ? r->dir : NULL, .progress = child_progress, .user = &last,
         };
@@ -808,6 +824,10 @@ static void write_results(const char *out, const entry *es, int n_es, const entr
                 NUM("%.1f", r->secs_thr), NUM("%.1f", r->train_secs), NUM("%.0f", r->params),
                 NUM("%.1f", r->decisions), NUM("%.3f", r->mmacs));
     }
+    for (int i = 0; i < n_es; i++)
+        if (es[i].hparams[0])
+            fprintf(f, "%s%s %s: `%s` on top of the recipe.\n", i && es[i - 1].hparams[0] ? "" : "\nHyperparameters: ",
+                    es[i].task, es[i].agent, es[i].hparams);
     if (n_tp) {
         fprintf(f, "\n## Env throughput\n\nSteps per second with random actions: one env "
                    "(rl_env_step loop), a vector env (rl_vec_step, all cores), and for MuJoCo tasks "
@@ -908,7 +928,8 @@ static int print_bench_help(const char *usage, const char *about, const cli_arg 
         printf("\nsuite %s (default seeds %d):\n", s ? "full" : "quick", s ? 3 : 3);
         for (int i = 0; i < n; i++) {
             long long st = su[i].steps ? su[i].steps : recipe_budget(su[i].agent, su[i].task);
-            printf("  %-20s %-6s %9lld steps%s\n", su[i].task, su[i].agent, st,
+            printf("  %-20s %-6s %9lld steps%s%s%s\n", su[i].task, su[i].agent, st,
+                   su[i].hparams ? "  " : "", su[i].hparams ? su[i].hparams : "",
                    rl_agent_find(su[i].agent) ? "" : "  (agent not built yet: skipped)");
         }
     }
@@ -1024,7 +1045,7 @@ int cmd_bench(int argc, char **argv)
             long long budget = se && se->steps ? se->steps : recipe_budget(cand[c], task);
             if (!se && !full && budget > 50000) budget = 50000;
             if (steps) budget = steps;
-            es[n_es++] = (entry){task, cand[c], budget};
+            es[n_es++] = (entry){task, cand[c], budget, se && se->hparams ? se->hparams : ""};
         }
     }
     if (!n_es) {
