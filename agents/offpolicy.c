@@ -185,7 +185,9 @@ int rl_offp_batch_init(rl_offp_batch *b, int cap, int obs_dim, int act_dim)
     b->reward = malloc(sizeof(float) * c);
     b->y = malloc(sizeof(float) * c);
     b->term = malloc(c);
-    if (!b->obs || !b->next || !b->act || !b->x || !b->x2 || !b->xa || !b->reward || !b->y ||
+    b->t = malloc(sizeof(int) * c);
+    b->t2 = malloc(sizeof(int) * c);
+    if (!b->t || !b->t2 || !b->obs || !b->next || !b->act || !b->x || !b->x2 || !b->xa || !b->reward || !b->y ||
         !b->term)
         return rl_error(RL_ENOMEM, "out of memory for a batch of %d", cap);
     return RL_OK;
@@ -202,16 +204,25 @@ void rl_offp_batch_free(rl_offp_batch *b)
     free(b->reward);
     free(b->y);
     free(b->term);
+    free(b->t);
+    free(b->t2);
     memset(b, 0, sizeof *b);
 }
 
 int rl_offp_sample(const rl_replay *rb, rl_rng *rng, int B, const rl_normalizer *nz,
                    rl_offp_batch *b)
 {
+    return rl_offp_sample_idx(rb, rng, B, nz, b, NULL);
+}
+
+int rl_offp_sample_idx(const rl_replay *rb, rl_rng *rng, int B, const rl_normalizer *nz,
+                       rl_offp_batch *b, int *idx)
+{
     if (rb->size == 0) return rl_error(RL_ESTATE, "replay: cannot sample an empty buffer");
     size_t od = (size_t)b->obs_dim, ad = (size_t)b->act_dim, in = od + ad;
     for (int k = 0; k < B; k++) {
         size_t i = rl_rng_below(rng, (uint32_t)rb->size);
+        if (idx) idx[k] = (int)i;
         memcpy(b->obs + k * od, rb->obs + i * od, sizeof(float) * od);
         memcpy(b->next + k * od, rb->next_obs + i * od, sizeof(float) * od);
         memcpy(b->act + k * ad, rb->act + i * ad, sizeof(float) * ad);

@@ -50,15 +50,20 @@ typedef struct rl_offp_batch {
     float *x2;             /* (cap, obs_dim + act_dim): next | (caller's next action) */
     float *xa;             /* (cap, obs_dim + act_dim): obs | (caller's policy action) */
     float *reward, *y;     /* (cap) */
+    int *t, *t2;           /* (cap) episode step of obs and next rows (NCAP) */
     unsigned char *term;   /* (cap) */
 } rl_offp_batch;
 
 int rl_offp_batch_init(rl_offp_batch *b, int cap, int obs_dim, int act_dim);
 void rl_offp_batch_free(rl_offp_batch *b);
 /* Draw B transitions; observations go through nz (when not NULL). Fills obs,
- * next, act, reward, term and the obs parts of x, x2, xa (act part of x). */
+ * next, act, reward, term and the obs parts of x, x2, xa (act part of x).
+ * idx (B) receives the replay slots drawn when not NULL (to gather side
+ * arrays such as episode steps). */
 int rl_offp_sample(const rl_replay *rb, rl_rng *rng, int B, const rl_normalizer *nz,
                    rl_offp_batch *b);
+int rl_offp_sample_idx(const rl_replay *rb, rl_rng *rng, int B, const rl_normalizer *nz,
+                       rl_offp_batch *b, int *idx);
 /* Write act (B, act_dim) into the action columns of x (B, obs_dim + act_dim). */
 void rl_offp_put_act(float *x, const float *act, int B, int obs_dim, int act_dim);
 

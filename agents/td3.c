@@ -80,11 +80,12 @@ int td3_core_act(td3_core *t, const float *obs, const int *tsteps, int n, float 
 
 int td3_core_update(td3_core *t, int B, const float *discount, rl_rng *rng, td3_stats *st)
 {
+    int use_t = t->use_t;
     const td3_params *hp = &t->hp;
     rl_offp_batch *b = &t->b;
     int od = t->obs_dim, ad = t->act_dim, rc;
     /* Target policy smoothing: a' = clip(pi'(s') + clip(noise, -c, c), -1, 1). */
-    const float *out = t->actor_t->vt->forward(t->actor_t, b->next, NULL, B);
+    const float *out = t->actor_t->vt->forward(t->actor_t, b->next, use_t ? b->t2 : NULL, B);
     if (!out) return rl_last_code();
     float sig = (float)hp->policy_noise, nc = (float)hp->noise_clip;
     for (int i = 0; i < B * ad; i++)
@@ -101,7 +102,7 @@ int td3_core_update(td3_core *t, int B, const float *discount, rl_rng *rng, td3_
     t->updates++;
     if (t->updates % hp->policy_delay) return RL_OK;
     /* Delayed actor update: maximise Q1(s, pi(s)). */
-    out = t->actor->vt->forward(t->actor, b->obs, NULL, B);
+    out = t->actor->vt->forward(t->actor, b->obs, use_t ? b->t : NULL, B);
     if (!out) return rl_last_code();
     rl_offp_put_act(b->xa, out, B, od, ad);
     if ((rc = rl_twinq_action_grad(&t->q, b->xa, B, 0, -1.0f / B, t->qv, t->da))) return rc;
@@ -188,7 +189,8 @@ static const rl_optdef td3_opts[] = {
     {"hidden", RL_OPT_INTLIST, CORE(hidden), "256x256", 1, 4096, NULL,
      "hidden layer widths of actor and critics"},
     {"activation", RL_OPT_CHOICE, CORE(activation), "relu", 0, 0, "relu|tanh", "hidden activation"},
-    {"lr", RL_OPT_FLOAT, CORE(lr), "3e-4", 1e-7, 1, NULL, "actor Adam learning rate"},
+    {"lr", RL_OPT_FLOAT, CORE(lr), "3e-4", 1e-7, 1, NULL,
+     "Adam learning rate (actor; critics too unless critic_lr is set)"},
     {"critic_lr", RL_OPT_FLOAT, CORE(critic_lr), "0", 0, 1, NULL,
      "critic Adam learning rate (0: same as lr)"},
     {"batch", RL_OPT_INT, CORE(batch), "256", 1, 65536, NULL, "minibatch size"},
@@ -220,6 +222,9 @@ typedef struct {
     rl_normalizer *nz;
     rl_replay *rb;
     rl_offp_ws ws;
+    int use_t;               /* the actor reads episode steps (not an MLP) */
+    int *rt;                 /* (buffer) episode step of each replay slot */
+    int *env_t, *idx;        /* (envs), (batch) */
     double upd_credit;
 } td3;
 
@@ -236,7 +241,10 @@ static int td3_create(rl_agent *ag, const rl_env *probe)
     if (c->norm_obs && p->core.actor->vt->raw_obs)
         return rl_error(RL_EINVAL, "td3: norm_obs=1 does not combine with policy %s (it reads raw "
                         "observations); use norm_obs=0", ag->policy);
-    if (!(p->nz = rl_normalizer_make(ag->obs_dim))) return rl_error(RL_ENOMEM, "out of memory");
+    p->use_t = p->core.use_t = strcmp(ag->policy, "mlp") != 0;
+    p->idx = malloc(sizeof(int) * (size_t)c->core.batch);
+    if (!(p->nz = rl_normalizer_make(ag->obs_dim)) || !p->idx)
+        return rl_error(RL_ENOMEM, "out of memory");
     return RL_OK;
 }
 
@@ -247,6 +255,9 @@ static void td3_destroy(rl_agent *ag)
     rl_normalizer_free(p->nz);
     rl_replay_free(p->rb);
     rl_offp_ws_free(&p->ws);
+    free(p->rt);
+    free(p->env_t);
+    free(p->idx);
     free(p);
     ag->impl = NULL;
 }
@@ -277,15 +288,25 @@ static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
     int N = rl_vec_num_envs(vec), od = ag->obs_dim, ad = ag->act_dim, B = c->core.batch, rc;
     if (!p->rb && !(p->rb = rl_replay_make(c->buffer, od, ad))) return rl_last_code();
     if ((rc = rl_offp_ws_reserve(&p->ws, N, ag->obs_dim))) return rc;
+    if (p->use_t && !p->rt) {
+        p->rt = calloc((size_t)c->buffer, sizeof(int));
+        p->env_t = calloc((size_t)N, sizeof(int));
+        if (!p->rt || !p->env_t) return rl_error(RL_ENOMEM, "out of memory");
+    }
     rl_rng rng;
     rl_rng_seed(&rng, rl_seed_derive(ag->seed, (uint64_t)ag->steps_done), 0x7d37);
     float *obs = rl_vec_obs(vec), *act = rl_vec_actions(vec);
     td3_stats st = {0};
     for (;;) {
         if (c->norm_obs) rl_normalizer_update(p->nz, obs, N);
+        if (p->use_t)
+            for (int i = 0; i < N; i++) {
+                p->env_t[i] = rl_vec_env(vec, i)->t;
+                p->rt[(p->rb->pos + i) % c->buffer] = p->env_t[i];
+            }
         if (ag->steps_done < c->warmup)
             rl_offp_uniform_actions(&rng, act, N * ad);
-        else if ((rc = td3_core_act(&p->core, norm_in(ag, p, obs, N), NULL, N, act,
+        else if ((rc = td3_core_act(&p->core, norm_in(ag, p, obs, N), p->env_t, N, act,
                                     (float)c->core.expl_noise, &rng)))
             return rc;
         memcpy(p->ws.prev, obs, sizeof(float) * (size_t)N * od);
@@ -296,8 +317,14 @@ static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
             p->upd_credit += c->utd * N;
             while (p->upd_credit >= 1) {
                 p->upd_credit -= 1;
-                if ((rc = rl_offp_sample(p->rb, &rng, B, c->norm_obs ? p->nz : NULL, &p->core.b)))
+                rl_offp_batch *b = &p->core.b;
+                if ((rc = rl_offp_sample_idx(p->rb, &rng, B, c->norm_obs ? p->nz : NULL, b, p->idx)))
                     return rc;
+                if (p->use_t)
+                    for (int k = 0; k < B; k++) {
+                        b->t[k] = p->rt[p->idx[k]];
+                        b->t2[k] = b->t[k] + 1;
+                    }
                 if ((rc = td3_core_update(&p->core, B, NULL, &rng, &st))) return rc;
             }
         }

@@ -29,6 +29,7 @@ typedef struct td3_core {
     rl_offp_batch b;         /* (hp.batch) filled by the caller before update */
     float *a, *da, *qv;      /* (batch, act_dim), (batch, act_dim), (batch) */
     int64_t updates;
+    int use_t;               /* caller fills b.t, b.t2 (default 0: NULL steps) */
 } td3_core;
 
 typedef struct td3_stats {
@@ -47,7 +48,8 @@ int td3_core_act(td3_core *t, const float *obs, const int *tsteps, int n, float 
                  float noise, rl_rng *rng);
 /* One update from t->b's first B rows: critics every call, actor and
  * targets every hp.policy_delay calls. discount (B): per-row discount
- * (macro steps) or NULL for hp.gamma. */
+ * (macro steps) or NULL for hp.gamma. When t->use_t is set, b.t / b.t2
+ * (episode steps of obs / next rows) go to the actor (NCAP's oscillator). */
 int td3_core_update(td3_core *t, int B, const float *discount, rl_rng *rng, td3_stats *st);
 /* Tensors "<prefix>actor", "<prefix>q1", ...; training_state adds targets
  * and Adam moments. */
