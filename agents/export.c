@@ -596,15 +596,30 @@ static void emit_layers(FILE *f, const char *nm, const plan_layer *L, int nl, rl
     for (int l = 0; l < nl; l++) {
         fprintf(f, "/* layer %d: %d -> %d, %s */\n", l, L[l].in, L[l].out, act_name(L[l].act));
         snprintf(a, sizeof a, "%s_W%d", nm, l);
+        /* Stored transposed, (in, out): the forward pass then runs over
+         * contiguous outputs (vectorisable) yet adds each output's products
+         * in input order, exactly as the row-major dot product would. */
+        size_t nw = (size_t)L[l].in * L[l].out;
+        float *wt = malloc(sizeof(float) * (nw ? nw : 1));
+        signed char *qt = malloc(nw ? nw : 1);
+        for (int o = 0; wt && qt && o < L[l].out; o++)
+            for (int i = 0; i < L[l].in; i++) {
+                wt[(size_t)i * L[l].out + o] = L[l].W[(size_t)o * L[l].in + i];
+                if (L[l].Wq) qt[(size_t)i * L[l].out + o] = L[l].Wq[(size_t)o * L[l].in + i];
+            }
+        if (!wt || !qt) fprintf(f, "#error out of memory while exporting\n");
+        fprintf(f, "/* W%d transposed: (in %d, out %d) */\n", l, L[l].in, L[l].out);
         if (L[l].Wq) {
-            emit_int8(f, a, L[l].Wq, (int64_t)L[l].in * L[l].out);
+            emit_int8(f, a, qt, (int64_t)L[l].in * L[l].out);
             snprintf(a, sizeof a, "%s_S%d", nm, l);
             rl_export_emit_floats(f, a, L[l].scale, L[l].out);
             info->weight_bytes += (int64_t)L[l].in * L[l].out + 4 * (int64_t)L[l].out;
         } else {
-            rl_export_emit_floats(f, a, L[l].W, (int64_t)L[l].in * L[l].out);
+            rl_export_emit_floats(f, a, wt, (int64_t)L[l].in * L[l].out);
             info->weight_bytes += 4 * (int64_t)L[l].in * L[l].out;
         }
+        free(wt);
+        free(qt);
         snprintf(a, sizeof a, "%s_b%d", nm, l);
         rl_export_emit_floats(f, a, L[l].b, L[l].out);
         info->weight_bytes += 4 * (int64_t)L[l].out;
@@ -617,18 +632,19 @@ static void emit_forward_body(FILE *f, const char *nm, const plan_layer *L, int 
 {
     for (int l = 0; l < nl; l++) {
         const char *x = l % 2 ? "xb" : "xa", *y = l % 2 ? "xa" : "xb";
+        int q = L[l].Wq != NULL;
+        fprintf(f, "    for (o = 0; o < %d; o++) %s[o] = 0.0f;\n", L[l].out, y);
+        fprintf(f, "    for (i = 0; i < %d; i++) {\n", L[l].in);
+        fprintf(f, "        const %s *w = %s_W%d + i * %d;\n", q ? "signed char" : "float", nm, l,
+                L[l].out);
+        fprintf(f, "        const float xi = %s[i];\n", x);
+        fprintf(f, "        for (o = 0; o < %d; o++) %s[o] += %sw[o] * xi;\n    }\n", L[l].out, y,
+                q ? "(float)" : "");
         fprintf(f, "    for (o = 0; o < %d; o++) {\n", L[l].out);
-        if (L[l].Wq) {
-            fprintf(f, "        const signed char *w = %s_W%d + o * %d;\n", nm, l, L[l].in);
-            fprintf(f, "        float acc = 0.0f;\n");
-            fprintf(f, "        for (i = 0; i < %d; i++) acc += (float)w[i] * %s[i];\n", L[l].in, x);
-            fprintf(f, "        acc = acc * %s_S%d[o] + %s_b%d[o];\n", nm, l, nm, l);
-        } else {
-            fprintf(f, "        const float *w = %s_W%d + o * %d;\n", nm, l, L[l].in);
-            fprintf(f, "        float acc = 0.0f;\n");
-            fprintf(f, "        for (i = 0; i < %d; i++) acc += w[i] * %s[i];\n", L[l].in, x);
-            fprintf(f, "        acc += %s_b%d[o];\n", nm, l);
-        }
+        if (q)
+            fprintf(f, "        float acc = %s[o] * %s_S%d[o] + %s_b%d[o];\n", y, nm, l, nm, l);
+        else
+            fprintf(f, "        float acc = %s[o] + %s_b%d[o];\n", y, nm, l);
         if (L[l].act == RL_ACT_RELU) fprintf(f, "        acc = acc > 0.0f ? acc : 0.0f;\n");
         if (L[l].act == RL_ACT_TANH) fprintf(f, "        acc = tanhf(acc);\n");
         fprintf(f, "        %s[o] = acc;\n    }\n", y);

@@ -375,7 +375,7 @@ START_TEST(cli)
     snprintf(cmd, sizeof cmd, "%s export %s -o %s/p.h --precision int4 >/dev/null 2>&1", exe, ck, dir);
     ck_assert_int_eq(sh(cmd), 2);
     snprintf(cmd, sizeof cmd, "%s export %s -o /nonexistent-dir/p.h 2>&1 | grep -q 'cannot write'",
-             cli, ck);
+             exe, ck);
     ck_assert_int_eq(sh(cmd), 0);
     snprintf(cmd, sizeof cmd, "%s export %s -o %s/p.h --name tiny >/dev/null && grep -q "
              "'tiny_act(tiny_state' %s/p.h", exe, ck, dir, dir);
