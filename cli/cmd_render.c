@@ -272,7 +272,7 @@ int cmd_render(int argc, char **argv)
     if (ps.agent)
         snprintf(label, sizeof label, "%s (%s)", ckpt, rl_agent_kind(ps.agent));
     else
-        snprintf(label, sizeof label, "%s actions (no policy)", zero ? "zero" : "random");
+        snprintf(label, sizeof label, "%s actions", zero ? "zero" : "random");
 
     int status;
     if (rec) {

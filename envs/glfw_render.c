@@ -226,33 +226,29 @@ static void overlay(viewer *v, int width, int height)
     const rl_info *info = rl_env_info(env);
     char values[1024], cam[64];
     if (v->cam_mode == CAM_DEFAULT)
-        snprintf(cam, sizeof cam, "default (tracking)");
+        snprintf(cam, sizeof cam, "%s", v->view.follow ? "tracking" : "default");
     else if (v->cam_mode == CAM_FREE)
         snprintf(cam, sizeof cam, "free");
     else
         snprintf(cam, sizeof cam, "model camera %d", v->cam_mode - 2);
-    char last[64] = "-";
+    char ep[96];
+    int k = snprintf(ep, sizeof ep, "%d", v->episode);
+    if (v->cfg->episodes > 0) k += snprintf(ep + k, sizeof ep - (size_t)k, " of %d", v->cfg->episodes);
     if (v->episodes_done)
-        snprintf(last, sizeof last, "%.2f%s", v->last_return,
-                 v->last_success < 0 ? "" : (v->last_success ? " (success)" : " (fail)"));
-    char ep[32];
-    if (v->cfg->episodes > 0)
-        snprintf(ep, sizeof ep, "%d of %d", v->episode, v->cfg->episodes);
-    else
-        snprintf(ep, sizeof ep, "%d", v->episode);
-    snprintf(values, sizeof values, "%s\n%s\n%d / %d\n%.3f\n%.3f\n%s\n%s\n%gx%s\n%s\n%s",
+        snprintf(ep + k, sizeof ep - (size_t)k, "  (last %.2f%s)", v->last_return,
+                 v->last_success < 0 ? "" : (v->last_success ? ", success" : ", fail"));
+    snprintf(values, sizeof values, "%s\n%s\n%d / %d\n%.3f  (reward %.3f)\n%s\n%gx%s\n%s\n%s",
              env->task->id, ep, env->t, env->max_steps, env->ep_return,
              (double)rl_env_reward(env), info->success < 0 ? "-" : (info->success ? "yes" : "no"),
-             last, v->speed, v->paused ? "  PAUSED" : "", cam,
+             v->speed, v->paused ? "  PAUSED" : "", cam,
              v->cfg->policy ? v->cfg->policy : "zero actions");
     mjrRect vp = {0, 0, width, height};
     mjr_overlay(mjFONT_NORMAL, mjGRID_TOPLEFT, vp,
-                "task\nepisode\nstep\nreturn\nreward\nsuccess\nlast episode\nspeed\ncamera\npolicy",
-                values, &v->rs.con);
+                "task\nepisode\nstep\nreturn\nsuccess\nspeed\ncamera\npolicy", values,
+                &v->rs.con);
     mjr_overlay(mjFONT_NORMAL, mjGRID_BOTTOMLEFT, vp,
-                "space pause   right step   R reset   +/- speed   C camera   drag orbit   "
-                "scroll zoom   Q quit",
-                NULL, &v->rs.con);
+                "space pause  right step  R reset  +/- speed  C camera  Q quit", NULL,
+                &v->rs.con);
 }
 
 struct frame_ctx {

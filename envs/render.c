@@ -34,9 +34,9 @@ static const view_def view_defs[] = {
     {"swimmer", rl_swimmer_sim, "head", 1, 1, 90.0, -65.0, 1.05},
     /* Follow the quadrotor from behind and slightly above. */
     {"quadrotor", rl_quadrotor_sim, "quad", 1, 0, 135.0, -25.0, 3.0},
-    /* The hand is fixed, palm up: look at it (and the cube) from the
-     * fingertips' side, from above. */
-    {"hand", rl_hand_sim, NULL, 0, 0, 200.0, -40.0, 1.0},
+    /* The hand is fixed, palm up: look over the wrist at the palm (and the
+     * cube) with the fingers pointing away. */
+    {"hand", rl_hand_sim, NULL, 0, 0, 30.0, -45.0, 1.2},
 };
 #define N_VIEW_DEFS ((int)(sizeof view_defs / sizeof view_defs[0]))
 
