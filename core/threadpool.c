@@ -1,14 +1,21 @@
-/* Fork-join pool. Workers sleep on a condition variable between jobs and
- * spin briefly first, because env steps are short and a futex wake costs
- * about as much as a cartpole step. */
+/* Fork-join pool. Env steps are short (tens of microseconds for a batch
+ * slice), so a futex wake per job would eat much of the gain: workers spin
+ * on the job counter for up to SPIN_NS after their last job before they
+ * sleep on a condition variable, and the caller spins the same way while it
+ * waits for the others. Spinning yields the core now and then: on a machine
+ * with more runnable threads than cores, a pure spin would hold the core
+ * the awaited thread needs. fn and ctx are published before the release
+ * increment of `generation`, so the fast path takes no lock. */
 #include "core/threadpool.h"
 #include "rltool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
-#define SPIN_ITERS 20000
+#define SPIN_NS 200000L /* 0.2 ms */
 
 struct rl_pool {
     int n;
@@ -20,10 +27,31 @@ struct rl_pool {
     void *ctx;
     atomic_ulong generation;
     atomic_int pending;
-    int stop;
+    atomic_int stop;
 };
 
 typedef struct { rl_pool *pool; int index; } worker_arg;
+
+static long elapsed_ns(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
+}
+
+/* Spin until *x != old (for generation) or the budget is spent. */
+static int spin_until_changed(const atomic_ulong *x, unsigned long old, const atomic_int *stop)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (unsigned i = 1;; i++) {
+        if (atomic_load_explicit(x, memory_order_acquire) != old || atomic_load(stop)) return 1;
+        if ((i & 63) == 0) {
+            if (elapsed_ns(&t0) > SPIN_NS) return 0;
+            sched_yield();
+        }
+    }
+}
 
 static void *worker_main(void *p)
 {
@@ -33,25 +61,16 @@ static void *worker_main(void *p)
     free(arg);
     unsigned long seen = 0;
     for (;;) {
-        int spins = 0;
-        while (atomic_load_explicit(&pool->generation, memory_order_acquire) == seen &&
-               spins < SPIN_ITERS)
-            spins++;
-        pthread_mutex_lock(&pool->lock);
-        while (atomic_load(&pool->generation) == seen && !pool->stop)
-            pthread_cond_wait(&pool->wake, &pool->lock);
-        if (pool->stop) {
+        if (!spin_until_changed(&pool->generation, seen, &pool->stop)) {
+            pthread_mutex_lock(&pool->lock);
+            while (atomic_load(&pool->generation) == seen && !atomic_load(&pool->stop))
+                pthread_cond_wait(&pool->wake, &pool->lock);
             pthread_mutex_unlock(&pool->lock);
-            return NULL;
         }
-        seen = atomic_load(&pool->generation);
-        rl_pool_fn fn = pool->fn;
-        void *ctx = pool->ctx;
-        pthread_mutex_unlock(&pool->lock);
-
-        fn(ctx, index, pool->n);
-
-        if (atomic_fetch_sub(&pool->pending, 1) == 1) {
+        if (atomic_load(&pool->stop)) return NULL;
+        seen = atomic_load_explicit(&pool->generation, memory_order_acquire);
+        pool->fn(pool->ctx, index, pool->n);
+        if (atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel) == 1) {
             pthread_mutex_lock(&pool->lock);
             pthread_cond_signal(&pool->done);
             pthread_mutex_unlock(&pool->lock);
@@ -67,7 +86,7 @@ rl_pool *rl_pool_make(int n_threads)
         rl_error(RL_ENOMEM, "out of memory creating a thread pool");
         return NULL;
     }
-    pool->n = n_threads;
+    pool->n = 1;
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pthread_cond_init(&pool->done, NULL);
@@ -79,22 +98,16 @@ rl_pool *rl_pool_make(int n_threads)
     }
     for (int i = 1; i < n_threads; i++) {
         worker_arg *arg = malloc(sizeof *arg);
-        if (!arg) {
-            pool->n = i;
-            rl_pool_free(pool);
-            rl_error(RL_ENOMEM, "out of memory creating a thread pool");
-            return NULL;
-        }
-        arg->pool = pool;
-        arg->index = i;
-        if (pthread_create(&pool->threads[i], NULL, worker_main, arg)) {
+        if (!arg || (arg->pool = pool, arg->index = i,
+                     pthread_create(&pool->threads[i], NULL, worker_main, arg))) {
             free(arg);
-            pool->n = i;
             rl_pool_free(pool);
             rl_error(RL_ENOMEM, "could not start thread %d of %d", i, n_threads);
             return NULL;
         }
+        pool->n = i + 1; /* workers started so far; pool->n is final once all are up */
     }
+    pool->n = n_threads;
     return pool;
 }
 
@@ -102,7 +115,7 @@ void rl_pool_free(rl_pool *pool)
 {
     if (!pool) return;
     pthread_mutex_lock(&pool->lock);
-    pool->stop = 1;
+    atomic_store(&pool->stop, 1);
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
     for (int i = 1; i < pool->n; i++) pthread_join(pool->threads[i], NULL);
@@ -121,18 +134,25 @@ void rl_pool_run(rl_pool *pool, rl_pool_fn fn, void *ctx)
         fn(ctx, 0, 1);
         return;
     }
-    pthread_mutex_lock(&pool->lock);
     pool->fn = fn;
     pool->ctx = ctx;
-    atomic_store(&pool->pending, pool->n - 1);
+    atomic_store_explicit(&pool->pending, pool->n - 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+    /* Wake sleepers; under the lock so a worker between its check and its
+     * wait cannot miss it. Cheap when nobody sleeps. */
+    pthread_mutex_lock(&pool->lock);
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
 
     fn(ctx, 0, pool->n);
 
-    for (int spins = 0; atomic_load(&pool->pending) > 0 && spins < SPIN_ITERS; spins++) {
-    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (unsigned i = 1; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; i++)
+        if ((i & 63) == 0) {
+            if (elapsed_ns(&t0) > SPIN_NS) break;
+            sched_yield();
+        }
     pthread_mutex_lock(&pool->lock);
     while (atomic_load(&pool->pending) > 0) pthread_cond_wait(&pool->done, &pool->lock);
     pthread_mutex_unlock(&pool->lock);
