@@ -4,6 +4,7 @@
  * progress callbacks, stop requests and non-finite checks. */
 #include "agents/agent.h"
 
+#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -309,7 +310,13 @@ int rl_train(const rl_train_cfg *cfg)
         tr->next_ckpt = tr->start_step + tr->ckpt_every;
         tr->t0 = now();
         tr->last_progress = tr->t0 - 1; /* the first tick reports */
+        /* Training sgemms are small (a minibatch by a few hundred units):
+         * OpenBLAS threads would cost more than they give and would fight
+         * the env threads for the same cores. */
+        int blas_threads = openblas_get_num_threads();
+        openblas_set_num_threads(1);
         rc = ag->vt->train(ag, tr);
+        openblas_set_num_threads(blas_threads);
         if (!rc) rc = tr->status;
         double wall = now() - tr->t0;
         if (rc == RL_OK || rc == RL_EINTERRUPT) {
