@@ -1,5 +1,6 @@
 /* rltool envs | info ID | rollout ID: look at tasks and run random policies. */
 #include "cli/cli.h"
+#include "envs/mujoco/mjcf_task.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -97,6 +98,11 @@ int cmd_info(int argc, char **argv)
     if (env->n_info) {
         printf("\ninfo values:\n");
         for (int i = 0; i < env->n_info; i++) printf("  %s\n", env->info_names[i]);
+    }
+    if (!strncmp(t->id, RL_MJCF_PREFIX, strlen(RL_MJCF_PREFIX))) {
+        char derived[8192];
+        if (rl_mjcf_describe(env, derived, sizeof derived) >= 0)
+            printf("\nderived from the model:\n%s", derived);
     }
     printf("\ntask options:\n");
     if (t->n_opts)

@@ -25,14 +25,52 @@ static const command commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: rltool COMMAND [options]   (rltool COMMAND --help for details)\n\n"
+    fprintf(f, "usage: rltool [--plugin FILE.so ...] COMMAND [options]   (rltool COMMAND --help for details)\n\n"
                "Reinforcement learning on MuJoCo tasks, in C. Version %s.\n\ncommands:\n",
             rl_version());
     for (int i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\n--plugin FILE.so (any position, repeatable) and RLTOOL_PLUGINS=a.so:b.so load task\n"
+               "plugins; env ids mjcf:PATH.xml make a task from any MuJoCo model file.\n");
+}
+
+/* Task plugins: RLTOOL_PLUGINS, then every `--plugin FILE` (or
+ * --plugin=FILE), wherever it stands on the line; the options are removed
+ * before the command sees argv, so every command accepts them. */
+static int load_plugins(int *argc, char **argv)
+{
+    if (rl_plugin_load_env()) {
+        fprintf(stderr, "rltool: error: RLTOOL_PLUGINS: %s\n", rl_last_error());
+        return CLI_USAGE;
+    }
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *path = NULL;
+        if (!strcmp(argv[i], "--plugin")) {
+            if (i + 1 >= *argc) {
+                fprintf(stderr, "rltool: error: --plugin needs a shared library path\n");
+                return CLI_USAGE;
+            }
+            path = argv[++i];
+        } else if (!strncmp(argv[i], "--plugin=", 9)) {
+            path = argv[i] + 9;
+        } else {
+            argv[out++] = argv[i];
+            continue;
+        }
+        if (rl_plugin_load(path)) {
+            fprintf(stderr, "rltool: error: %s\n", rl_last_error());
+            return CLI_USAGE;
+        }
+    }
+    argv[out] = NULL;
+    *argc = out;
+    return CLI_OK;
 }
 
 int main(int argc, char **argv)
 {
+    int prc = load_plugins(&argc, argv);
+    if (prc) return prc;
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

@@ -2,6 +2,7 @@
  * (plugins, user code). */
 #include "rltool.h"
 #include "envs/tasks.h"
+#include "envs/mujoco/mjcf_task.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -45,6 +46,10 @@ const rl_task *rl_task_at(int i)
 const rl_task *rl_task_find(const char *id)
 {
     if (!id) return NULL;
+    /* "mjcf:PATH" needs no registration: a task for that file is made on
+     * first use and cached (mjcf_task.c), so every lookup of an id returns
+     * the same pointer. It is not listed by rl_task_count/rl_task_at. */
+    if (!strncmp(id, RL_MJCF_PREFIX, strlen(RL_MJCF_PREFIX))) return rl_mjcf_task(id);
     int n = rl_task_count();
     for (int i = 0; i < n; i++) {
         const rl_task *t = rl_task_at(i);

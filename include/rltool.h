@@ -241,10 +241,46 @@ struct rl_env {
     void *wrap;            /* wrapper state (env.c) */
 };
 
+/* Register a user task (process-wide, like gym.register). The struct and
+ * everything it points to must outlive every env made from it (a static
+ * const rl_task is the usual form). Ids end with a version ("mytask-v1")
+ * and must be new. RL_EINVAL for a missing id/init/reset/step, a bad or
+ * duplicate id; RL_ENOMEM when the table (64 tasks) is full. Not thread-safe
+ * against envs being made from the same id concurrently; register first.
+ *
+ * A minimal task (see examples/mytask/mytask.c for a complete one):
+ *
+ *   static int my_init(rl_env *env, const void *cfg, void *shared)
+ *   {   env->obs_space = (rl_space){RL_BOX, 2, 0, NULL, NULL};
+ *       env->act_space = (rl_space){RL_BOX, 1, 0, NULL, NULL}; // [-1, 1]
+ *       env->data = calloc(1, sizeof(my_state));  // freed in close
+ *       return env->data ? RL_OK : rl_error(RL_ENOMEM, "out of memory"); }
+ *   static const rl_task my_task = {.id = "mytask-v1", .max_steps = 200,
+ *       .init = my_init, .reset = my_reset, .step = my_step, .close = my_close};
+ *   rl_task_register(&my_task);
+ *
+ * Box low/high may be NULL, meaning [-1, 1]. reset and step draw
+ * randomness from env->rng only.
+ *
+ * Ids of the form "mjcf:PATH" need no registration: rl_task_find makes a
+ * generic MuJoCo task for the MJCF file PATH on first use (observations
+ * qpos, qvel[, sensordata]; actions the actuators scaled from [-1, 1]; a
+ * reward written as named terms; see `rltool info mjcf:PATH`). */
 int rl_task_register(const rl_task *task);
 const rl_task *rl_task_find(const char *id);
 int rl_task_count(void);
 const rl_task *rl_task_at(int i);
+
+/* Plugins: a shared library exporting `int rltool_plugin_init(void)` that
+ * calls rl_task_register. rl_plugin_load dlopens `path` (kept loaded for
+ * the life of the process; loading a file twice is a no-op) and calls that
+ * function. RL_ENOTFOUND for a missing file; RL_EINVAL naming the file and
+ * dlerror() when it cannot be loaded, lacks the symbol, fails, or registers
+ * no task. The rltool CLI loads plugins given with `--plugin FILE` and
+ * those listed in RLTOOL_PLUGINS; rl_plugin_load_env loads the latter
+ * (colon-separated paths; unset or empty: nothing). */
+int rl_plugin_load(const char *path);
+int rl_plugin_load_env(void);
 
 /* ------------------------------------------------------------------ env
  *
