@@ -9,6 +9,7 @@
  * `ncap` is the same algorithm registered under the name of the NCAP
  * default recipe (`--agent ncap`: ES on the NCAP circuit). */
 #include "agents/agents.h"
+#include "agents/comm.h"
 #include "core/normalize.h"
 #include "core/optim.h"
 
@@ -56,6 +57,7 @@ typedef struct {
     double *fit, *ret;      /* (pop) fitness, current episode return */
     int *eps_done, *t;      /* (pop) */
     double *rank;
+    rl_normalizer *nz_base, *nz_delta; /* MPI runs: this rank's samples of a generation */
 } es;
 
 static int es_create(rl_agent *ag, const rl_env *probe)
@@ -102,6 +104,8 @@ static void es_destroy(rl_agent *ag)
     free(e->eps_done);
     free(e->t);
     free(e->rank);
+    rl_normalizer_free(e->nz_base);
+    rl_normalizer_free(e->nz_delta);
     free(e);
     ag->impl = NULL;
 }
@@ -142,17 +146,24 @@ static int es_act(rl_agent *ag, const float *obs, const int *t, int n, float *ac
 static int alloc_training(rl_agent *ag, es *e, const rl_env *probe_env)
 {
     const es_cfg *c = ag->cfg;
-    int P = c->envs, np = e->pol->n_params;
+    /* With K MPI ranks the population is K * envs: rank r plays members
+     * r * envs .. (r + 1) * envs - 1; every rank draws all perturbations. */
+    int P = c->envs, np = e->pol->n_params, G = P * rl_comm_size();
     e->member = calloc((size_t)P, sizeof *e->member);
-    e->eps = malloc(sizeof(float) * (size_t)(P / 2) * np);
+    e->eps = malloc(sizeof(float) * (size_t)(G / 2) * np);
     e->grad = malloc(sizeof(float) * (size_t)np);
     e->in = malloc(sizeof(float) * (size_t)P * ag->obs_dim);
     e->act = malloc(sizeof(float) * (size_t)P * ag->act_dim);
-    e->fit = malloc(sizeof(double) * (size_t)P);
+    e->fit = malloc(sizeof(double) * (size_t)G);
     e->ret = malloc(sizeof(double) * (size_t)P);
     e->eps_done = malloc(sizeof(int) * (size_t)P);
     e->t = malloc(sizeof(int) * (size_t)P);
-    e->rank = malloc(sizeof(double) * (size_t)P);
+    e->rank = malloc(sizeof(double) * (size_t)G);
+    if (G != P) {
+        e->nz_base = rl_normalizer_make(ag->obs_dim);
+        e->nz_delta = rl_normalizer_make(ag->obs_dim);
+        if (!e->nz_base || !e->nz_delta) return rl_last_code();
+    }
     if (!e->member || !e->eps || !e->grad || !e->in || !e->act || !e->fit || !e->ret ||
         !e->eps_done || !e->t || !e->rank)
         return rl_error(RL_ENOMEM, "out of memory for an ES population of %d", P);
@@ -187,29 +198,39 @@ static int es_train(rl_agent *ag, rl_trainer *tr)
                         P, c->envs);
     int rc = alloc_training(ag, e, rl_vec_env(vec, 0));
     if (rc) return rc;
+    int K = rl_comm_size(), G = P * K, R = rl_comm_rank();
+    double *fit = e->fit + (size_t)R * P; /* this rank's members */
+    if (K > 1) { /* rank 0's parameters everywhere */
+        if ((rc = rl_comm_bcast(e->pol->params, np))) return rc;
+    }
     int64_t gen = ag->steps_done; /* streams differ between resumed runs */
     int raw = e->pol->vt->raw_obs || !c->norm_obs;
     for (;;) {
         rl_rng rng;
         rl_rng_seed(&rng, rl_seed_derive(ag->seed, (uint64_t)gen), 0xe5e5);
-        for (int k = 0; k < P / 2; k++) {
+        for (int k = 0; k < G / 2; k++) {
             float *eps = e->eps + (size_t)k * np;
             for (int j = 0; j < np; j++) eps[j] = (float)rl_rng_normal(&rng);
+            if (k < R * P / 2 || k >= (R + 1) * P / 2) continue; /* another rank's pair */
             for (int s = 0; s < 2; s++) {
-                rl_policy *m = e->member[2 * k + s];
+                rl_policy *m = e->member[2 * k - R * P + s];
                 float sg = (float)(s ? -c->sigma : c->sigma);
                 for (int j = 0; j < np; j++) m->params[j] = e->pol->params[j] + sg * eps[j];
             }
         }
         /* Every member plays c->episodes whole episodes in its own env. */
-        if ((rc = rl_vec_reset(vec, (int64_t)(rl_seed_derive(ag->seed ^ 0x5eed, (uint64_t)gen) >> 1))))
+        if ((rc = rl_vec_reset(vec, (int64_t)(rl_seed_derive(rl_comm_seed(ag->seed ^ 0x5eed),
+                                                             (uint64_t)gen) >> 1))))
             return rc;
-        for (int i = 0; i < P; i++) e->fit[i] = e->ret[i] = 0, e->eps_done[i] = e->t[i] = 0;
+        for (int i = 0; i < G; i++) e->fit[i] = 0;
+        for (int i = 0; i < P; i++) e->ret[i] = 0, e->eps_done[i] = e->t[i] = 0;
+        if (K > 1 && !raw) rl_normalizer_copy(e->nz_base, e->obs_norm);
         int remaining = P;
         int64_t steps = 0;
         float *obs = rl_vec_obs(vec), *actions = rl_vec_actions(vec);
         while (remaining > 0) {
             if (!raw) rl_normalizer_update(e->obs_norm, obs, P);
+            if (!raw && K > 1) rl_normalizer_update(e->nz_delta, obs, P);
             policy_input(ag, e, obs, e->in, P);
             for (int i = 0; i < P; i++) {
                 float *a = actions + (size_t)i * ad;
@@ -231,7 +252,7 @@ static int es_train(rl_agent *ag, rl_trainer *tr)
                 e->ret[i] += r[i];
                 e->t[i]++;
                 if (infos[i].done) {
-                    e->fit[i] += e->ret[i] / c->episodes;
+                    fit[i] += e->ret[i] / c->episodes;
                     e->ret[i] = 0;
                     e->t[i] = 0;
                     if (++e->eps_done[i] == c->episodes) remaining--;
@@ -241,17 +262,22 @@ static int es_train(rl_agent *ag, rl_trainer *tr)
         }
         ag->steps_done += steps;
         gen++;
+        if (K > 1) { /* every rank gets every fitness and the merged statistics */
+            if ((rc = rl_comm_allreduce_sum_double(e->fit, G))) return rc;
+            if (!raw && (rc = rl_comm_merge_normalizer(e->obs_norm, e->nz_base, e->nz_delta)))
+                return rc;
+        }
 
         /* Rank-shaped antithetic gradient estimate; Adam minimises, so negate. */
-        centred_ranks(e, P);
+        centred_ranks(e, G);
         memset(e->grad, 0, sizeof(float) * (size_t)np);
-        for (int k = 0; k < P / 2; k++) {
+        for (int k = 0; k < G / 2; k++) {
             float w = (float)(e->rank[2 * k] - e->rank[2 * k + 1]);
             const float *eps = e->eps + (size_t)k * np;
             for (int j = 0; j < np; j++) e->grad[j] += w * eps[j];
         }
         for (int j = 0; j < np; j++)
-            e->grad[j] = (float)(-e->grad[j] / (P * c->sigma) + c->l2 * e->pol->params[j]);
+            e->grad[j] = (float)(-e->grad[j] / (G * c->sigma) + c->l2 * e->pol->params[j]);
         if (c->anneal_lr) {
             double frac = 1.0 - (double)ag->steps_done / (double)(rl_trainer_total_steps(tr) + 1);
             e->opt->lr = (float)(c->lr * (frac > 0 ? frac : 0));
@@ -259,9 +285,10 @@ static int es_train(rl_agent *ag, rl_trainer *tr)
         rl_adam_step(e->opt, e->pol->params, e->grad);
         if (e->pol->vt->project) e->pol->vt->project(e->pol);
 
+        if (K > 1 && (rc = rl_comm_check_drift(e->pol->params, np, "ES parameters"))) return rc;
         double best = e->fit[0], mean = 0, gn = 0;
-        for (int i = 0; i < P; i++) {
-            mean += e->fit[i] / P;
+        for (int i = 0; i < G; i++) {
+            mean += e->fit[i] / G;
             if (e->fit[i] > best) best = e->fit[i];
         }
         for (int j = 0; j < np; j++) gn += (double)e->grad[j] * e->grad[j];

@@ -1,6 +1,7 @@
 /* Shared off-policy machinery: twin critics, batch sampling, replay stores.
  * See offpolicy.h. */
 #include "agents/offpolicy.h"
+#include "agents/comm.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -68,6 +69,8 @@ int rl_twinq_fit(rl_twinq *t, const float *x, const float *y, int B, double *los
         rl_mlp_zero_grad(t->q[k]);
         int rc = rl_mlp_backward(t->q[k], t->dq, NULL, 1);
         if (rc) return rc;
+        if (t->comm_avg && (rc = rl_comm_allreduce_mean(t->q[k]->grads, t->q[k]->n_params)))
+            return rc;
         rl_adam_step(t->opt[k], t->q[k]->params, t->q[k]->grads);
     }
     if (loss) *loss = l;

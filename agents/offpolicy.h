@@ -19,6 +19,7 @@ typedef struct rl_twinq {
     float *dq, *tgt;       /* (cap) workspace: dL/dq, a Q target copy */
     float *dx[2];          /* (cap, in) input gradients (actor updates) */
     int cap;
+    int comm_avg;          /* 1: average gradients over MPI ranks before each step */
 } rl_twinq;
 
 /* PyTorch-default (uniform) init, targets copied. Returns RL_OK or a code. */

@@ -4,6 +4,7 @@
  * factored multi-discrete) actions. The actor is any policy architecture
  * (mlp, ncap); the critic is an MLP on normalised observations. */
 #include "agents/agents.h"
+#include "agents/comm.h"
 #include "core/dist.h"
 #include "core/normalize.h"
 #include "core/optim.h"
@@ -74,6 +75,12 @@ typedef struct {
     int *mb_t;
     float *norm, *ain, *x, *logp, *value, *reward, *tmp_obs; /* (N, ...) step workspace */
     unsigned char *done;
+    /* Data-parallel (MPI) runs only: one flat buffer (actor | critic |
+     * log-std) for the gradient allreduce, and the normalisers' state at
+     * the start of a rollout plus this rank's samples since then. */
+    float *comm_buf;
+    int comm_n;
+    rl_normalizer *obs_base, *obs_delta, *ret_base, *ret_delta;
 } ppo;
 
 static rl_act activation_of(int choice) { return choice == 1 ? RL_ACT_RELU : RL_ACT_TANH; }
@@ -148,6 +155,11 @@ static void ppo_destroy(rl_agent *ag)
     free(p->reward);
     free(p->tmp_obs);
     free(p->done);
+    free(p->comm_buf);
+    rl_normalizer_free(p->obs_base);
+    rl_normalizer_free(p->obs_delta);
+    rl_normalizer_free(p->ret_base);
+    rl_normalizer_free(p->ret_delta);
     free(p);
     ag->impl = NULL;
 }
@@ -249,6 +261,41 @@ static int alloc_training(rl_agent *ag, ppo *p, int N, int T)
     return RL_OK;
 }
 
+/* ---- data-parallel helpers: pack actor, critic and log-std values (params
+ * or grads) into p->comm_buf and back. */
+static void comm_pack(const rl_agent *ag, ppo *p, int grads)
+{
+    int na = p->actor->n_params, nc = p->critic->n_params;
+    memcpy(p->comm_buf, grads ? p->actor->grads : p->actor->params, sizeof(float) * (size_t)na);
+    memcpy(p->comm_buf + na, grads ? p->critic->grads : p->critic->params, sizeof(float) * (size_t)nc);
+    memcpy(p->comm_buf + na + nc, grads ? p->log_std_grad : p->log_std, sizeof(float) * (size_t)ag->act_dim);
+}
+
+static void comm_unpack(const rl_agent *ag, ppo *p, int grads)
+{
+    int na = p->actor->n_params, nc = p->critic->n_params;
+    memcpy(grads ? p->actor->grads : p->actor->params, p->comm_buf, sizeof(float) * (size_t)na);
+    memcpy(grads ? p->critic->grads : p->critic->params, p->comm_buf + na, sizeof(float) * (size_t)nc);
+    memcpy(grads ? p->log_std_grad : p->log_std, p->comm_buf + na + nc, sizeof(float) * (size_t)ag->act_dim);
+}
+
+/* Several ranks: buffers, and rank 0's parameters everywhere. */
+static int comm_setup(rl_agent *ag, ppo *p)
+{
+    p->comm_n = p->actor->n_params + p->critic->n_params + ag->act_dim;
+    p->comm_buf = malloc(sizeof(float) * (size_t)p->comm_n);
+    p->obs_base = rl_normalizer_make(ag->obs_dim);
+    p->obs_delta = rl_normalizer_make(ag->obs_dim);
+    p->ret_base = rl_normalizer_make(1);
+    p->ret_delta = rl_normalizer_make(1);
+    if (!p->comm_buf || !p->obs_base || !p->obs_delta || !p->ret_base || !p->ret_delta)
+        return rl_error(RL_ENOMEM, "out of memory");
+    comm_pack(ag, p, 0);
+    int rc = rl_comm_bcast(p->comm_buf, p->comm_n);
+    if (!rc) comm_unpack(ag, p, 0);
+    return rc;
+}
+
 static double sum_sq(const float *x, int n)
 {
     double s = 0;
@@ -348,6 +395,11 @@ static int ppo_minibatch(rl_agent *ag, ppo *p, const int *idx, int mb, ppo_stats
 
     /* One global norm over every gradient, as a single optimizer would see. */
     if (!c->learn_std || p->discrete) memset(p->log_std_grad, 0, sizeof(float) * (size_t)ad);
+    if (p->comm_buf) { /* several ranks: average, then clip the average */
+        comm_pack(ag, p, 1);
+        if ((rc = rl_comm_allreduce_mean(p->comm_buf, p->comm_n))) return rc;
+        comm_unpack(ag, p, 1);
+    }
     double norm = sqrt(sum_sq(p->actor->grads, p->actor->n_params) +
                        sum_sq(p->critic->grads, p->critic->n_params) + sum_sq(p->log_std_grad, ad));
     if (c->max_grad_norm > 0 && norm > c->max_grad_norm) {
@@ -378,8 +430,9 @@ static int ppo_train(rl_agent *ag, rl_trainer *tr)
     int N = rl_vec_num_envs(vec), T = c->rollout, od = ag->obs_dim;
     int rc = alloc_training(ag, p, N, T);
     if (rc) return rc;
+    if (rl_comm_size() > 1 && !p->comm_buf && (rc = comm_setup(ag, p))) return rc;
     rl_rng rng;
-    rl_rng_seed(&rng, rl_seed_derive(ag->seed, (uint64_t)ag->steps_done), 0x990);
+    rl_rng_seed(&rng, rl_seed_derive(rl_comm_seed(ag->seed), (uint64_t)ag->steps_done), 0x990);
     int raw = p->actor->vt->raw_obs;
     int64_t total = rl_trainer_total_steps(tr);
     int rows = N * T, mb = rows / c->minibatches;
@@ -388,8 +441,13 @@ static int ppo_train(rl_agent *ag, rl_trainer *tr)
     for (;;) {
         /* ---- collect T steps of N envs */
         rl_rollout_clear(p->ro);
+        if (p->comm_buf) {
+            rl_normalizer_copy(p->obs_base, p->obs_norm);
+            rl_normalizer_copy(p->ret_base, p->ret_norm);
+        }
         for (int t = 0; t < T; t++) {
             if (c->norm_obs) rl_normalizer_update(p->obs_norm, obs, N);
+            if (c->norm_obs && p->comm_buf) rl_normalizer_update(p->obs_delta, obs, N);
             norm_obs(ag, p, obs, p->norm, N);
             const float *ain = raw ? obs : p->norm;
             memcpy(p->ain, ain, sizeof(float) * (size_t)N * od);
@@ -412,6 +470,7 @@ static int ppo_train(rl_agent *ag, rl_trainer *tr)
                     double rr = p->ret_run[i];
                     float rf = (float)rr;
                     rl_normalizer_update(p->ret_norm, &rf, 1);
+                    if (p->comm_buf) rl_normalizer_update(p->ret_delta, &rf, 1);
                     ri /= sqrt(rl_normalizer_var(p->ret_norm, 0) + 1e-8);
                     ri = fmax(-10.0, fmin(10.0, ri));
                 }
@@ -432,6 +491,12 @@ static int ppo_train(rl_agent *ag, rl_trainer *tr)
             rl_trainer_episodes(tr, rl_vec_infos(vec), N);
             ag->steps_done += N;
         }
+        if (p->comm_buf) { /* statistics of every rank's rollout, merged alike */
+            if (c->norm_obs && (rc = rl_comm_merge_normalizer(p->obs_norm, p->obs_base, p->obs_delta)))
+                return rc;
+            if (c->norm_reward && (rc = rl_comm_merge_normalizer(p->ret_norm, p->ret_base, p->ret_delta)))
+                return rc;
+        }
         norm_obs(ag, p, obs, p->norm, N);
         const float *last = rl_mlp_forward(p->critic, p->norm, N);
         if (!last) return rl_last_code();
@@ -448,7 +513,14 @@ static int ppo_train(rl_agent *ag, rl_trainer *tr)
             rl_rollout_shuffle(p->ro, &rng);
             for (int k = 0; k + mb <= rows; k += mb)
                 if ((rc = ppo_minibatch(ag, p, p->ro->idx + k, mb, &st))) return rc;
-            if (c->target_kl > 0 && st.n && st.approx_kl / st.n > c->target_kl) break;
+            double kl = st.n ? st.approx_kl / st.n : 0;
+            if (c->target_kl > 0 && p->comm_buf && (rc = rl_comm_allreduce_sum_double(&kl, 1)))
+                return rc;
+            if (c->target_kl > 0 && st.n && kl / rl_comm_size() > c->target_kl) break;
+        }
+        if (p->comm_buf) { /* every rank must still hold rank 0's parameters */
+            comm_pack(ag, p, 0);
+            if ((rc = rl_comm_check_drift(p->comm_buf, p->comm_n, "PPO parameters"))) return rc;
         }
         double n = st.n ? st.n : 1;
         rl_metric m[] = {

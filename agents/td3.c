@@ -4,6 +4,7 @@
  * critic updates), Polyak 0.995. The core (td3.h) is shared with TLA. */
 #include "agents/td3.h"
 #include "agents/agents.h"
+#include "agents/comm.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -108,6 +109,8 @@ int td3_core_update(td3_core *t, int B, const float *discount, rl_rng *rng, td3_
     if ((rc = rl_twinq_action_grad(&t->q, b->xa, B, 0, -1.0f / B, t->qv, t->da))) return rc;
     memset(t->actor->grads, 0, sizeof(float) * (size_t)t->actor->n_params);
     if ((rc = t->actor->vt->backward(t->actor, t->da))) return rc;
+    if (t->comm_avg && (rc = rl_comm_allreduce_mean(t->actor->grads, t->actor->n_params)))
+        return rc;
     rl_adam_step(t->opt_actor, t->actor->params, t->actor->grads);
     if (t->actor->vt->project) t->actor->vt->project(t->actor);
     if (st) {
@@ -226,6 +229,7 @@ typedef struct {
     int *rt;                 /* (buffer) episode step of each replay slot */
     int *env_t, *idx;        /* (envs), (batch) */
     double upd_credit;
+    rl_normalizer *nz_base, *nz_delta; /* MPI runs with norm_obs: merge per step */
 } td3;
 
 static int td3_create(rl_agent *ag, const rl_env *probe)
@@ -253,6 +257,8 @@ static void td3_destroy(rl_agent *ag)
     td3 *p = ag->impl;
     td3_core_free(&p->core);
     rl_normalizer_free(p->nz);
+    rl_normalizer_free(p->nz_base);
+    rl_normalizer_free(p->nz_delta);
     rl_replay_free(p->rb);
     rl_offp_ws_free(&p->ws);
     free(p->rt);
@@ -280,6 +286,32 @@ static int td3_act(rl_agent *ag, const float *obs, const int *t, int n, float *a
                         deterministic ? 0.f : (float)c->core.expl_noise, rng);
 }
 
+/* Several MPI ranks: rank 0's networks everywhere, gradients averaged. */
+static int td3_comm_setup(td3 *p)
+{
+    td3_core *t = &p->core;
+    t->comm_avg = t->q.comm_avg = 1;
+    int rc = rl_comm_bcast(t->actor->params, t->actor->n_params);
+    if (!rc) rc = rl_comm_bcast(t->actor_t->params, t->actor_t->n_params);
+    for (int k = 0; k < 2 && !rc; k++) {
+        rc = rl_comm_bcast(t->q.q[k]->params, t->q.q[k]->n_params);
+        if (!rc) rc = rl_comm_bcast(t->q.qt[k]->params, t->q.qt[k]->n_params);
+    }
+    if (!rc && !(p->nz_base = rl_normalizer_make(p->nz->dim)))
+        return rl_last_code();
+    if (!rc && !(p->nz_delta = rl_normalizer_make(p->nz->dim)))
+        return rl_last_code();
+    return rc;
+}
+
+static int td3_check_drift(const td3_core *t)
+{
+    int rc = rl_comm_check_drift(t->actor->params, t->actor->n_params, "TD3 actor");
+    for (int k = 0; k < 2 && !rc; k++)
+        rc = rl_comm_check_drift(t->q.q[k]->params, t->q.q[k]->n_params, "TD3 critic");
+    return rc;
+}
+
 static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
 {
     td3_cfg *c = ag->cfg;
@@ -293,12 +325,19 @@ static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
         p->env_t = calloc((size_t)N, sizeof(int));
         if (!p->rt || !p->env_t) return rl_error(RL_ENOMEM, "out of memory");
     }
+    int ranks = rl_comm_size() > 1;
+    if (ranks && !p->core.comm_avg && (rc = td3_comm_setup(p))) return rc;
     rl_rng rng;
-    rl_rng_seed(&rng, rl_seed_derive(ag->seed, (uint64_t)ag->steps_done), 0x7d37);
+    rl_rng_seed(&rng, rl_seed_derive(rl_comm_seed(ag->seed), (uint64_t)ag->steps_done), 0x7d37);
     float *obs = rl_vec_obs(vec), *act = rl_vec_actions(vec);
     td3_stats st = {0};
-    for (;;) {
-        if (c->norm_obs) rl_normalizer_update(p->nz, obs, N);
+    for (int64_t iter = 0;; iter++) {
+        if (c->norm_obs && ranks) {
+            rl_normalizer_copy(p->nz_base, p->nz);
+            rl_normalizer_update(p->nz_delta, obs, N);
+            if ((rc = rl_comm_merge_normalizer(p->nz, p->nz_base, p->nz_delta))) return rc;
+        } else if (c->norm_obs)
+            rl_normalizer_update(p->nz, obs, N);
         if (p->use_t)
             for (int i = 0; i < N; i++) {
                 p->env_t[i] = rl_vec_env(vec, i)->t;
@@ -328,6 +367,7 @@ static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
                 if ((rc = td3_core_update(&p->core, B, NULL, &rng, &st))) return rc;
             }
         }
+        if (ranks && iter % 500 == 499 && (rc = td3_check_drift(&p->core))) return rc;
         rl_metric m[] = {{"q_loss", st.q_loss}, {"actor_loss", st.actor_loss}};
         if (rl_trainer_tick(tr, m, 2)) break;
     }

@@ -30,6 +30,7 @@ typedef struct td3_core {
     float *a, *da, *qv;      /* (batch, act_dim), (batch, act_dim), (batch) */
     int64_t updates;
     int use_t;               /* caller fills b.t, b.t2 (default 0: NULL steps) */
+    int comm_avg;            /* 1: gradients averaged over MPI ranks (q.comm_avg too) */
 } td3_core;
 
 typedef struct td3_stats {

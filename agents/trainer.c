@@ -3,6 +3,7 @@
  * metrics.csv, checkpoints), and serves the loop with episode statistics,
  * progress callbacks, stop requests and non-finite checks. */
 #include "agents/agent.h"
+#include "agents/comm.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -40,6 +41,12 @@ struct rl_trainer {
     double best;
     int status;            /* RL_OK, RL_ENUMERIC, RL_EINTERRUPT */
     int stopped_by_user;
+    /* Data-parallel runs (rl_comm_size() > 1): only rank 0 writes files and
+     * reports progress; steps and episodes are counted over all ranks. */
+    int writer;            /* 1 on rank 0 (and in every single-process run) */
+    int64_t synced_steps, synced_episodes;
+    int pending_stop;      /* rank 0: stop at the next tick (1 + -status) */
+    rl_train_cfg cfg_copy; /* cfg without the progress callback on ranks > 0 */
 };
 
 static double now(void)
@@ -131,7 +138,7 @@ static int call_progress(rl_trainer *tr, double wall, int done)
     return tr->cfg->progress(tr->cfg->user, &p);
 }
 
-int rl_trainer_tick(rl_trainer *tr, const rl_metric *m, int n_m)
+static int tick_local(rl_trainer *tr, const rl_metric *m, int n_m)
 {
     rl_agent *ag = tr->ag;
     double t = now(), wall = t - tr->t0;
@@ -182,6 +189,60 @@ int rl_trainer_tick(rl_trainer *tr, const rl_metric *m, int n_m)
         return 1;
     }
     return at_end;
+}
+
+/* Several ranks: agree on the global step and episode counts and on
+ * stopping (one small allreduce per iteration); rank 0 alone logs, draws
+ * progress and writes checkpoints. A stop that only rank 0 can see (a
+ * failed write, the progress callback) takes effect at the next tick on
+ * every rank, so no rank is left waiting in a collective. */
+static int tick_ranks(rl_trainer *tr, const rl_metric *m, int n_m)
+{
+    rl_agent *ag = tr->ag;
+    int bad = 0;
+    for (int i = 0; i < n_m; i++) bad |= !isfinite(m[i].value);
+    double v[5] = {(double)(ag->steps_done - tr->synced_steps),
+                   (double)(ag->episodes_done - tr->synced_episodes), bad, interrupted != 0,
+                   tr->pending_stop};
+    int rc = rl_comm_allreduce_sum_double(v, 5);
+    if (rc) {
+        tr->status = rc;
+        return 1;
+    }
+    ag->steps_done = tr->synced_steps += (int64_t)v[0];
+    ag->episodes_done = tr->synced_episodes += (int64_t)v[1];
+    if (v[4] != 0) { /* rank 0 asked to stop at its last tick */
+        if (!tr->writer) tr->status = -(int)(v[4] - 1);
+        if (!tr->writer && tr->status)
+            rl_error(tr->status, "rank 0 stopped the run (see its message)");
+        return 1;
+    }
+    if (v[3] != 0) {
+        tr->status = RL_EINTERRUPT;
+        return 1;
+    }
+    if (v[2] != 0 && !bad) {
+        tr->status = rl_error(RL_ENUMERIC, "a training metric became non-finite on another rank "
+                              "at step %lld; training stopped", (long long)ag->steps_done);
+        return 1;
+    }
+    int at_end = ag->steps_done >= tr->total;
+    if (!tr->writer) {
+        if (bad) return tick_local(tr, m, n_m); /* sets the NaN message */
+        return at_end;
+    }
+    int stop = tick_local(tr, m, n_m);
+    if (stop && !at_end && !bad && tr->status != RL_EINTERRUPT) {
+        tr->pending_stop = 1 - tr->status;
+        return 0;
+    }
+    return stop;
+}
+
+int rl_trainer_tick(rl_trainer *tr, const rl_metric *m, int n_m)
+{
+    if (rl_comm_size() > 1) return tick_ranks(tr, m, n_m);
+    return tick_local(tr, m, n_m);
 }
 
 static int mkdir_p(const char *path)
@@ -243,6 +304,15 @@ int rl_train(const rl_train_cfg *cfg)
     interrupted = 0;
     rl_trainer tr_storage = {0}, *tr = &tr_storage;
     tr->cfg = cfg;
+    tr->writer = 1;
+    if (rl_comm_launched()) { /* under mpirun: data-parallel over the ranks */
+        int crc = rl_comm_init();
+        if (crc) return crc;
+        tr->writer = rl_comm_rank() == 0;
+        tr->cfg_copy = *cfg;
+        if (!tr->writer) tr->cfg_copy.progress = NULL;
+        tr->cfg = &tr->cfg_copy;
+    }
     tr->best = -INFINITY;
     rl_agent *ag = NULL;
     int rc = RL_OK;
@@ -272,6 +342,18 @@ int rl_train(const rl_train_cfg *cfg)
         if (!ag) return rl_last_code();
     }
     tr->ag = ag;
+    if (rl_comm_size() > 1) {
+        static const char *const parallel[] = {"ppo", "td3", "es", "ncap"};
+        int ok = 0;
+        for (size_t i = 0; i < sizeof parallel / sizeof parallel[0]; i++)
+            ok |= !strcmp(ag->vt->name, parallel[i]);
+        if (!ok) {
+            rl_agent_free(ag);
+            return rl_error(RL_EINVAL, "agent %s has no data-parallel (MPI) training; with %d "
+                            "ranks use ppo, td3, es or ncap, or run it as one process",
+                            ag->vt->name, rl_comm_size());
+        }
+    }
     const rl_recipe *rec = rl_recipe_find(ag->vt->name, env_id);
     tr->total = cfg->steps > 0 ? cfg->steps : (rec ? rec->steps : 100000);
     tr->start_step = ag->steps_done;
@@ -286,15 +368,18 @@ int rl_train(const rl_train_cfg *cfg)
                  (unsigned long long)ag->seed);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     tr->n_threads = cfg->n_threads > 0 ? cfg->n_threads : (int)(cores > 0 ? cores : 1);
-    rc = mkdir_p(tr->dir);
+    tr->synced_steps = tr->start_step;
+    tr->synced_episodes = ag->episodes_done;
+    rc = tr->writer ? mkdir_p(tr->dir) : RL_OK;
     if (!rc) {
         tr->vec = rl_vec_make(env_id, ag->env_opts, agent_envs(ag), tr->n_threads);
         if (!tr->vec) rc = rl_last_code();
     }
     if (!rc) rc = rl_vec_set_autoreset(tr->vec, RL_AUTORESET_SAME_STEP);
-    if (!rc) rc = rl_vec_reset(tr->vec, (int64_t)(rl_seed_derive(ag->seed, (uint64_t)tr->start_step) >> 1));
-    if (!rc) rc = write_config(tr);
-    if (!rc) {
+    if (!rc) rc = rl_vec_reset(tr->vec, (int64_t)(rl_seed_derive(rl_comm_seed(ag->seed),
+                                                                  (uint64_t)tr->start_step) >> 1));
+    if (!rc && tr->writer) rc = write_config(tr);
+    if (!rc && tr->writer) {
         char path[1200];
         snprintf(path, sizeof path, "%s/metrics.csv", tr->dir);
         struct stat st;
@@ -322,7 +407,14 @@ int rl_train(const rl_train_cfg *cfg)
         if (rc == RL_OK || rc == RL_EINTERRUPT) {
             char msg[1024];
             snprintf(msg, sizeof msg, "%s", rl_last_error());
-            int save_rc = save_ckpt(tr, "final.rlt", 1);
+            int save_rc = tr->writer ? save_ckpt(tr, "final.rlt", 1) : RL_OK;
+            /* Test hook: every rank writes its own final state, so a test
+             * can check that the ranks hold identical parameters. */
+            if (!tr->writer && !save_rc && getenv("RLTOOL_MPI_RANK_CKPT")) {
+                char name[64];
+                snprintf(name, sizeof name, "final.rank%d.rlt", rl_comm_rank());
+                save_rc = save_ckpt(tr, name, 1);
+            }
             if (save_rc) rc = save_rc;
             else if (rc == RL_EINTERRUPT)
                 rl_error(RL_EINTERRUPT, "interrupted at step %lld; final checkpoint written to %s/"

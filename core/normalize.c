@@ -103,6 +103,17 @@ int rl_normalizer_merge(rl_normalizer *dst, const rl_normalizer *src)
     return RL_OK;
 }
 
+int rl_normalizer_copy(rl_normalizer *dst, const rl_normalizer *src)
+{
+    if (dst->dim != src->dim)
+        return rl_error(RL_EINVAL, "normalizer: cannot copy dim %d into dim %d", src->dim,
+                        dst->dim);
+    dst->count = src->count;
+    memcpy(dst->mean, src->mean, sizeof(double) * (size_t)dst->dim);
+    memcpy(dst->m2, src->m2, sizeof(double) * (size_t)dst->dim);
+    return RL_OK;
+}
+
 int rl_normalizer_save(const rl_normalizer *nz, rl_ckpt *ck, const char *prefix)
 {
     char nm[256];

@@ -30,6 +30,8 @@ double rl_normalizer_var(const rl_normalizer *nz, int i);
 /* dst absorbs src's statistics (as if dst had seen both streams).
  * RL_EINVAL for different dims. Ignores dst->frozen. */
 int rl_normalizer_merge(rl_normalizer *dst, const rl_normalizer *src);
+/* dst <- src's statistics (count, mean, m2); RL_EINVAL for different dims. */
+int rl_normalizer_copy(rl_normalizer *dst, const rl_normalizer *src);
 /* Tensors "<prefix>.mean", "<prefix>.m2" (F64, dim), "<prefix>.count" (F64, 1). */
 int rl_normalizer_save(const rl_normalizer *nz, rl_ckpt *ck, const char *prefix);
 int rl_normalizer_load(rl_normalizer *nz, const rl_ckpt *ck, const char *prefix);
