@@ -250,6 +250,9 @@ static int shared_make(const void *cfgp, void **shared)
     const mjcf_cfg *cfg = cfgp;
     *shared = NULL;
     struct stat st;
+    if (!cfg->file[0])
+        return rl_error(RL_EINVAL, "env id %s needs a file: %spath/to/robot.xml", RL_MJCF_PREFIX,
+                        RL_MJCF_PREFIX);
     if (stat(cfg->file, &st) != 0 || !S_ISREG(st.st_mode))
         return rl_error(RL_ENOTFOUND, "MJCF file '%s' not found (env id %s%s)", cfg->file,
                         RL_MJCF_PREFIX, cfg->file);
@@ -540,10 +543,6 @@ const rl_task *rl_mjcf_task(const char *id)
         return NULL;
     }
     const char *path = id + plen;
-    if (!path[0]) {
-        rl_error(RL_EINVAL, "env id 'mjcf:' needs a file: mjcf:path/to/robot.xml");
-        return NULL;
-    }
     if (strlen(path) >= RL_OPT_STR_MAX || strchr(path, ',')) {
         rl_error(RL_EINVAL, "MJCF path '%s' is too long or contains a comma", path);
         return NULL;
