@@ -8,6 +8,8 @@
     vec = rltool.VectorEnv("swimmer-v1", num_envs=64)   # stepped in C threads
     rltool.train("cartpole-v1", agent="ppo", steps=50_000, out="runs/cp")
     policy = rltool.load("runs/cp"); policy.act(obs)
+    rltool.train(MyPythonEnv(), agent="ppo")   # a Gymnasium-style env (rltool.pyenv)
+    rltool.load_plugin("./libmytask.so")       # tasks written in C (examples/mytask)
 
 librltool is found through RLTOOL_LIB, this package's folder, a build/
 folder above it, or the installed location (see rltool._lib).
@@ -17,6 +19,7 @@ from ._lib import (CorruptFileError, Error, InvalidArgumentError, LibraryError,
 from .agents import Policy, evaluate, load, train
 from .env import Env, EnvSpec, info, make, registry
 from .vector import VectorEnv
+from .pyenv import load_plugin
 
 __version__ = "0.1.0"
 
@@ -30,4 +33,4 @@ def lib_version():
 __all__ = ["make", "Env", "EnvSpec", "VectorEnv", "registry", "info", "train", "load",
            "evaluate", "Policy", "Error", "InvalidArgumentError", "NotFoundError",
            "CorruptFileError", "StateError", "LibraryError", "find_library",
-           "library_path", "lib_version", "__version__"]
+           "library_path", "lib_version", "__version__", "load_plugin"]

@@ -226,6 +226,10 @@ _OPTIONAL = {
     "rl_agent_act": (c_int, [_p, _fp, c_int, _fp, c_int]),
     "rl_agent_reset_state": (c_int, [_p, c_int]),
     "rl_evaluate": (c_int, [_p, c_char_p, c_int, c_uint64, c_int, POINTER(EvalResult)]),
+    # custom tasks (envs/plugin.c, registry.c; pyenv.py)
+    "rl_plugin_load": (c_int, [c_char_p]),
+    "rl_task_register": (c_int, [POINTER(Task)]),
+    "rl_rng_u32": (ctypes.c_uint32, [_p]),
 }
 
 _lock = threading.Lock()

@@ -37,6 +37,10 @@ def train(env_id, agent="ppo", steps=None, seed=0, out=None, n_envs=None, policy
           env_options=None, progress=True, n_threads=None, resume=None, callback=None, **hp):
     """Train `agent` on `env_id` with librltool's training loop.
 
+    env_id may also be a Gymnasium-style Python env object or a zero-argument
+    factory of one: it is then stepped through callbacks (see rltool.pyenv;
+    one env, one thread, slower than C tasks).
+
     steps: env steps (None: the recipe's default). out: run directory
     (None: runs/<env>-<agent>-<seed>). env_options: dict of env options.
     hp: hyperparameters ("lr=3e-4" as lr=3e-4; lists like hidden=(64, 64)).
@@ -48,6 +52,13 @@ def train(env_id, agent="ppo", steps=None, seed=0, out=None, n_envs=None, policy
     Returns a dict: "out" (load it with rltool.load) and the last progress
     record.
     """
+    if not isinstance(env_id, str):
+        from . import pyenv  # a Python env object or factory: trained through callbacks
+        if pyenv.is_env_like(env_id):
+            return pyenv.train(env_id, agent=agent, steps=steps, seed=seed, out=out,
+                               n_envs=n_envs, policy=policy, env_options=env_options,
+                               progress=progress, n_threads=n_threads, resume=resume,
+                               callback=callback, **hp)
     fn = require("rl_train", "rltool.train")
     if not isinstance(env_id, str):
         raise TypeError("env_id must be a str, got %s" % type(env_id).__name__)
