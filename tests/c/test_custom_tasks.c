@@ -58,6 +58,16 @@ START_TEST(plugin_loads_registers_trains_evaluates)
 }
 END_TEST
 
+/* Compile one C file into tmpdir/name as a shared library. */
+static void compile_shared(const char *src, const char *name, char *so, size_t cap)
+{
+    char cmd[2048];
+    snprintf(so, cap, "%s/%s", tmpdir, name);
+    snprintf(cmd, sizeof cmd, "%s -fPIC -shared '%s' -o '%s'",
+             getenv("CC") ? getenv("CC") : "cc", src, so);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
 START_TEST(plugin_errors_name_the_file)
 {
     make_tmp();
@@ -72,12 +82,9 @@ START_TEST(plugin_errors_name_the_file)
     ck_assert_ptr_nonnull(strstr(rl_last_error(), "junk.so"));
 
     /* A library without rltool_plugin_init. */
-    char src[512], so[512], cmd[2048];
+    char src[512], so[512];
     write_file("noinit.c", "int not_a_plugin(void) { return 1; }\n", src, sizeof src);
-    snprintf(so, sizeof so, "%s/libnoinit.so", tmpdir);
-    snprintf(cmd, sizeof cmd, "%s -fPIC -shared '%s' -o '%s'",
-             getenv("CC") ? getenv("CC") : "cc", src, so);
-    ck_assert_int_eq(system(cmd), 0);
+    compile_shared(src, "libnoinit.so", so, sizeof so);
     ck_assert_int_eq(rl_plugin_load(so), RL_EINVAL);
     ck_assert_ptr_nonnull(strstr(rl_last_error(), "rltool_plugin_init"));
     ck_assert_ptr_nonnull(strstr(rl_last_error(), "libnoinit.so"));
@@ -87,10 +94,7 @@ START_TEST(plugin_errors_name_the_file)
                "int rl_error(int, const char *, ...);\n"
                "int rltool_plugin_init(void) { return rl_error(-1, \"no license\"); }\n",
                src, sizeof src);
-    snprintf(so, sizeof so, "%s/libfail.so", tmpdir);
-    snprintf(cmd, sizeof cmd, "%s -fPIC -shared '%s' -o '%s'",
-             getenv("CC") ? getenv("CC") : "cc", src, so);
-    ck_assert_int_eq(system(cmd), 0);
+    compile_shared(src, "libfail.so", so, sizeof so);
     ck_assert_int_eq(rl_plugin_load(so), RL_EINVAL);
     ck_assert_ptr_nonnull(strstr(rl_last_error(), "no license"));
 }
