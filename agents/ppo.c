@@ -527,8 +527,16 @@ static int ppo_train(rl_agent *ag, rl_trainer *tr)
             {"pg_loss", st.pg_loss / n}, {"v_loss", st.v_loss / n}, {"entropy", st.entropy / n},
             {"approx_kl", st.approx_kl / n}, {"clipfrac", st.clipfrac / n},
             {"std", p->discrete ? 0 : exp(p->log_std[0])}, {"lr", p->opt_actor->lr},
+            {"allreduce_us", 0}, /* MPI runs: mean time per gradient allreduce */
         };
-        if (rl_trainer_tick(tr, m, (int)(sizeof m / sizeof m[0]))) break;
+        int n_m = (int)(sizeof m / sizeof m[0]) - !p->comm_buf;
+        if (p->comm_buf) {
+            double secs;
+            int64_t calls;
+            rl_comm_stats(&secs, &calls);
+            m[n_m - 1].value = calls ? 1e6 * secs / (double)calls : 0;
+        }
+        if (rl_trainer_tick(tr, m, n_m)) break;
     }
     return RL_OK;
 }
