@@ -55,8 +55,9 @@ test-sanitize: deps
 
 test-python: build
 	@if [ -d tests/python ] && ls tests/python/test_*.py >/dev/null 2>&1; then \
+	  XVFB=""; [ -z "$$DISPLAY" ] && command -v xvfb-run >/dev/null && XVFB="xvfb-run -a"; \
 	  RLTOOL_LIB=$(CURDIR)/$(BUILD)/librltool.so PYTHONPATH=$(CURDIR)/bindings/python \
-	  $(PYTHON) -m pytest -q tests/python; \
+	  $$XVFB $(PYTHON) -m pytest -q tests/python; \
 	else echo "no python tests"; fi
 
 bench: build
