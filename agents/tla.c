@@ -10,9 +10,13 @@
  * per macro step); the fast layer from every step it acted, with input
  * (state, slow action). */
 #include "agents/agents.h"
+#include "agents/export.h"
 #include "agents/td3.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,6 +385,104 @@ static double tla_macs(const rl_agent *ag)
     return td3_core_macs(&t->slow) + mlp_macs(t->gate) + td3_core_macs(&t->fast);
 }
 
+
+/* ---------------------------------------------------------------- export
+ * `rltool export`: the slow actor, the gate and the fast actor as three
+ * layer stacks, and NAME_act reproducing tla_act's windows: a new slow
+ * action and gate choice every slow_steps calls, then either the repeated
+ * slow action or the fast actor's. */
+
+static int dense_of(const rl_mlp *m_const, rl_export_dense *d, int max)
+{
+    rl_mlp *m = (rl_mlp *)m_const; /* layer views borrow; nothing is written */
+    int n = m->n_layers < max ? m->n_layers : max;
+    for (int l = 0; l < n; l++) {
+        rl_mlp_layer v;
+        rl_mlp_layer_view(m, l, &v);
+        d[l] = (rl_export_dense){v.in, v.out, v.act, v.W, v.b};
+    }
+    return n;
+}
+
+static int tla_export(rl_agent *ag, const rl_export_opts *o, const char *path, rl_export_info *info)
+{
+    const tla_cfg *c = ag->cfg;
+    const tla *t = ag->impl;
+    const char *nm = o->name ? o->name : "policy";
+    int od = ag->obs_dim, ad = ag->act_dim;
+    char up[64], fn[96], tmp[4200];
+    size_t k = 0;
+    for (; nm[k] && k + 1 < sizeof up; k++) up[k] = (char)toupper((unsigned char)nm[k]);
+    up[k] = 0;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return rl_error(RL_EIO, "cannot write %s: %s", path, strerror(errno));
+    rl_export_dense L[RL_INTLIST_MAX + 1];
+    rl_export_info parts[3];
+    memset(parts, 0, sizeof parts);
+    const rl_mlp *nets[3] = {t->slow.actor->impl, t->gate, t->fast.actor->impl};
+    const char *suffix[3] = {"slow", "gate", "fast"};
+    fprintf(f, "/* %s.h: TLA policy exported by rltool %s (temporally layered: slow + gate + "
+               "fast).\n * source       %s\n * env          %s %s\n * agent        tla, %s\n"
+               " * obs          %d raw floats; action %d floats in [-1, 1]\n"
+               " * windows      slow_steps %d, gate %s\n"
+               " * API          %s_state s; %s_reset(&s); %s_act(&s, obs, action);\n */\n",
+            nm, rl_version(), o->source ? o->source : "-", ag->env_id, ag->env_opts, ag->hparams,
+            od, ad, c->slow_steps,
+            c->gate_mode == GATE_CLOSED ? "closed" : c->gate_mode == GATE_OPEN ? "open" : "learned",
+            nm, nm, nm);
+    fprintf(f, "#ifndef %s_H\n#define %s_H\n\n#include <math.h>\n\n", up, up);
+    fprintf(f, "#define %s_OBS_DIM %d\n#define %s_ACT_DIM %d\n#define %s_SLOW_STEPS %d\n\n", up, od,
+            up, ad, up, c->slow_steps);
+    for (int n = 0; n < 3; n++) {
+        if (n == 1 && c->gate_mode != GATE_LEARNED) continue;
+        snprintf(fn, sizeof fn, "%s_%s", nm, suffix[n]);
+        rl_export_emit_mlp(f, fn, L, dense_of(nets[n], L, RL_INTLIST_MAX + 1), o->precision,
+                           &parts[n]);
+    }
+    fprintf(f, "typedef struct { long t; int fast; float slow[%d]; } %s_state;\n\n", ad, nm);
+    fprintf(f, "static inline void %s_reset(%s_state *s)\n{\n    int i;\n    s->t = 0;\n"
+               "    s->fast = 0;\n    for (i = 0; i < %d; i++) s->slow[i] = 0.0f;\n}\n\n", nm, nm, ad);
+    fprintf(f, "static inline float %s_clamp(float x) { return x < -1.0f ? -1.0f : (x > 1.0f ? "
+               "1.0f : x); }\n\n", nm);
+    fprintf(f, "/* obs (%s_OBS_DIM) -> action (%s_ACT_DIM); advances s->t. */\n", up, up);
+    fprintf(f, "static inline void %s_act(%s_state *s, const float *obs, float *action)\n{\n", nm, nm);
+    fprintf(f, "    float in[%d];\n    int i;\n", od + ad);
+    fprintf(f, "    if (s->t %% %d == 0) {\n        %s_slow(obs, s->slow);\n", c->slow_steps, nm);
+    fprintf(f, "        for (i = 0; i < %d; i++) s->slow[i] = %s_clamp(s->slow[i]);\n", ad, nm);
+    if (c->gate_mode == GATE_LEARNED) {
+        fprintf(f, "        float q[2];\n        for (i = 0; i < %d; i++) in[i] = obs[i];\n", od);
+        fprintf(f, "        for (i = 0; i < %d; i++) in[%d + i] = s->slow[i];\n", ad, od);
+        fprintf(f, "        %s_gate(in, q);\n        s->fast = q[1] > q[0];\n", nm);
+    } else {
+        fprintf(f, "        s->fast = %d;\n", c->gate_mode == GATE_OPEN);
+    }
+    fprintf(f, "    }\n    if (s->fast) {\n");
+    fprintf(f, "        for (i = 0; i < %d; i++) in[i] = obs[i];\n", od);
+    fprintf(f, "        for (i = 0; i < %d; i++) in[%d + i] = s->slow[i];\n", ad, od);
+    fprintf(f, "        %s_fast(in, action);\n", nm);
+    fprintf(f, "        for (i = 0; i < %d; i++) action[i] = %s_clamp(action[i]);\n", ad, nm);
+    fprintf(f, "    } else {\n        for (i = 0; i < %d; i++) action[i] = s->slow[i];\n    }\n", ad);
+    fprintf(f, "    s->t++;\n}\n\n#endif\n");
+    int rc = fclose(f) ? rl_error(RL_EIO, "cannot write %s: %s", path, strerror(errno)) : RL_OK;
+    if (!rc && rename(tmp, path)) rc = rl_error(RL_EIO, "cannot write %s: %s", path, strerror(errno));
+    if (rc) {
+        remove(tmp);
+        return rc;
+    }
+    memset(info, 0, sizeof *info);
+    for (int n = 0; n < 3; n++) {
+        info->n_params += parts[n].n_params;
+        info->weight_bytes += parts[n].weight_bytes;
+        info->macs += parts[n].macs;  /* the costliest step: a window start that engages fast */
+    }
+    snprintf(info->arch, sizeof info->arch, "tla slow/gate/fast mlp, %d-step windows", c->slow_steps);
+    snprintf(info->head, sizeof info->head, "clip(tanh actor, -1, 1)");
+    snprintf(info->normaliser, sizeof info->normaliser, "none");
+    info->n_checked = -1; /* not measured in-process; tests compare compiled output */
+    return RL_OK;
+}
+
 const rl_agent_vt rl_agent_tla = {
     .name = "tla",
     .summary = "Temporally Layered Architecture: slow TD3 + gate + fast TD3, fewer decisions",
@@ -398,4 +500,5 @@ const rl_agent_vt rl_agent_tla = {
     .macs_per_act = tla_macs,
     .params_finite = tla_finite,
     .counts_decisions = 1,
+    .export_c = tla_export,
 };

@@ -327,6 +327,16 @@ START_TEST(es_ncap)
 }
 END_TEST
 
+/* TLA writes its own header: slow actor, gate, fast actor, windows. */
+START_TEST(tla)
+{
+    export_case c = {"tla", "mlp", "pendulum-v1", "hidden=32x32,slow_steps=4", 0, NULL};
+    run_case(&c);
+    export_case d = {"tla", "mlp", "pendulum-v1", "hidden=32x32,slow_steps=3,gate=open", 0, NULL};
+    run_case(&d);
+}
+END_TEST
+
 /* Agents the exporter does not know fail with a message naming what does. */
 START_TEST(unsupported_and_errors)
 {
@@ -396,6 +406,7 @@ int main(void)
     tcase_add_test(tc, td3);
     tcase_add_test(tc, dqn);
     tcase_add_test(tc, es_ncap);
+    tcase_add_test(tc, tla);
     tcase_add_test(tc, unsupported_and_errors);
     tcase_add_test(tc, cli);
     suite_add_tcase(s, tc);
