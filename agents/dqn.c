@@ -208,7 +208,7 @@ static int dqn_update(rl_agent *ag, dqn *p, rl_rng *rng, double *loss, double *q
     return RL_OK;
 }
 
-static int dqn_train_loop(rl_agent *ag, rl_trainer *tr)
+static int dqn_train(rl_agent *ag, rl_trainer *tr)
 {
     dqn_cfg *c = ag->cfg;
     dqn *p = ag->impl;
@@ -247,13 +247,6 @@ static int dqn_train_loop(rl_agent *ag, rl_trainer *tr)
     return RL_OK;
 }
 
-static int dqn_train(rl_agent *ag, rl_trainer *tr)
-{
-    int prev = rl_offp_blas_single();
-    int rc = dqn_train_loop(ag, tr);
-    rl_offp_blas_restore(prev);
-    return rc;
-}
 
 static int dqn_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
 {

@@ -3,7 +3,6 @@
 #include "agents/offpolicy.h"
 #include "agents/comm.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,14 +308,3 @@ void rl_offp_ws_free(rl_offp_ws *w)
     memset(w, 0, sizeof *w);
 }
 
-int rl_offp_blas_single(void)
-{
-    int prev = openblas_get_num_threads();
-    if (prev != 1) openblas_set_num_threads(1);
-    return prev;
-}
-
-void rl_offp_blas_restore(int prev)
-{
-    if (prev > 1) openblas_set_num_threads(prev);
-}

@@ -87,12 +87,6 @@ typedef struct rl_offp_ws {
 int rl_offp_ws_reserve(rl_offp_ws *w, int n, int obs_dim);
 void rl_offp_ws_free(rl_offp_ws *w);
 
-/* ---- BLAS threads: off-policy updates are many small sgemms, which
- * OpenBLAS would split over threads (a large slowdown, worst on a loaded
- * machine). Training loops run single-threaded BLAS and restore the previous
- * count when they return. */
-int rl_offp_blas_single(void);  /* returns the previous thread count */
-void rl_offp_blas_restore(int prev);
 
 /* ---- misc */
 int rl_offp_all_finite(const float *x, int n);

@@ -271,7 +271,7 @@ static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats
     return RL_OK;
 }
 
-static int sac_train_loop(rl_agent *ag, rl_trainer *tr)
+static int sac_train(rl_agent *ag, rl_trainer *tr)
 {
     sac_cfg *c = ag->cfg;
     sac *s = ag->impl;
@@ -311,13 +311,6 @@ static int sac_train_loop(rl_agent *ag, rl_trainer *tr)
     return RL_OK;
 }
 
-static int sac_train(rl_agent *ag, rl_trainer *tr)
-{
-    int prev = rl_offp_blas_single();
-    int rc = sac_train_loop(ag, tr);
-    rl_offp_blas_restore(prev);
-    return rc;
-}
 
 static int sac_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
 {

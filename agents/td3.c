@@ -312,7 +312,7 @@ static int td3_check_drift(const td3_core *t)
     return rc;
 }
 
-static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
+static int td3_train(rl_agent *ag, rl_trainer *tr)
 {
     td3_cfg *c = ag->cfg;
     td3 *p = ag->impl;
@@ -374,13 +374,6 @@ static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
     return RL_OK;
 }
 
-static int td3_train(rl_agent *ag, rl_trainer *tr)
-{
-    int prev = rl_offp_blas_single();
-    int rc = td3_train_loop(ag, tr);
-    rl_offp_blas_restore(prev);
-    return rc;
-}
 
 static int td3_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
 {

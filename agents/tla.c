@@ -261,7 +261,6 @@ static int tla_train(rl_agent *ag, rl_trainer *tr)
         if (!t->slow_rb || !t->fast_rb || !t->macro_g || !t->gate_dy || !t->gate_g)
             return rl_error(RL_ENOMEM, "out of memory for TLA replay (%d transitions)", c->buffer);
     }
-    int prev_blas = rl_offp_blas_single();
     rl_rng rng;
     rl_rng_seed(&rng, rl_seed_derive(ag->seed, (uint64_t)ag->steps_done), 0x71a);
     float *a_slow = malloc(sizeof(float) * (size_t)ad), *a = malloc(sizeof(float) * (size_t)ad);
@@ -346,7 +345,6 @@ static int tla_train(rl_agent *ag, rl_trainer *tr)
     free(s0);
     free(fin);
     free(fin2);
-    rl_offp_blas_restore(prev_blas);
     return rc;
 }
 

@@ -24,30 +24,12 @@
 
 #include "rltool.h"
 #include "envs/mujoco/hand.h"
+#include "bench/bench_util.h"
 
 #define REPS 5
 #define VEC_ENVS 16
 #define NJ RL_HAND_NJOINT
 #define EVAL_SEED 777
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *x)
-{
-    qsort(x, REPS, sizeof(double), cmp);
-    return x[REPS / 2];
-}
 
 static void die(const char *what)
 {
@@ -59,7 +41,7 @@ static void die(const char *what)
 static double raw_run(const mjModel *m, mjData *d, int substeps, int episode, int steps,
                       rl_rng *rng)
 {
-    double t0 = now();
+    double t0 = bench_now();
     for (int s = 0; s < steps; s++) {
         if (s % episode == 0) {
             mj_resetData(m, d);
@@ -71,33 +53,33 @@ static double raw_run(const mjModel *m, mjData *d, int substeps, int episode, in
         }
         for (int k = 0; k < substeps; k++) mj_step(m, d);
     }
-    return steps / (now() - t0);
+    return steps / (bench_now() - t0);
 }
 
 static double env_run(rl_env *env, int steps, rl_rng *rng)
 {
     float a[NJ];
     rl_env_reset(env, 1);
-    double t0 = now();
+    double t0 = bench_now();
     for (int s = 0; s < steps; s++) {
         for (int i = 0; i < NJ; i++) a[i] = (float)rl_rng_range(rng, -1.0, 1.0);
         if (rl_env_step(env, a)) die("rl_env_step");
         if (env->info->done) rl_env_reset(env, -1);
     }
-    return steps / (now() - t0);
+    return steps / (bench_now() - t0);
 }
 
 static double vec_run(rl_vec *v, int steps_per_env, rl_rng *rng)
 {
     int n = rl_vec_num_envs(v);
     rl_vec_reset(v, 1);
-    double t0 = now();
+    double t0 = bench_now();
     for (int s = 0; s < steps_per_env; s++) {
         float *a = rl_vec_actions(v);
         for (int i = 0; i < n * NJ; i++) a[i] = (float)rl_rng_range(rng, -1.0, 1.0);
         if (rl_vec_step(v, NULL)) die("rl_vec_step");
     }
-    return (double)steps_per_env * n / (now() - t0);
+    return (double)steps_per_env * n / (bench_now() - t0);
 }
 
 static void throughput(const char *id, int steps)
@@ -119,9 +101,9 @@ static void throughput(const char *id, int steps)
         v1[r] = vec_run(vec1, steps / VEC_ENVS, &rng);
         v2[r] = vec_run(vec2, steps / VEC_ENVS, &rng);
     }
-    double raw_m = median(raw), one_m = median(one);
+    double raw_m = bench_median(raw, REPS), one_m = bench_median(one, REPS);
     printf("%-15s %10.0f %10.0f %7.3f %10.0f %10.0f\n", id, raw_m, one_m, one_m / raw_m,
-           median(v1), median(v2));
+           bench_median(v1, REPS), bench_median(v2, REPS));
     rl_vec_free(vec1);
     rl_vec_free(vec2);
     mj_deleteData(d);

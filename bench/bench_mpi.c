@@ -14,13 +14,7 @@
 
 #include "agents/comm.h"
 #include "rltool.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "bench/bench_util.h"
 
 static int cmp(const void *a, const void *b)
 {
@@ -66,12 +60,12 @@ int main(void)
         for (int i = 0; i < n; i++) x[i] = (float)(i % 97) * 1e-3f;
         for (int w = 0; w < 20; w++) rl_comm_allreduce_mean(x, n);
         for (int r = 0; r < reps; r++) {
-            double t0 = now();
+            double t0 = bench_now();
             if (rl_comm_allreduce_mean(x, n)) {
                 fprintf(stderr, "bench_mpi: %s\n", rl_last_error());
                 return 1;
             }
-            t[r] = now() - t0;
+            t[r] = bench_now() - t0;
         }
         /* The slowest rank decides: take every rank's per-call max. */
         rl_comm_allreduce_sum_double(t, 0); /* keep ranks in step */

@@ -26,6 +26,7 @@
 #include "core/dist.h"
 #include "core/nn.h"
 #include "core/optim.h"
+#include "bench/bench_util.h"
 
 /* ---------------------------------------------------------------- timing */
 
@@ -34,12 +35,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 #define REPS 7
@@ -54,7 +49,7 @@ static double time_median(void (*fn)(void *), void *ctx, int iters)
         for (int i = 0; i < iters; i++) fn(ctx);
         t[r] = (now() - t0) / iters;
     }
-    qsort(t, REPS, sizeof t[0], cmp_double);
+    qsort(t, REPS, sizeof t[0], bench_cmp_double);
     return t[REPS / 2];
 }
 

@@ -37,37 +37,12 @@
 
 #include "rltool.h"
 #include "envs/mujoco/quadrotor.h"
+#include "bench/bench_util.h"
 
 #define REPS 5
 #define VEC_ENVS 16
 #define EPISODE 500
 #define NOISE 0.05
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *x)
-{
-    qsort(x, REPS, sizeof(double), cmp);
-    return x[REPS / 2];
-}
 
 static void die(const char *what)
 {
@@ -86,7 +61,7 @@ static double hover_action(const rl_env *env)
 static double raw_run(const mjModel *m, mjData *d, int substeps, int steps, double max_thrust,
                       double a_hover, rl_rng *rng)
 {
-    double t0 = now();
+    double t0 = bench_now();
     for (int s = 0; s < steps; s++) {
         if (s % EPISODE == 0) {
             mj_resetData(m, d);
@@ -99,14 +74,14 @@ static double raw_run(const mjModel *m, mjData *d, int substeps, int steps, doub
         }
         for (int k = 0; k < substeps; k++) mj_step(m, d);
     }
-    return steps / (now() - t0);
+    return steps / (bench_now() - t0);
 }
 
 static double env_run(rl_env *env, int steps, int random, rl_rng *rng)
 {
     float a[4];
     rl_env_reset(env, 1);
-    double t0 = now();
+    double t0 = bench_now();
     for (int s = 0; s < steps; s++) {
         double ah = hover_action(env);
         for (int i = 0; i < 4; i++)
@@ -115,20 +90,20 @@ static double env_run(rl_env *env, int steps, int random, rl_rng *rng)
         if (rl_env_step(env, a)) die("rl_env_step");
         if (env->info->done) rl_env_reset(env, -1);
     }
-    return steps / (now() - t0);
+    return steps / (bench_now() - t0);
 }
 
 static double vec_run(rl_vec *v, int steps_per_env, double a_hover, rl_rng *rng)
 {
     int n = rl_vec_num_envs(v);
     rl_vec_reset(v, 1);
-    double t0 = now();
+    double t0 = bench_now();
     for (int s = 0; s < steps_per_env; s++) {
         float *a = rl_vec_actions(v);
         for (int i = 0; i < n * 4; i++) a[i] = (float)(a_hover + rl_rng_range(rng, -NOISE, NOISE));
         if (rl_vec_step(v, NULL)) die("rl_vec_step");
     }
-    return (double)steps_per_env * n / (now() - t0);
+    return (double)steps_per_env * n / (bench_now() - t0);
 }
 
 /* ------------------------------------------------------------ training */
@@ -263,9 +238,9 @@ static int train_main(int argc, char **argv)
         cfg.seed = (uint64_t)seed;
         cfg.out_dir = dir;
         cfg.n_threads = threads;
-        double t0 = now(), c0 = cpu_now();
+        double t0 = bench_now(), c0 = bench_cpu_now();
         if (rl_train(&cfg)) die("rl_train");
-        double total = now() - t0, cpu = cpu_now() - c0;
+        double total = bench_now() - t0, cpu = bench_cpu_now() - c0;
         long long ck[64];
         int n = list_checkpoints(dir, ck, 64);
         long long pass_step = -1;
@@ -356,9 +331,9 @@ int main(int argc, char **argv)
         r_v2[r] = vec_run(v2, steps / VEC_ENVS, body.hover_action, &rng);
         r_scale[r] = r_v2[r] / r_v1[r];
     }
-    printf("| %.0f | %.0f | %.3f | %.0f | %.0f | %.0f | %.0f | %.2f |\n", median(r_raw),
-           median(r_env), median(r_ratio), median(r_rnd), median(r_dr), median(r_v1),
-           median(r_v2), median(r_scale));
+    printf("| %.0f | %.0f | %.3f | %.0f | %.0f | %.0f | %.0f | %.2f |\n", bench_median(r_raw, REPS),
+           bench_median(r_env, REPS), bench_median(r_ratio, REPS), bench_median(r_rnd, REPS), bench_median(r_dr, REPS), bench_median(r_v1, REPS),
+           bench_median(r_v2, REPS), bench_median(r_scale, REPS));
     printf("\nratios are medians of per-repetition ratios (raw and env run back to back).\n");
     mj_deleteData(raw);
     rl_vec_free(v1);

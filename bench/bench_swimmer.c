@@ -15,28 +15,10 @@
 
 #include "rltool.h"
 #include "envs/mujoco/swimmer.h"
+#include "bench/bench_util.h"
 
 #define REPS 5
 #define VEC_ENVS 16
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *x)
-{
-    qsort(x, REPS, sizeof(double), cmp);
-    return x[REPS / 2];
-}
 
 static void die(const char *what)
 {
@@ -49,12 +31,12 @@ static double raw_run(const mjModel *m, mjData *d, int substeps, int steps, rl_r
 {
     mj_resetData(m, d);
     mj_forward(m, d);
-    double t0 = now();
+    double t0 = bench_now();
     for (int s = 0; s < steps; s++) {
         for (int i = 0; i < m->nu; i++) d->ctrl[i] = rl_rng_range(rng, -1.0, 1.0);
         for (int k = 0; k < substeps; k++) mj_step(m, d);
     }
-    return steps / (now() - t0);
+    return steps / (bench_now() - t0);
 }
 
 /* The machine's own 2-thread ceiling: two bare loops on two mjData at once. */
@@ -80,11 +62,11 @@ static double raw_run2(const mjModel *m, mjData *d[2], int substeps, int steps)
         jobs[i] = (raw_job){m, d[i], substeps, steps / 2, {0, 0}};
         rl_rng_seed(&jobs[i].rng, 9, (uint64_t)i);
     }
-    double t0 = now();
+    double t0 = bench_now();
     if (pthread_create(&th, NULL, raw_thread, &jobs[1])) return 0;
     raw_thread(&jobs[0]);
     pthread_join(th, NULL);
-    return 2.0 * (steps / 2) / (now() - t0);
+    return 2.0 * (steps / 2) / (bench_now() - t0);
 }
 
 static double env_run(rl_env *env, int steps, rl_rng *rng)
@@ -92,26 +74,26 @@ static double env_run(rl_env *env, int steps, rl_rng *rng)
     float a[RL_SWIMMER_MAX_LINKS];
     int na = env->act_space.dim;
     rl_env_reset(env, 1);
-    double t0 = now();
+    double t0 = bench_now();
     for (int s = 0; s < steps; s++) {
         for (int i = 0; i < na; i++) a[i] = (float)rl_rng_range(rng, -1.0, 1.0);
         if (rl_env_step(env, a)) die("rl_env_step");
         if (env->info->done) rl_env_reset(env, -1);
     }
-    return steps / (now() - t0);
+    return steps / (bench_now() - t0);
 }
 
 static double vec_run(rl_vec *v, int steps_per_env, rl_rng *rng)
 {
     int n = rl_vec_num_envs(v), na = rl_vec_env(v, 0)->act_space.dim;
     rl_vec_reset(v, 1);
-    double t0 = now();
+    double t0 = bench_now();
     for (int s = 0; s < steps_per_env; s++) {
         float *a = rl_vec_actions(v);
         for (int i = 0; i < n * na; i++) a[i] = (float)rl_rng_range(rng, -1.0, 1.0);
         if (rl_vec_step(v, NULL)) die("rl_vec_step");
     }
-    return (double)steps_per_env * n / (now() - t0);
+    return (double)steps_per_env * n / (bench_now() - t0);
 }
 
 int main(int argc, char **argv)
@@ -150,9 +132,9 @@ int main(int argc, char **argv)
             r_scale[r] = r_v2[r] / r_v1[r];
             r_raw2[r] = raw_run2(sim->m, raw2, sim->n_substeps, steps) / r_raw[r];
         }
-        printf("| %d | %.0f | %.0f | %.3f | %.0f | %.0f | %.2f | %.2f |\n", n, median(r_raw),
-               median(r_env), median(r_ratio), median(r_v1), median(r_v2), median(r_scale),
-               median(r_raw2));
+        printf("| %d | %.0f | %.0f | %.3f | %.0f | %.0f | %.2f | %.2f |\n", n, bench_median(r_raw, REPS),
+               bench_median(r_env, REPS), bench_median(r_ratio, REPS), bench_median(r_v1, REPS), bench_median(r_v2, REPS), bench_median(r_scale, REPS),
+               bench_median(r_raw2, REPS));
         fflush(stdout);
         mj_deleteData(raw);
         mj_deleteData(raw2[0]);

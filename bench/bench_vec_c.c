@@ -16,15 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "bench/bench_util.h"
 
 #define POOL 16
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void random_action(const rl_space *s, rl_rng *rng, float *a)
 {
@@ -54,7 +48,7 @@ static int bench_vec(const char *id, int n, int threads, long steps)
         memcpy(actions, pool + (size_t)(t % POOL) * batch, batch * sizeof(float));
         rl_vec_step(vec, NULL);
     }
-    double t0 = now();
+    double t0 = bench_now();
     for (long t = 0; t < steps; t++) {
         memcpy(actions, pool + (size_t)(t % POOL) * batch, batch * sizeof(float));
         if (rl_vec_step(vec, NULL)) {
@@ -62,7 +56,7 @@ static int bench_vec(const char *id, int n, int threads, long steps)
             return 1;
         }
     }
-    double dt = now() - t0;
+    double dt = bench_now() - t0;
     double sps = (double)steps * n / dt;
     printf("%s: %d envs, %d threads, %ld batch steps: %.0f env steps/s\n", id, n,
            rl_vec_num_threads(vec), steps, sps);
@@ -86,12 +80,12 @@ static int bench_single(const char *id, long steps)
     rl_rng_seed(&rng, 1, 0);
     for (int i = 0; i < POOL; i++) random_action(as, &rng, pool + (size_t)i * as->dim);
     rl_env_reset(env, 0);
-    double t0 = now();
+    double t0 = bench_now();
     for (long t = 0; t < steps; t++) {
         rl_env_step(env, pool + (size_t)(t % POOL) * as->dim);
         if (rl_env_terminated(env) || rl_env_truncated(env)) rl_env_reset(env, -1);
     }
-    double us = (now() - t0) * 1e6 / (double)steps;
+    double us = (bench_now() - t0) * 1e6 / (double)steps;
     printf("%s: single env, %ld steps: %.3f us/step\n", id, steps, us);
     printf("RESULT single %s %ld %.4f\n", id, steps, us);
     free(pool);

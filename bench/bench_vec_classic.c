@@ -6,19 +6,7 @@
 #include <time.h>
 
 #include "rltool.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "bench/bench_util.h"
 
 static double measure(const char *id, int n_envs, int threads, int steps)
 {
@@ -38,12 +26,12 @@ static double measure(const char *id, int n_envs, int threads, int steps)
     rl_vec_reset(v, 0);
     double runs[5];
     for (int r = 0; r < 5; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         for (int s = 0; s < steps; s++) rl_vec_step(v, NULL);
-        runs[r] = (double)steps * n_envs / (now() - t0);
+        runs[r] = (double)steps * n_envs / (bench_now() - t0);
     }
     rl_vec_free(v);
-    qsort(runs, 5, sizeof(double), cmp);
+    qsort(runs, 5, sizeof(double), bench_cmp_double);
     return runs[2];
 }
 
