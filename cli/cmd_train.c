@@ -16,6 +16,7 @@ static void on_sigint(int sig)
 typedef struct {
     int tty;
     double last_line;
+    int64_t last_step; /* step of the last plain line, so the end is not printed twice */
 } progress_state;
 
 static void fmt_duration(double s, char *buf, size_t cap)
@@ -31,7 +32,9 @@ static int on_progress(void *user, const rl_progress *p)
 {
     progress_state *ps = user;
     if (!ps->tty && !p->done && p->wall_time - ps->last_line < 10) return 0;
+    if (!ps->tty && p->done && p->step == ps->last_step) return 0;
     ps->last_line = p->wall_time;
+    ps->last_step = p->step;
     char eta[32], ret[32] = "-", succ[32] = "";
     double left = p->steps_per_sec > 0 ? (double)(p->total_steps - p->step) / p->steps_per_sec : 0;
     fmt_duration(left, eta, sizeof eta);
@@ -158,7 +161,7 @@ int cmd_train(int argc, char **argv)
     if (out) snprintf(dir, sizeof dir, "%s", out);
     else if (resume) snprintf(dir, sizeof dir, "%s", resume);
     else snprintf(dir, sizeof dir, "runs/%s-%s-s%lld", env_id, agent ? agent : (rec ? rec->agent : "ppo"), seed);
-    progress_state ps = {cli_is_tty(stderr), -1e9};
+    progress_state ps = {cli_is_tty(stderr), -1e9, -1};
     rl_train_cfg cfg = {
         .env_id = env_id, .env_opts = env_kv, .agent = agent, .policy = policy, .hparams = hp_kv,
         .steps = steps, .seed = (uint64_t)seed, .n_envs = (int)envs, .n_threads = (int)threads,
