@@ -221,7 +221,7 @@ int rl_offp_sample_idx(const rl_replay *rb, rl_rng *rng, int B, const rl_normali
                        rl_offp_batch *b, int *idx)
 {
     if (rb->size == 0) return rl_error(RL_ESTATE, "replay: cannot sample an empty buffer");
-    size_t od = (size_t)b->obs_dim, ad = (size_t)b->act_dim, in = od + ad;
+    size_t od = (size_t)b->obs_dim, ad = (size_t)b->act_dim;
     for (int k = 0; k < B; k++) {
         size_t i = rl_rng_below(rng, (uint32_t)rb->size);
         if (idx) idx[k] = (int)i;
@@ -231,6 +231,13 @@ int rl_offp_sample_idx(const rl_replay *rb, rl_rng *rng, int B, const rl_normali
         b->reward[k] = rb->reward[i];
         b->term[k] = rb->terminated[i];
     }
+    rl_offp_batch_refresh(b, B, nz);
+    return RL_OK;
+}
+
+void rl_offp_batch_refresh(rl_offp_batch *b, int B, const rl_normalizer *nz)
+{
+    size_t od = (size_t)b->obs_dim, ad = (size_t)b->act_dim, in = od + ad;
     if (nz) {
         rl_normalizer_apply(nz, b->obs, b->obs, B);
         rl_normalizer_apply(nz, b->next, b->next, B);
@@ -241,7 +248,6 @@ int rl_offp_sample_idx(const rl_replay *rb, rl_rng *rng, int B, const rl_normali
         memcpy(b->xa + k * in, b->obs + k * od, sizeof(float) * od);
         memcpy(b->x2 + k * in, b->next + k * od, sizeof(float) * od);
     }
-    return RL_OK;
 }
 
 void rl_offp_put_act(float *x, const float *act, int B, int obs_dim, int act_dim)

@@ -65,6 +65,10 @@ int rl_offp_sample(const rl_replay *rb, rl_rng *rng, int B, const rl_normalizer 
                    rl_offp_batch *b);
 int rl_offp_sample_idx(const rl_replay *rb, rl_rng *rng, int B, const rl_normalizer *nz,
                        rl_offp_batch *b, int *idx);
+/* After editing raw obs/next rows of a batch drawn with nz = NULL (goal
+ * relabelling): normalise them through nz (when not NULL) and rebuild the
+ * obs parts of x, x2, xa and the act part of x. */
+void rl_offp_batch_refresh(rl_offp_batch *b, int B, const rl_normalizer *nz);
 /* Write act (B, act_dim) into the action columns of x (B, obs_dim + act_dim). */
 void rl_offp_put_act(float *x, const float *act, int B, int obs_dim, int act_dim);
 

@@ -182,8 +182,8 @@ double td3_core_macs(const td3_core *t)
 
 typedef struct {
     td3_params core;         /* first: its fields are in the option table */
-    int envs, buffer, warmup, norm_obs, save_replay;
-    double utd;
+    int envs, buffer, warmup, norm_obs, save_replay, her;
+    double utd, her_ratio;
 } td3_cfg;
 
 #define CORE(f) offsetof(td3_cfg, core) + offsetof(td3_params, f)
@@ -218,6 +218,11 @@ static const rl_optdef td3_opts[] = {
      "running mean/std observation normalisation"},
     {"save_replay", RL_OPT_BOOL, offsetof(td3_cfg, save_replay), "0", 0, 1, NULL,
      "store the replay buffer in resumable checkpoints"},
+    {"her", RL_OPT_BOOL, offsetof(td3_cfg, her), "0", 0, 1, NULL,
+     "hindsight goal relabelling ('future' strategy; goal-conditioned tasks with a goal_reward "
+     "hook and achieved_goal / desired_goal slices)"},
+    {"her_ratio", RL_OPT_FLOAT, offsetof(td3_cfg, her_ratio), "0.8", 0, 1, NULL,
+     "share of sampled transitions whose goal is relabelled (her=1)"},
 };
 
 typedef struct {
@@ -230,6 +235,11 @@ typedef struct {
     int *env_t, *idx;        /* (envs), (batch) */
     double upd_credit;
     rl_normalizer *nz_base, *nz_delta; /* MPI runs with norm_obs: merge per step */
+    /* HER (her=1): episode id and episode step of every replay slot, the
+     * current episode id of every env, the goal slices, the reward hook. */
+    uint32_t *her_ep, *her_env_ep, her_next_ep;
+    int *her_t;
+    int ach, des, glen, her_horizon;
 } td3;
 
 static int td3_create(rl_agent *ag, const rl_env *probe)
@@ -264,6 +274,9 @@ static void td3_destroy(rl_agent *ag)
     free(p->rt);
     free(p->env_t);
     free(p->idx);
+    free(p->her_ep);
+    free(p->her_env_ep);
+    free(p->her_t);
     free(p);
     ag->impl = NULL;
 }
@@ -312,6 +325,66 @@ static int td3_check_drift(const td3_core *t)
     return rc;
 }
 
+/* HER set-up: the goal slices and the bookkeeping arrays. */
+static int her_setup(rl_agent *ag, td3 *p, rl_vec *vec)
+{
+    const td3_cfg *c = ag->cfg;
+    const rl_env *e = rl_vec_env(vec, 0);
+    int N = rl_vec_num_envs(vec), dlen = -1;
+    p->ach = p->des = -1;
+    for (int k = 0; k < e->n_slices; k++) {
+        const rl_slice *sl = &e->slices[k];
+        if (!strcmp(sl->name, "achieved_goal")) p->ach = sl->start, p->glen = sl->len;
+        if (!strcmp(sl->name, "desired_goal")) p->des = sl->start, dlen = sl->len;
+    }
+    if (!e->task->goal_reward || p->ach < 0 || p->des < 0 || dlen != p->glen)
+        return rl_error(RL_EINVAL, "td3: her=1 needs a goal-conditioned task (a goal_reward hook "
+                        "and achieved_goal / desired_goal slices of one length); %s is not one",
+                        e->task->id);
+    p->her_horizon = e->max_steps > 0 ? e->max_steps : 1000;
+    p->her_ep = calloc((size_t)c->buffer, sizeof(uint32_t));
+    p->her_t = calloc((size_t)c->buffer, sizeof(int));
+    p->her_env_ep = malloc(sizeof(uint32_t) * (size_t)N);
+    if (!p->her_ep || !p->her_t || !p->her_env_ep) return rl_error(RL_ENOMEM, "out of memory");
+    for (int i = 0; i < N; i++) p->her_env_ep[i] = ++p->her_next_ep; /* 0: no episode */
+    return RL_OK;
+}
+
+/* Relabel the goals of a batch drawn raw (no normaliser) from slots idx:
+ * with probability her_ratio a row's goal becomes the goal achieved at a
+ * later step of its own episode (HER's 'future'), its reward recomputed by
+ * the task. Transitions of env e land N slots apart, so the episode's later
+ * steps are at slot + N m; one that is not in the buffer (the episode has
+ * not got there yet, ended earlier, or was overwritten) is redrawn nearer,
+ * down to m = 0 (the step's own achieved goal). */
+static void her_relabel(const rl_agent *ag, td3 *p, rl_vec *vec, rl_rng *rng, int B)
+{
+    const td3_cfg *c = ag->cfg;
+    const rl_env *e = rl_vec_env(vec, 0);
+    rl_offp_batch *b = &p->core.b;
+    const rl_replay *rb = p->rb;
+    int N = rl_vec_num_envs(vec), od = ag->obs_dim;
+    size_t cap = (size_t)rb->capacity;
+    for (int k = 0; k < B; k++) {
+        if (rl_rng_uniform(rng) >= c->her_ratio) continue;
+        int i = p->idx[k];
+        uint32_t ep = p->her_ep[i];
+        int left = p->her_horizon - 1 - p->her_t[i];
+        uint32_t m = left > 0 ? rl_rng_below(rng, (uint32_t)left + 1) : 0;
+        size_t j;
+        for (;;) {
+            j = ((size_t)i + (size_t)N * m) % cap;
+            if (m == 0 || (p->her_ep[j] == ep && j < (size_t)rb->size)) break;
+            m = rl_rng_below(rng, m);
+        }
+        const float *g = rb->next_obs + j * od + p->ach;
+        float *o = b->obs + (size_t)k * od, *n = b->next + (size_t)k * od;
+        memcpy(o + p->des, g, sizeof(float) * (size_t)p->glen);
+        memcpy(n + p->des, g, sizeof(float) * (size_t)p->glen);
+        b->reward[k] = e->task->goal_reward(e, n + p->ach, g, NULL);
+    }
+}
+
 static int td3_train(rl_agent *ag, rl_trainer *tr)
 {
     td3_cfg *c = ag->cfg;
@@ -327,6 +400,7 @@ static int td3_train(rl_agent *ag, rl_trainer *tr)
     }
     int ranks = rl_comm_size() > 1;
     if (ranks && !p->core.comm_avg && (rc = td3_comm_setup(p))) return rc;
+    if (c->her && !p->her_ep && (rc = her_setup(ag, p, vec))) return rc;
     rl_rng rng;
     rl_rng_seed(&rng, rl_seed_derive(rl_comm_seed(ag->seed), (uint64_t)ag->steps_done), 0x7d37);
     float *obs = rl_vec_obs(vec), *act = rl_vec_actions(vec);
@@ -349,16 +423,32 @@ static int td3_train(rl_agent *ag, rl_trainer *tr)
                                     (float)c->core.expl_noise, &rng)))
             return rc;
         memcpy(p->ws.prev, obs, sizeof(float) * (size_t)N * od);
+        if (p->her_ep)
+            for (int i = 0; i < N; i++) {
+                int slot = (p->rb->pos + i) % c->buffer;
+                p->her_ep[slot] = p->her_env_ep[i];
+                p->her_t[slot] = rl_vec_env(vec, i)->t;
+            }
         if ((rc = rl_vec_step(vec, NULL))) return rc;
         rl_offp_store(p->rb, vec, tr, p->ws.prev, act, p->ws.next, p->ws.term);
+        if (p->her_ep) {
+            const rl_info *info = rl_vec_infos(vec);
+            for (int i = 0; i < N; i++)
+                if (info[i].done) p->her_env_ep[i] = ++p->her_next_ep;
+        }
         ag->steps_done += N;
         if (ag->steps_done >= c->warmup && p->rb->size >= B) {
             p->upd_credit += c->utd * N;
             while (p->upd_credit >= 1) {
                 p->upd_credit -= 1;
                 rl_offp_batch *b = &p->core.b;
-                if ((rc = rl_offp_sample_idx(p->rb, &rng, B, c->norm_obs ? p->nz : NULL, b, p->idx)))
+                const rl_normalizer *nz = c->norm_obs ? p->nz : NULL;
+                if ((rc = rl_offp_sample_idx(p->rb, &rng, B, p->her_ep ? NULL : nz, b, p->idx)))
                     return rc;
+                if (p->her_ep) {
+                    her_relabel(ag, p, vec, &rng, B);
+                    rl_offp_batch_refresh(b, B, nz);
+                }
                 if (p->use_t)
                     for (int k = 0; k < B; k++) {
                         b->t[k] = p->rt[p->idx[k]];

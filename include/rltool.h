@@ -210,6 +210,13 @@ typedef struct rl_task {
     void (*close)(rl_env *env);
     /* Optional: render the current state as RGB (h, w, 3). */
     int (*render)(rl_env *env, unsigned char *rgb, int width, int height);
+    /* Optional (goal-conditioned tasks with `achieved_goal` and
+     * `desired_goal` slices): the reward a step would have earned had the
+     * goal been `desired` when it ended with `achieved` (both slice-long,
+     * as in the observation); *success (when not NULL) gets the success
+     * flag. Lets off-policy agents relabel goals (HER, `her=1`). */
+    float (*goal_reward)(const rl_env *env, const float *achieved, const float *desired,
+                         int *success);
 } rl_task;
 
 struct rl_env {

@@ -604,6 +604,26 @@ static void reach_reward(rl_env *env, hand_env *h)
     env->info->extra[1] = (float)(sum / NT);
 }
 
+/* hand-reach's reward and success for any achieved / desired fingertip
+ * positions (15 floats each): the same formula as reach_reward, for goal
+ * relabelling. */
+static float reach_goal_reward(const rl_env *env, const float *achieved, const float *desired,
+                               int *success)
+{
+    const hand_env *h = env->data;
+    double sum = 0, max = 0;
+    for (int t = 0; t < NT; t++) {
+        const float *a = achieved + 3 * t, *g = desired + 3 * t;
+        double dx = (double)a[0] - g[0], dy = (double)a[1] - g[1], dz = (double)a[2] - g[2];
+        double dist = sqrt(dx * dx + dy * dy + dz * dz);
+        sum += dist;
+        if (dist > max) max = dist;
+    }
+    const double th = RL_HAND_TIP_THRESHOLD;
+    if (success) *success = max < th;
+    return (float)(-sum + h->bonus * ((max < 2 * th) + (max < th)));
+}
+
 static void rotate_reward(rl_env *env, hand_env *h)
 {
     const hand_model *hm = h->hm;
@@ -719,6 +739,7 @@ const rl_task rl_task_hand_reach = {
     .step = step,
     .close = close_env,
     .render = rl_render_mujoco,
+    .goal_reward = reach_goal_reward,
 };
 
 const rl_task rl_task_hand_rotate = {

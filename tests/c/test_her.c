@@ -1,0 +1,128 @@
+/* Hindsight goal relabelling: the task's goal_reward hook reproduces
+ * hand-reach's own reward and success from the observation's goal slices,
+ * TD3 trains with her=1 on it (and resumes), and her=1 is refused on a task
+ * without goals. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agents/agent.h"
+#include "rltool.h"
+
+static const rl_slice *slice(const rl_env *env, const char *name)
+{
+    for (int k = 0; k < env->n_slices; k++)
+        if (!strcmp(env->slices[k].name, name)) return &env->slices[k];
+    return NULL;
+}
+
+START_TEST(goal_reward_matches_step_reward)
+{
+    rl_env *env = rl_env_make("hand-reach-v1", NULL);
+    ck_assert_msg(env != NULL, "%s", rl_last_error());
+    ck_assert_ptr_nonnull(env->task->goal_reward);
+    const rl_slice *ach = slice(env, "achieved_goal"), *des = slice(env, "desired_goal");
+    ck_assert_ptr_nonnull(ach);
+    ck_assert_ptr_nonnull(des);
+    ck_assert_int_eq(ach->len, des->len);
+    rl_rng rng;
+    rl_rng_seed(&rng, 11, 0);
+    float a[64];
+    int ad = env->act_space.dim;
+    for (int ep = 0; ep < 3; ep++) {
+        ck_assert_int_eq(rl_env_reset(env, 100 + ep), 0);
+        for (int t = 0; t < 20; t++) {
+            for (int i = 0; i < ad; i++) a[i] = (float)rl_rng_range(&rng, -1, 1);
+            ck_assert_int_eq(rl_env_step(env, a), 0);
+            int success = -1;
+            float r = env->task->goal_reward(env, env->obs + ach->start, env->obs + des->start,
+                                             &success);
+            ck_assert_msg(fabsf(r - *env->reward) < 1e-4f, "goal_reward %g vs step reward %g", r,
+                          *env->reward);
+            ck_assert_int_eq(success, env->info->success);
+        }
+    }
+    /* The achieved goal as the desired one: success and both bonuses. */
+    int success = 0;
+    float r = env->task->goal_reward(env, env->obs + ach->start, env->obs + ach->start, &success);
+    ck_assert_int_eq(success, 1);
+    ck_assert_float_eq_tol(r, 2.0f, 1e-6f);
+    /* One tip 2 cm off: no success, the 2x bonus only; 3 cm off: no bonus. */
+    float g[64];
+    memcpy(g, env->obs + ach->start, sizeof(float) * (size_t)ach->len);
+    g[2] += 0.02f;
+    r = env->task->goal_reward(env, env->obs + ach->start, g, &success);
+    ck_assert_int_eq(success, 0);
+    ck_assert_float_eq_tol(r, 0.98f, 1e-5f);
+    g[2] += 0.01f;
+    r = env->task->goal_reward(env, env->obs + ach->start, g, &success);
+    ck_assert_int_eq(success, 0);
+    ck_assert_float_eq_tol(r, -0.03f, 1e-5f);
+    rl_env_free(env);
+    /* hand-rotate has no hook (its goal is a quaternion distance). */
+    env = rl_env_make("hand-rotate-v1", NULL);
+    ck_assert_ptr_nonnull(env);
+    ck_assert_ptr_null(env->task->goal_reward);
+    rl_env_free(env);
+}
+END_TEST
+
+START_TEST(td3_her_trains_and_resumes)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "/tmp/rltool_test_her_%d", (int)getpid());
+    rl_train_cfg cfg = {.env_id = "hand-reach-v1", .agent = "td3",
+                        .hparams = "hidden=16x16,batch=32,warmup=200,buffer=1000,norm_obs=1,"
+                                   "her=1,her_ratio=1,save_replay=1",
+                        .steps = 1200, .seed = 3, .n_envs = 2, .n_threads = 1, .out_dir = dir};
+    ck_assert_msg(rl_train(&cfg) == 0, "%s", rl_last_error());
+    rl_agent *a = rl_agent_load(dir);
+    ck_assert_msg(a != NULL, "%s", rl_last_error());
+    ck_assert(a->vt->params_finite(a));
+    ck_assert_int_eq((int)a->steps_done, 1200);
+    rl_agent_free(a);
+    rl_train_cfg res = {.resume = dir, .steps = 1400, .n_threads = 1};
+    ck_assert_msg(rl_train(&res) == 0, "%s", rl_last_error());
+    a = rl_agent_load(dir);
+    ck_assert_ptr_nonnull(a);
+    ck_assert(a->vt->params_finite(a));
+    rl_agent_free(a);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(her_needs_goals)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "/tmp/rltool_test_her_bad_%d", (int)getpid());
+    rl_train_cfg cfg = {.env_id = "pendulum-v1", .agent = "td3",
+                        .hparams = "hidden=16x16,batch=32,warmup=50,buffer=500,her=1",
+                        .steps = 100, .seed = 1, .n_threads = 1, .out_dir = dir};
+    ck_assert(rl_train(&cfg) != 0);
+    ck_assert_msg(strstr(rl_last_error(), "her=1") != NULL, "%s", rl_last_error());
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("her");
+    TCase *tc = tcase_create("her");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, goal_reward_matches_step_reward);
+    tcase_add_test(tc, td3_her_trains_and_resumes);
+    tcase_add_test(tc, her_needs_goals);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
