@@ -13,7 +13,7 @@ mkdir -p "$OUT"
 # Budgets: pendulum as published-scale quick runs; others short (CPU budget).
 steps_for() {
   case $1 in
-    pendulum-v1) echo 20000 ;;
+    pendulum-v1) echo "${PENDULUM_STEPS:-20000}" ;;
     quadrotor-hover-v1) echo 100000 ;;
     *) echo 100000 ;;
   esac
@@ -51,7 +51,7 @@ for task in $TASKS; do
       ev=$("$RLTOOL" eval "$dir" --episodes 10)
       rets="$rets $(echo "$ev" | awk '/^return/ {print $2}')"
       decs="$decs $(echo "$ev" | awk '/^decisions/ {print $2}')"
-      reps="$reps $(echo "$ev" | awk '/^decisions/ {gsub(/[(%]/,"",$6); print $6}')"
+      reps="$reps $(echo "$ev" | awk '/^decisions/ {gsub(/%/,"",$8); print $8}')"
       macs="$macs $(echo "$ev" | awk '/^compute/ {print $2}')"
       walls="$walls $(awk -v a="$t0" -v b="$t1" "BEGIN {print b - a}")"
       s=$((s + 1))
