@@ -7,6 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* A batch step shorter than this runs on the calling thread: handing work
+ * to another thread costs microseconds (far more on a loaded machine), so
+ * threads only pay off for batches of expensive envs. */
+#define PARALLEL_MIN_NS 50000.0
+/* Every PROBE_EVERY-th batch step runs serially and is timed to decide. */
+#define PROBE_EVERY 256
 
 struct rl_vec {
     const rl_task *task;
@@ -23,6 +31,8 @@ struct rl_vec {
     unsigned char *truncated; /* (n) */
     rl_info *infos;           /* (n) */
     int64_t reset_seed;       /* for the pool job */
+    uint64_t n_steps;         /* batch steps so far */
+    int parallel;             /* the last probe found a batch worth threading */
 };
 
 rl_vec *rl_vec_make(const char *id, const char *opts, int n_envs, int n_threads)
@@ -179,7 +189,17 @@ int rl_vec_step(rl_vec *vec, const float *actions)
             return rl_error(RL_EINVAL, "env %d: %s", i, msg);
         }
     }
-    rl_pool_run(vec->pool, step_job, vec);
+    if (rl_pool_size(vec->pool) > 1 && vec->parallel && vec->n_steps++ % PROBE_EVERY) {
+        rl_pool_run(vec->pool, step_job, vec);
+    } else {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        step_job(vec, 0, 1);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double ns = 1e9 * (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec);
+        vec->parallel = ns > PARALLEL_MIN_NS;
+        if (vec->n_steps == 0) vec->n_steps = 1;
+    }
     return RL_OK;
 }
 
