@@ -10,8 +10,8 @@
  *   glfw_render.c  where it is drawn: a hidden GLFW window whose context
  *                  renders offscreen (rl_env_render, recording) and the
  *                  interactive viewer window (`rltool render`). Built only
- *                  with RLTOOL_WITH_GLFW; otherwise render.c supplies stubs
- *                  that fail with RL_ESTATE "built without GLFW".
+ *                  with RLTOOL_WITH_GLFW; otherwise render.c defines these
+ *                  entry points to return RL_ESTATE "built without GLFW".
  *   tasks          each MuJoCo task sets `.render = rl_render_mujoco`.
  */
 #ifndef RLTOOL_ENVS_RENDER_H
