@@ -50,6 +50,20 @@ static const rl_recipe recipes[] = {
     {"hand-reach", "ppo", NULL, "envs=32,rollout=64,minibatches=8,gamma=0.9,hidden=128x128,"
                                 "log_std_init=-1", 1000000, 0},
     {"hand-reach", "sac", NULL, "envs=4,gamma=0.95,norm_obs=1", 1000000, 0},
+    /* hand-rotate: no setting has beaten the untrained policy yet (zero
+     * action 1.618 rad at episode end, bench_hand eval, 100 episodes), so
+     * PPO stays recommended. TD3 + HER (her=1: hand-rotate's goal_reward
+     * hook, the drop penalty kept as the goal-independent part of the
+     * reward) on the hand-reach settings (bench/results/hand.md): seed 1
+     * 1.653 rad at 60k, 1.637 rad / 1 % drops at 150k (9.3 min), 1.633 rad
+     * / 0 % at 300k; seed 2 1.639 rad / 9 % at 150k; gamma=0.9 with expl_noise=0.1
+     * 1.641 rad at 150k; gamma=0.98 1.708 rad / 13 % drops at 95k.
+     * Budget 1M: untested. Single-joint pushes turn the cube by
+     * at most ~0.15 rad per episode, and a scripted push towards the goal
+     * yaw ends at 1.551 rad: progress needs finger gaits. */
+    {"hand-rotate", "td3", NULL, "envs=4,hidden=128x128,batch=256,utd=0.5,gamma=0.95,norm_obs=1,"
+                                 "warmup=5000,buffer=300000,lr=1e-3,expl_noise=0.2,her=1",
+     1000000, 0},
     {"hand-rotate", "ppo", NULL, "envs=16,rollout=64,minibatches=8,gamma=0.98,hidden=128x128,"
                                  "log_std_init=-0.5", 2000000, 1},
     {"hand-rotate", "sac", NULL, "envs=4,gamma=0.98,norm_obs=1", 2000000, 0},

@@ -379,9 +379,12 @@ static void her_relabel(const rl_agent *ag, td3 *p, rl_vec *vec, rl_rng *rng, in
         }
         const float *g = rb->next_obs + j * od + p->ach;
         float *o = b->obs + (size_t)k * od, *n = b->next + (size_t)k * od;
+        /* Keep the stored reward's goal-independent part (e.g. hand-rotate's
+         * drop penalty; 0 up to round-off when the reward is the hook's). */
+        float rest = b->reward[k] - e->task->goal_reward(e, n + p->ach, n + p->des, NULL);
         memcpy(o + p->des, g, sizeof(float) * (size_t)p->glen);
         memcpy(n + p->des, g, sizeof(float) * (size_t)p->glen);
-        b->reward[k] = e->task->goal_reward(e, n + p->ach, g, NULL);
+        b->reward[k] = rest + e->task->goal_reward(e, n + p->ach, g, NULL);
     }
 }
 

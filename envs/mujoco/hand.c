@@ -647,6 +647,44 @@ static void rotate_reward(rl_env *env, hand_env *h)
     env->info->extra[1] = (float)height;
 }
 
+/* hand-rotate's reward and success for any achieved / desired orientation
+ * (the unit quaternions of the observation, 4 floats each): -(rotation
+ * distance), as rotate_reward, for goal relabelling. The angle comes from
+ * atan2 of the relative rotation's vector and scalar parts, which keeps the
+ * float inputs accurate near zero distance (acos of a float dot product
+ * would lose ~1e-3 rad there); both are renormalised first.
+ * Termination: the drop penalty is not part of this reward. A drop depends
+ * on the cube's height, not on the goal, so relabelling leaves it alone:
+ * td3 (her=1) keeps the stored reward's goal-independent part (the stored
+ * reward minus this hook at the stored goal, i.e. the penalty on a dropping
+ * step, 0 otherwise) and the terminal flag, and replaces only this part. */
+static float rotate_goal_reward(const rl_env *env, const float *achieved, const float *desired,
+                                int *success)
+{
+    (void)env;
+    double a[4], g[4], na = 0, ng = 0;
+    for (int k = 0; k < 4; k++) {
+        a[k] = achieved[k];
+        g[k] = desired[k];
+        na += a[k] * a[k];
+        ng += g[k] * g[k];
+    }
+    na = sqrt(na);
+    ng = sqrt(ng);
+    if (na > 0)
+        for (int k = 0; k < 4; k++) a[k] /= na;
+    if (ng > 0)
+        for (int k = 0; k < 4; k++) g[k] /= ng;
+    /* conj(a) * g */
+    double w = a[0] * g[0] + a[1] * g[1] + a[2] * g[2] + a[3] * g[3];
+    double x = a[0] * g[1] - a[1] * g[0] - a[2] * g[3] + a[3] * g[2];
+    double y = a[0] * g[2] + a[1] * g[3] - a[2] * g[0] - a[3] * g[1];
+    double z = a[0] * g[3] - a[1] * g[2] + a[2] * g[1] - a[3] * g[0];
+    double dist = 2.0 * atan2(sqrt(x * x + y * y + z * z), fabs(w));
+    if (success) *success = dist < RL_HAND_ROT_THRESHOLD;
+    return (float)-dist;
+}
+
 static void step(rl_env *env, const float *action)
 {
     hand_env *h = env->data;
@@ -758,4 +796,5 @@ const rl_task rl_task_hand_rotate = {
     .step = step,
     .close = close_env,
     .render = rl_render_mujoco,
+    .goal_reward = rotate_goal_reward,
 };
