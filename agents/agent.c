@@ -92,9 +92,13 @@ static int apply_hparams(rl_agent *ag, const rl_policy_vt *pvt, const char *kvs,
 static rl_agent *agent_new(const rl_agent_vt *vt)
 {
     rl_agent *ag = calloc(1, sizeof *ag);
-    if (!ag) return NULL;
+    if (!ag) {
+        rl_error(RL_ENOMEM, "out of memory");
+        return NULL;
+    }
     ag->vt = vt;
     ag->cfg = calloc(1, vt->cfg_size ? vt->cfg_size : 1);
+    if (!ag->cfg) rl_error(RL_ENOMEM, "out of memory");
     if (!ag->cfg || rl_opts_defaults(vt->opts, vt->n_opts, ag->cfg)) {
         free(ag->cfg);
         free(ag);
@@ -146,10 +150,7 @@ rl_agent *rl_agent_create(const char *agent, const char *policy, const char *env
         return NULL;
     }
     rl_agent *ag = agent_new(vt);
-    if (!ag) {
-        rl_error(RL_ENOMEM, "out of memory");
-        return NULL;
-    }
+    if (!ag) return NULL;
     snprintf(ag->env_id, sizeof ag->env_id, "%s", env_id);
     snprintf(ag->env_opts, sizeof ag->env_opts, "%s", env_opts ? env_opts : "");
     ag->seed = seed;
@@ -241,10 +242,7 @@ rl_agent *rl_agent_from_ckpt(const rl_ckpt *ck, const char *path, int training_s
         return NULL;
     }
     rl_agent *ag = agent_new(vt);
-    if (!ag) {
-        rl_error(RL_ENOMEM, "out of memory");
-        return NULL;
-    }
+    if (!ag) return NULL;
     snprintf(ag->env_id, sizeof ag->env_id, "%s", env_id);
     const char *eo = rl_ckpt_meta(ck, "env_opts");
     snprintf(ag->env_opts, sizeof ag->env_opts, "%s", eo ? eo : "");

@@ -278,11 +278,8 @@ static int dqn_load(rl_agent *ag, const rl_ckpt *ck, int training_state)
             p->last_train = st[0];
             p->last_target = st[1];
         }
-        if (!rc && c->save_replay && rl_ckpt_get(ck, "replay.state", RL_I64, 6, NULL)) {
-            if (!p->rb && !(p->rb = rl_replay_make(c->buffer, ag->obs_dim, p->D)))
-                return rl_last_code();
-            rc = rl_replay_load(p->rb, ck, "replay");
-        }
+        if (!rc && c->save_replay)
+            rc = rl_offp_replay_load(&p->rb, ck, c->buffer, ag->obs_dim, p->D);
     }
     return rc;
 }

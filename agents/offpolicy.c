@@ -257,6 +257,14 @@ void rl_offp_put_act(float *x, const float *act, int B, int obs_dim, int act_dim
         memcpy(x + k * in + obs_dim, act + (size_t)k * act_dim, sizeof(float) * (size_t)act_dim);
 }
 
+int rl_offp_replay_load(rl_replay **rb, const rl_ckpt *ck, int capacity, int obs_dim,
+                        int act_dim)
+{
+    if (!rl_ckpt_get(ck, "replay.state", RL_I64, 6, NULL)) return RL_OK;
+    if (!*rb && !(*rb = rl_replay_make(capacity, obs_dim, act_dim))) return rl_last_code();
+    return rl_replay_load(*rb, ck, "replay");
+}
+
 /* ---------------------------------------------------------------- stores */
 
 void rl_offp_store(rl_replay *rb, rl_vec *vec, rl_trainer *tr, const float *prev,

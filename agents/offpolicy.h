@@ -92,6 +92,12 @@ int rl_offp_ws_reserve(rl_offp_ws *w, int n, int obs_dim);
 void rl_offp_ws_free(rl_offp_ws *w);
 
 
+/* ---- replay in checkpoints: restore "replay" into *rb (made with this
+ * capacity and dims if NULL) when the checkpoint holds one; RL_OK when it
+ * holds none (the buffer refills from warmup). */
+int rl_offp_replay_load(rl_replay **rb, const rl_ckpt *ck, int capacity, int obs_dim,
+                        int act_dim);
+
 /* ---- misc */
 int rl_offp_all_finite(const float *x, int n);
 void rl_offp_uniform_actions(rl_rng *rng, float *a, int n);

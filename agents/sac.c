@@ -343,11 +343,8 @@ static int sac_load(rl_agent *ag, const rl_ckpt *ck, int training_state)
         s->log_alpha = *la;
         rc = rl_adam_load(s->opt_actor, ck, "adam.actor");
         if (!rc) rc = rl_adam_load(s->opt_alpha, ck, "adam.alpha");
-        if (!rc && c->save_replay && rl_ckpt_get(ck, "replay.state", RL_I64, 6, NULL)) {
-            if (!s->rb && !(s->rb = rl_replay_make(c->buffer, ag->obs_dim, ag->act_dim)))
-                return rl_last_code();
-            rc = rl_replay_load(s->rb, ck, "replay");
-        }
+        if (!rc && c->save_replay)
+            rc = rl_offp_replay_load(&s->rb, ck, c->buffer, ag->obs_dim, ag->act_dim);
     }
     return rc;
 }

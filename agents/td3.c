@@ -484,11 +484,8 @@ static int td3_load(rl_agent *ag, const rl_ckpt *ck, int training_state)
     const td3_cfg *c = ag->cfg;
     int rc = td3_core_load(&p->core, ck, "", training_state);
     if (!rc) rc = rl_normalizer_load(p->nz, ck, "obs_norm");
-    if (!rc && training_state && c->save_replay && rl_ckpt_get(ck, "replay.state", RL_I64, 6, NULL)) {
-        if (!p->rb && !(p->rb = rl_replay_make(c->buffer, ag->obs_dim, ag->act_dim)))
-            return rl_last_code();
-        rc = rl_replay_load(p->rb, ck, "replay");
-    }
+    if (!rc && training_state && c->save_replay)
+        rc = rl_offp_replay_load(&p->rb, ck, c->buffer, ag->obs_dim, ag->act_dim);
     return rc;
 }
 

@@ -693,11 +693,7 @@ static void step(rl_env *env, const float *action)
     for (int i = 0; i < NQ_HAND; i++)
         d->ctrl[i] = hm->lo[i] + 0.5 * (action[i] + 1.0) * (hm->hi[i] - hm->lo[i]);
     if (rl_sim_step(&h->sim) != RL_OK) {
-        memcpy(env->obs, h->last_obs, (size_t)h->obs_dim * sizeof(float));
-        *env->reward = 0.f;
-        *env->terminated = 1;
-        env->info->sim_unstable = 1;
-        env->info->success = 0;
+        rl_sim_end_unstable(env, h->last_obs, h->obs_dim, 1);
         return;
     }
     write_obs(h, env->obs);

@@ -408,10 +408,7 @@ static void step(rl_env *env, const float *action)
         }
     }
     if (rl_sim_step(&s->sim) != RL_OK) {
-        memcpy(env->obs, s->last_obs, sizeof(float) * (size_t)mm->obs_dim);
-        *env->reward = 0.f;
-        *env->terminated = 1;
-        env->info->sim_unstable = 1;
+        rl_sim_end_unstable(env, s->last_obs, mm->obs_dim, 0);
         return;
     }
     write_obs(s, env->obs);

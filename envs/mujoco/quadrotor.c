@@ -479,13 +479,8 @@ static void step(rl_env *env, const float *action)
     }
     write_body_info(q, env->info);
     if (rl_sim_step(&q->sim) != RL_OK) {
-        /* The state is garbage (or MuJoCo's reset of it): end the episode
-         * on the last sound observation; the next reset starts clean. */
-        memcpy(env->obs, q->last_obs, sizeof q->last_obs);
-        *env->reward = 0.f;
-        *env->terminated = 1;
-        env->info->sim_unstable = 1;
-        if (q->goto_task) env->info->success = 0;
+        rl_sim_end_unstable(env, q->last_obs, (int)(sizeof q->last_obs / sizeof(float)),
+                            q->goto_task);
         return;
     }
     write_obs(q, env->obs);

@@ -253,6 +253,15 @@ static void do_step_rk4(void *p)
     mj_forward(c->m, c->d);
 }
 
+void rl_sim_end_unstable(rl_env *env, const float *last_obs, int n, int has_success)
+{
+    memcpy(env->obs, last_obs, sizeof(float) * (size_t)n);
+    *env->reward = 0.f;
+    *env->terminated = 1;
+    env->info->sim_unstable = 1;
+    if (has_success) env->info->success = 0;
+}
+
 int rl_sim_step(rl_sim *sim)
 {
     if (sim->broken)

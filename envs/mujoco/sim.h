@@ -59,6 +59,12 @@ int rl_sim_forward(rl_sim *sim);
  * before stepping again (rl_sim_step refuses with RL_ESTATE). */
 int rl_sim_step(rl_sim *sim);
 
+/* End the current episode of a task whose rl_sim_step failed, the way every
+ * MuJoCo task does (TASKS.md): the last sound observation last_obs (n)
+ * again, reward 0, terminated, info->sim_unstable = 1, and success 0 for
+ * tasks that define success. The next reset starts from a clean state. */
+void rl_sim_end_unstable(rl_env *env, const float *last_obs, int n, int has_success);
+
 /* 1 if qpos, qvel, qacc and act are all finite. */
 int rl_sim_state_finite(const mjModel *m, const mjData *d);
 

@@ -384,12 +384,7 @@ static void step(rl_env *env, const float *action)
     mjData *d = s->sim.d;
     for (int i = 0; i < sm->links - 1; i++) d->ctrl[i] = action[i];
     if (rl_sim_step(&s->sim) != RL_OK) {
-        /* The state is garbage (or MuJoCo's reset of it): end the episode
-         * on the last sound observation; the next reset starts clean. */
-        memcpy(env->obs, s->last_obs, (size_t)s->obs_dim * sizeof(float));
-        *env->reward = 0.f;
-        *env->terminated = 1;
-        env->info->sim_unstable = 1;
+        rl_sim_end_unstable(env, s->last_obs, s->obs_dim, 0);
         return;
     }
     write_obs(s, env->obs);
