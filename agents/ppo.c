@@ -75,6 +75,9 @@ typedef struct {
     int *mb_t;
     float *norm, *ain, *x, *logp, *value, *reward, *tmp_obs; /* (N, ...) step workspace */
     unsigned char *done;
+    /* acting outside training (rl_agent_act): grown to the largest batch */
+    float *act_in, *act_x;             /* (act_cap, obs_dim), (act_cap, act_dim) */
+    int act_cap;
     /* Data-parallel (MPI) runs only: one flat buffer (actor | critic |
      * log-std) for the gradient allreduce, and the normalisers' state at
      * the start of a rollout plus this rank's samples since then. */
@@ -155,6 +158,8 @@ static void ppo_destroy(rl_agent *ag)
     free(p->reward);
     free(p->tmp_obs);
     free(p->done);
+    free(p->act_in);
+    free(p->act_x);
     free(p->comm_buf);
     rl_normalizer_free(p->obs_base);
     rl_normalizer_free(p->obs_delta);
@@ -210,13 +215,15 @@ static int ppo_act(rl_agent *ag, const float *obs, const int *t, int n, float *a
                    int deterministic, rl_rng *rng)
 {
     ppo *p = ag->impl;
-    float *in = malloc(sizeof(float) * (size_t)n * ag->obs_dim);
-    float *x = malloc(sizeof(float) * (size_t)n * ag->act_dim);
-    if (!in || !x) {
-        free(in);
-        free(x);
-        return rl_error(RL_ENOMEM, "out of memory");
+    if (n > p->act_cap) {
+        float *a = realloc(p->act_in, sizeof(float) * (size_t)n * ag->obs_dim);
+        if (a) p->act_in = a;
+        float *b = realloc(p->act_x, sizeof(float) * (size_t)n * ag->act_dim);
+        if (b) p->act_x = b;
+        if (!a || !b) return rl_error(RL_ENOMEM, "out of memory");
+        p->act_cap = n;
     }
+    float *in = p->act_in, *x = p->act_x;
     if (p->actor->vt->raw_obs)
         memcpy(in, obs, sizeof(float) * (size_t)n * ag->obs_dim);
     else
@@ -224,8 +231,6 @@ static int ppo_act(rl_agent *ag, const float *obs, const int *t, int n, float *a
     const float *out = p->actor->vt->forward(p->actor, in, t, n);
     int rc = out ? RL_OK : rl_last_code();
     if (out) choose(ag, p, out, n, deterministic, rng, x, actions, NULL);
-    free(in);
-    free(x);
     return rc;
 }
 
