@@ -384,6 +384,10 @@ static void her_relabel(const rl_agent *ag, td3 *p, rl_vec *vec, rl_rng *rng, in
         float rest = b->reward[k] - e->task->goal_reward(e, n + p->ach, n + p->des, NULL);
         memcpy(o + p->des, g, sizeof(float) * (size_t)p->glen);
         memcpy(n + p->des, g, sizeof(float) * (size_t)p->glen);
+        if (e->task->goal_obs) {
+            e->task->goal_obs(e, o);
+            e->task->goal_obs(e, n);
+        }
         b->reward[k] = rest + e->task->goal_reward(e, n + p->ach, g, NULL);
     }
 }

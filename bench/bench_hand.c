@@ -12,7 +12,8 @@
  * runs EPISODES (default 100) seeded episodes with the deterministic policy
  * and prints the success rate, the mean final fingertip distance (reach) or
  * the mean rotation distance at the end of the episode and the drop rate
- * (rotate).
+ * (rotate), and the difference from the zero-action policy on the same
+ * episodes with its standard error.
  *
  * Usage: bench_hand [control_steps_per_run] */
 #include <mujoco/mujoco.h>
@@ -112,10 +113,50 @@ static void throughput(const char *id, int steps)
 
 /* ------------------------------------------------------------ evaluation */
 
+/* Figures of one policy over seeded episodes. final[e]: the rotation
+ * distance (rotate) or mean tip distance (reach) at the end of episode e. */
+typedef struct {
+    double succ, first, ret;
+    int drops;
+    double *final;
+} eval_run;
+
+/* Plays `episodes` seeded episodes with agent `ag` (NULL: zero action when
+ * `zero`, else uniform random actions). */
+static void play(rl_env *env, rl_agent *ag, int zero, int episodes, eval_run *out)
+{
+    int rotate = strstr(env->task->id, "rotate") != NULL;
+    rl_rng rng;
+    rl_rng_seed(&rng, 5, 0);
+    float a[NJ];
+    for (int e = 0; e < episodes; e++) {
+        rl_env_reset(env, EVAL_SEED + e);
+        if (ag) rl_agent_reset_state(ag, -1);
+        int t = 0;
+        while (!env->info->done) {
+            if (ag) {
+                if (rl_agent_act(ag, env->obs, 1, a, 1)) die("rl_agent_act");
+            } else {
+                for (int i = 0; i < NJ; i++) a[i] = zero ? 0.f : (float)rl_rng_range(&rng, -1, 1);
+            }
+            if (rl_env_step(env, a)) die("rl_env_step");
+            if (t++ == 0) out->first += env->info->extra[rotate ? 0 : 1];
+        }
+        out->succ += env->info->success == 1;
+        out->final[e] = env->info->extra[rotate ? 0 : 1];
+        out->drops += *env->terminated && !env->info->sim_unstable;
+        out->ret += env->info->episode_return;
+    }
+}
+
 static int eval(const char *id, const char *policy, int episodes)
 {
     rl_agent *ag = NULL;
     int zero = !strcmp(policy, "zero"), rnd = !strcmp(policy, "random");
+    if (episodes < 2) {
+        fprintf(stderr, "bench_hand: episodes must be at least 2, got %d\n", episodes);
+        return 2;
+    }
     if (!zero && !rnd) {
         ag = rl_agent_load(policy);
         if (!ag) die(policy);
@@ -128,40 +169,37 @@ static int eval(const char *id, const char *policy, int episodes)
     rl_env *env = rl_env_make(id, ag ? rl_agent_env_opts(ag) : NULL);
     if (!env) die(id);
     int rotate = strstr(id, "rotate") != NULL;
-    rl_rng rng;
-    rl_rng_seed(&rng, 5, 0);
-    float a[NJ];
-    double succ = 0, final = 0, ret = 0, first = 0;
-    int drops = 0;
-    for (int e = 0; e < episodes; e++) {
-        rl_env_reset(env, EVAL_SEED + e);
-        if (ag) rl_agent_reset_state(ag, -1);
-        int t = 0;
-        while (!env->info->done) {
-            if (ag) {
-                if (rl_agent_act(ag, env->obs, 1, a, 1)) die("rl_agent_act");
-            } else {
-                for (int i = 0; i < NJ; i++) a[i] = zero ? 0.f : (float)rl_rng_range(&rng, -1, 1);
-            }
-            if (rl_env_step(env, a)) die("rl_env_step");
-            if (t++ == 0) first += env->info->extra[rotate ? 0 : 1];
-        }
-        succ += env->info->success == 1;
-        final += env->info->extra[rotate ? 0 : 1];
-        drops += *env->terminated && !env->info->sim_unstable;
-        ret += env->info->episode_return;
+    eval_run run = {0}, base = {0};
+    run.final = calloc((size_t)episodes, sizeof(double));
+    base.final = calloc((size_t)episodes, sizeof(double));
+    if (!run.final || !base.final) die("out of memory");
+    play(env, ag, zero, episodes, &run);
+    /* The zero-action baseline on the same episodes: the paired difference
+     * removes most of the spread that random goals put into either mean. */
+    if (!zero) play(env, NULL, 1, episodes, &base);
+    double n = episodes, mean = 0, diff = 0, var = 0;
+    for (int e = 0; e < episodes; e++) mean += run.final[e] / n;
+    for (int e = 0; e < episodes && !zero; e++) diff += (run.final[e] - base.final[e]) / n;
+    for (int e = 0; e < episodes && !zero; e++) {
+        double d = run.final[e] - base.final[e] - diff;
+        var += d * d / (n - 1);
     }
     printf("%s  policy %s  episodes %d\n", id, policy, episodes);
-    printf("  success rate       %.3f\n", succ / episodes);
+    printf("  success rate       %.3f\n", run.succ / n);
     if (rotate) {
         printf("  rotation distance  after 1 step %.3f rad, at episode end %.3f rad\n",
-               first / episodes, final / episodes);
-        printf("  drop rate          %.3f\n", (double)drops / episodes);
+               run.first / n, mean);
+        printf("  drop rate          %.3f\n", run.drops / n);
     } else {
         printf("  mean tip distance  after 1 step %.4f m, at episode end %.4f m\n",
-               first / episodes, final / episodes);
+               run.first / n, mean);
     }
-    printf("  mean return        %.2f\n", ret / episodes);
+    if (!zero)
+        printf("  minus zero action  %+.4f %s at episode end (paired, +- %.4f standard error)\n",
+               diff, rotate ? "rad" : "m", sqrt(var / n));
+    printf("  mean return        %.2f\n", run.ret / n);
+    free(run.final);
+    free(base.final);
     rl_env_free(env);
     rl_agent_free(ag);
     return 0;

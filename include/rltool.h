@@ -217,6 +217,10 @@ typedef struct rl_task {
      * flag. Lets off-policy agents relabel goals (HER, `her=1`). */
     float (*goal_reward)(const rl_env *env, const float *achieved, const float *desired,
                          int *success);
+    /* Optional, with goal_reward: recompute the observation's features
+     * derived from the goal (e.g. the rotation still to go) after its
+     * desired_goal slice was replaced. */
+    void (*goal_obs)(const rl_env *env, float *obs);
 } rl_task;
 
 struct rl_env {
@@ -301,6 +305,10 @@ rl_env *rl_env_make(const char *id, const char *opts);
 void rl_env_free(rl_env *env);
 /* seed >= 0 reseeds the env's stream; seed < 0 continues it. */
 int rl_env_reset(rl_env *env, int64_t seed);
+/* Reset as env number `stream` of a vec env reset with `seed` would be:
+ * envs given the same seed and stream start the same episode (common random
+ * numbers, e.g. for antithetic ES pairs). */
+int rl_env_reset_stream(rl_env *env, int64_t seed, uint64_t stream);
 /* RL_EINVAL for NaN/inf or out-of-range discrete actions (state untouched),
  * RL_ESTATE when the episode has ended and reset was not called. */
 int rl_env_step(rl_env *env, const float *action);

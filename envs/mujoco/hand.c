@@ -137,7 +137,7 @@ typedef struct hand_env {
     double goal_tips[NT * 3];      /* reach */
     double goal_q[NQ_HAND];        /* reach: the configuration behind the goal */
     double goal_quat[4];           /* rotate: w x y z */
-    rl_slice slices[7];
+    rl_slice slices[8];
 } hand_env;
 
 static const char *const reach_info[] = {"max_tip_distance", "mean_tip_distance"};
@@ -431,6 +431,7 @@ static int init(rl_env *env, const void *cfgp, void *shared)
         s[n++] = (rl_slice){"cube_vel", 2 * NQ_HAND + 3 * NT + 3, 6};
         s[n++] = (rl_slice){"achieved_goal", 2 * NQ_HAND + 3 * NT + 9, 4};
         s[n++] = (rl_slice){"desired_goal", 2 * NQ_HAND + 3 * NT + 13, 4};
+        s[n++] = (rl_slice){"rotation_to_goal", 2 * NQ_HAND + 3 * NT + 17, 4};
     } else {
         s[n++] = (rl_slice){"achieved_goal", 2 * NQ_HAND, 3 * NT};
         s[n++] = (rl_slice){"desired_goal", 2 * NQ_HAND + 3 * NT, 3 * NT};
@@ -502,6 +503,18 @@ static void put_quat(float *o, const double q[4])
     for (int k = 0; k < 4; k++) o[k] = (float)(s * q[k]);
 }
 
+/* r = g conj(q): the world-frame rotation that takes orientation q to g.
+ * Published in the observation because the sign and size of the remaining
+ * turn are what a policy acts on, and recovering them from q and g alone
+ * is a product of the two that a network must first learn. */
+static void rotation_to_goal(const double q[4], const double g[4], double r[4])
+{
+    r[0] = g[0] * q[0] + g[1] * q[1] + g[2] * q[2] + g[3] * q[3];
+    r[1] = -g[0] * q[1] + g[1] * q[0] - g[2] * q[3] + g[3] * q[2];
+    r[2] = -g[0] * q[2] + g[1] * q[3] + g[2] * q[0] - g[3] * q[1];
+    r[3] = -g[0] * q[3] - g[1] * q[2] + g[2] * q[1] + g[3] * q[0];
+}
+
 static void write_obs(const hand_env *h, float *obs)
 {
     const hand_model *hm = h->hm;
@@ -518,9 +531,12 @@ static void write_obs(const hand_env *h, float *obs)
         for (int i = 0; i < 6; i++) obs[k++] = (float)d->qvel[hm->cube_dof + i];
         double q[4];
         cube_quat(hm, d, q);
+        double r[4];
+        rotation_to_goal(q, h->goal_quat, r);
         put_quat(obs + k, q);
         put_quat(obs + k + 4, h->goal_quat);
-        k += 8;
+        put_quat(obs + k + 8, r);
+        k += 12;
     } else {
         for (int i = 0; i < 3 * NT; i++) obs[k++] = (float)h->goal_tips[i];
     }
@@ -685,6 +701,21 @@ static float rotate_goal_reward(const rl_env *env, const float *achieved, const 
     return (float)-dist;
 }
 
+/* hand-rotate's goal_obs hook: rotation_to_goal from the observation's own
+ * achieved_goal and desired_goal, after a relabelled desired goal. */
+static void rotate_goal_obs(const rl_env *env, float *obs)
+{
+    (void)env;
+    const int ach = 2 * NQ_HAND + 3 * NT + 9;
+    double q[4], g[4], r[4];
+    for (int k = 0; k < 4; k++) {
+        q[k] = obs[ach + k];
+        g[k] = obs[ach + 4 + k];
+    }
+    rotation_to_goal(q, g, r);
+    put_quat(obs + ach + 8, r);
+}
+
 static void step(rl_env *env, const float *action)
 {
     hand_env *h = env->data;
@@ -793,4 +824,5 @@ const rl_task rl_task_hand_rotate = {
     .close = close_env,
     .render = rl_render_mujoco,
     .goal_reward = rotate_goal_reward,
+    .goal_obs = rotate_goal_obs,
 };

@@ -95,7 +95,9 @@ START_TEST(compiles_fast_with_expected_layout)
         ck_assert_int_eq(jp->len, NJ);
         ck_assert_int_eq(ag->len, k == 0 ? 3 * NT : 4);
         ck_assert_int_eq(dg->len, ag->len);
-        ck_assert_int_eq(dg->start + dg->len, env->obs_space.dim);
+        const rl_slice *last = k == 0 ? dg : rl_env_slice(env, "rotation_to_goal");
+        ck_assert_ptr_nonnull(last);
+        ck_assert_int_eq(last->start + last->len, env->obs_space.dim);
         /* Plausible ranges: every joint moves, none beyond 100 degrees. */
         for (int i = 0; i < NJ; i++) {
             double lo, hi;
@@ -336,6 +338,38 @@ START_TEST(rotate_success_follows_threshold)
 }
 END_TEST
 
+/* rotation_to_goal is the turn from the cube to the goal: for yaws a and b,
+ * the yaw b - a (w >= 0), and the goal_obs hook recomputes it after the
+ * desired goal is replaced (as HER relabelling does). */
+START_TEST(rotate_publishes_rotation_to_goal)
+{
+    rl_env *env = make("hand-rotate-v1", NULL);
+    const rl_slice *ag = rl_env_slice(env, "achieved_goal");
+    const rl_slice *dg = rl_env_slice(env, "desired_goal");
+    const rl_slice *rg = rl_env_slice(env, "rotation_to_goal");
+    ck_assert(ag && dg && rg && rg->len == 4);
+    ck_assert_ptr_nonnull(env->task->goal_obs);
+    for (int k = 0; k < 20; k++) {
+        rl_env_reset(env, 70 + k);
+        const float *a = env->obs + ag->start, *g = env->obs + dg->start, *r = env->obs + rg->start;
+        double turn = 2 * atan2(g[3], g[0]) - 2 * atan2(a[3], a[0]);
+        turn = remainder(turn, 2 * M_PI);
+        ck_assert_double_eq_tol(r[0], cos(turn / 2), 1e-4);
+        ck_assert_double_eq_tol(r[3], sin(turn / 2), 1e-4);
+        ck_assert_double_eq_tol(r[1], 0, 1e-4);
+        ck_assert_double_eq_tol(r[2], 0, 1e-4);
+        /* Relabel: the goal becomes the achieved orientation, no turn left. */
+        float obs[128];
+        memcpy(obs, env->obs, sizeof(float) * (size_t)env->obs_space.dim);
+        memcpy(obs + dg->start, obs + ag->start, 4 * sizeof(float));
+        env->task->goal_obs(env, obs);
+        ck_assert_double_eq_tol(obs[rg->start], 1, 1e-6);
+        for (int i = 1; i < 4; i++) ck_assert_double_eq_tol(obs[rg->start + i], 0, 1e-6);
+    }
+    rl_env_free(env);
+}
+END_TEST
+
 /* ------------------------------------------------------------ generic */
 
 START_TEST(random_actions_step_stably)
@@ -430,6 +464,7 @@ int main(void)
     tcase_add_test(tc, cube_rests_on_palm_with_zero_action);
     tcase_add_test(tc, dropping_the_cube_terminates_with_penalty);
     tcase_add_test(tc, rotate_success_follows_threshold);
+    tcase_add_test(tc, rotate_publishes_rotation_to_goal);
     tcase_add_test(tc, random_actions_step_stably);
     tcase_add_test(tc, nan_action_rejected);
     tcase_add_test(tc, seeded_determinism);
