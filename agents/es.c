@@ -23,7 +23,6 @@ typedef struct {
     double sigma, lr, l2;
     int episodes;     /* episodes per member and generation */
     int norm_obs, anneal_lr;
-    int crn;          /* antithetic pairs play the same episodes */
     rl_intlist hidden;
     int activation;
 } es_cfg;
@@ -41,10 +40,6 @@ static const rl_optdef es_opts[] = {
      "decay the learning rate linearly to 0 over the run"},
     {"norm_obs", RL_OPT_BOOL, offsetof(es_cfg, norm_obs), "1", 0, 1, NULL,
      "running observation normalisation (policies without raw_obs)"},
-    {"crn", RL_OPT_BOOL, offsetof(es_cfg, crn), "0", 0, 1, NULL,
-     "common random numbers: both members of an antithetic pair play the same episodes, "
-     "and the pair's fitness difference (divided by its RMS over pairs) weights the "
-     "perturbation; for tasks whose episodes differ a lot (random goals)"},
     {"hidden", RL_OPT_INTLIST, offsetof(es_cfg, hidden), "64x64", 1, 4096, NULL,
      "hidden layer widths (mlp policy)"},
     {"activation", RL_OPT_CHOICE, offsetof(es_cfg, activation), "tanh", 0, 0, "tanh|relu",
@@ -192,26 +187,6 @@ static void centred_ranks(es *e, int P)
     }
 }
 
-/* rank[k] = the weight of pair k's perturbation: the difference of the two
- * members' centred ranks, or with common random numbers the difference of
- * their fitness divided by its RMS over pairs (ranks over the population
- * would mostly sort episodes by difficulty, not members by quality). */
-static void pair_weights(es *e, int G, int crn)
-{
-    if (!crn) {
-        centred_ranks(e, G);
-        for (int k = 0; k < G / 2; k++) e->rank[k] = e->rank[2 * k] - e->rank[2 * k + 1];
-        return;
-    }
-    double ss = 0;
-    for (int k = 0; k < G / 2; k++) {
-        e->rank[k] = e->fit[2 * k] - e->fit[2 * k + 1];
-        ss += e->rank[k] * e->rank[k];
-    }
-    double rms = sqrt(ss / (G / 2));
-    for (int k = 0; k < G / 2; k++) e->rank[k] = rms > 0 ? e->rank[k] / rms : 0;
-}
-
 static int es_train(rl_agent *ag, rl_trainer *tr)
 {
     es_cfg *c = ag->cfg;
@@ -244,14 +219,9 @@ static int es_train(rl_agent *ag, rl_trainer *tr)
             }
         }
         /* Every member plays c->episodes whole episodes in its own env. */
-        int64_t reset_seed =
-            (int64_t)(rl_seed_derive(rl_comm_seed(ag->seed ^ 0x5eed), (uint64_t)gen) >> 1);
-        if ((rc = rl_vec_reset(vec, reset_seed))) return rc;
-        /* Both members of a pair take the first member's stream. Episodes
-         * after the first stay paired while resets draw the same numbers. */
-        for (int i = 1; c->crn && i < P; i += 2)
-            if ((rc = rl_env_reset_stream(rl_vec_env(vec, i), reset_seed, (uint64_t)(i - 1))))
-                return rc;
+        if ((rc = rl_vec_reset(vec, (int64_t)(rl_seed_derive(rl_comm_seed(ag->seed ^ 0x5eed),
+                                                             (uint64_t)gen) >> 1))))
+            return rc;
         for (int i = 0; i < G; i++) e->fit[i] = 0;
         for (int i = 0; i < P; i++) e->ret[i] = 0, e->eps_done[i] = e->t[i] = 0;
         if (K > 1 && !raw) rl_normalizer_copy(e->nz_base, e->obs_norm);
@@ -299,10 +269,10 @@ static int es_train(rl_agent *ag, rl_trainer *tr)
         }
 
         /* Rank-shaped antithetic gradient estimate; Adam minimises, so negate. */
-        pair_weights(e, G, c->crn);
+        centred_ranks(e, G);
         memset(e->grad, 0, sizeof(float) * (size_t)np);
         for (int k = 0; k < G / 2; k++) {
-            float w = (float)e->rank[k];
+            float w = (float)(e->rank[2 * k] - e->rank[2 * k + 1]);
             const float *eps = e->eps + (size_t)k * np;
             for (int j = 0; j < np; j++) e->grad[j] += w * eps[j];
         }

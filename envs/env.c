@@ -232,18 +232,6 @@ int rl_env_reset(rl_env *env, int64_t seed)
     return RL_OK;
 }
 
-int rl_env_reset_stream(rl_env *env, int64_t seed, uint64_t stream)
-{
-    if (!env) return rl_error(RL_EINVAL, "rl_env_reset_stream: env is NULL");
-    if (seed < 0) return rl_error(RL_EINVAL, "rl_env_reset_stream: seed must be >= 0");
-    wrap_state *w = env->wrap;
-    uint64_t own = w->stream;
-    w->stream = stream;
-    int rc = rl_env_reset(env, seed);
-    w->stream = own; /* later reseeds use the env's own stream again */
-    return rc;
-}
-
 int rl_env_check_action(const rl_env *env, const float *action)
 {
     const rl_space *s = &env->act_space;

@@ -305,10 +305,6 @@ rl_env *rl_env_make(const char *id, const char *opts);
 void rl_env_free(rl_env *env);
 /* seed >= 0 reseeds the env's stream; seed < 0 continues it. */
 int rl_env_reset(rl_env *env, int64_t seed);
-/* Reset as env number `stream` of a vec env reset with `seed` would be:
- * envs given the same seed and stream start the same episode (common random
- * numbers, e.g. for antithetic ES pairs). */
-int rl_env_reset_stream(rl_env *env, int64_t seed, uint64_t stream);
 /* RL_EINVAL for NaN/inf or out-of-range discrete actions (state untouched),
  * RL_ESTATE when the episode has ended and reset was not called. */
 int rl_env_step(rl_env *env, const float *action);

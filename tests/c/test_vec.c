@@ -70,25 +70,6 @@ START_TEST(env0_matches_a_single_env)
 }
 END_TEST
 
-/* rl_env_reset_stream: an env can start the episode another env of the vec
- * env starts (common random numbers), and later reseeds use its own stream. */
-START_TEST(reset_as_another_stream)
-{
-    rl_vec *v = rl_vec_make("pendulum-v1", NULL, 4, 1);
-    rl_env *e = rl_env_make("pendulum-v1", NULL);
-    rl_vec_reset(v, 11);
-    ck_assert_int_eq(rl_env_reset_stream(e, 11, 2), RL_OK);
-    ck_assert_mem_eq(rl_vec_obs(v) + 2 * 3, e->obs, 3 * sizeof(float));
-    ck_assert(memcmp(rl_vec_obs(v) + 3, e->obs, 3 * sizeof(float)) != 0);
-    rl_env_reset(e, 11); /* back on stream 0: env 0's episode */
-    ck_assert_mem_eq(rl_vec_obs(v), e->obs, 3 * sizeof(float));
-    ck_assert_int_eq(rl_env_reset_stream(e, -1, 0), RL_EINVAL);
-    ck_assert_int_eq(rl_env_reset_stream(NULL, 1, 0), RL_EINVAL);
-    rl_vec_free(v);
-    rl_env_free(e);
-}
-END_TEST
-
 START_TEST(next_step_autoreset)
 {
     rl_vec *v = rl_vec_make("pendulum-v1", "max_steps=5", 3, 2);
@@ -179,7 +160,6 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, thread_count_does_not_change_results);
     tcase_add_test(tc, env0_matches_a_single_env);
-    tcase_add_test(tc, reset_as_another_stream);
     tcase_add_test(tc, next_step_autoreset);
     tcase_add_test(tc, same_step_autoreset);
     tcase_add_test(tc, make_errors);
