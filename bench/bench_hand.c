@@ -15,8 +15,15 @@
  * (rotate), and the difference from the zero-action policy on the same
  * episodes with its standard error.
  *
+ * Learning curves over the checkpoints of training runs:
+ *   bench_hand curve TASK OUT.svg EPISODES RUN_DIR...
+ * evaluates every step-N.rlt and final.rlt of each run as above, prints a
+ * markdown table and plots the mean end-of-episode figure against training
+ * steps, one line per run, the zero-action policy as a dashed reference.
+ *
  * Usage: bench_hand [control_steps_per_run] */
 #include <mujoco/mujoco.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +31,10 @@
 #include <time.h>
 
 #include "rltool.h"
+#include "agents/agent.h"
 #include "envs/mujoco/hand.h"
 #include "bench/bench_util.h"
+#include "cli/plot.h"
 
 #define REPS 5
 #define VEC_ENVS 16
@@ -149,6 +158,24 @@ static void play(rl_env *env, rl_agent *ag, int zero, int episodes, eval_run *ou
     }
 }
 
+/* Mean of run's final figures, and their mean difference from base's on the
+ * same episodes with its standard error. */
+static void paired(const eval_run *run, const eval_run *base, int episodes, double *mean,
+                   double *diff, double *se)
+{
+    double n = episodes, var = 0;
+    *mean = *diff = 0;
+    for (int e = 0; e < episodes; e++) {
+        *mean += run->final[e] / n;
+        *diff += (run->final[e] - base->final[e]) / n;
+    }
+    for (int e = 0; e < episodes; e++) {
+        double d = run->final[e] - base->final[e] - *diff;
+        var += d * d / (n - 1);
+    }
+    *se = sqrt(var / n);
+}
+
 static int eval(const char *id, const char *policy, int episodes)
 {
     rl_agent *ag = NULL;
@@ -177,13 +204,8 @@ static int eval(const char *id, const char *policy, int episodes)
     /* The zero-action baseline on the same episodes: the paired difference
      * removes most of the spread that random goals put into either mean. */
     if (!zero) play(env, NULL, 1, episodes, &base);
-    double n = episodes, mean = 0, diff = 0, var = 0;
-    for (int e = 0; e < episodes; e++) mean += run.final[e] / n;
-    for (int e = 0; e < episodes && !zero; e++) diff += (run.final[e] - base.final[e]) / n;
-    for (int e = 0; e < episodes && !zero; e++) {
-        double d = run.final[e] - base.final[e] - diff;
-        var += d * d / (n - 1);
-    }
+    double n = episodes, mean, diff = 0, se = 0;
+    paired(&run, zero ? &run : &base, episodes, &mean, &diff, &se);
     printf("%s  policy %s  episodes %d\n", id, policy, episodes);
     printf("  success rate       %.3f\n", run.succ / n);
     if (rotate) {
@@ -196,7 +218,7 @@ static int eval(const char *id, const char *policy, int episodes)
     }
     if (!zero)
         printf("  minus zero action  %+.4f %s at episode end (paired, +- %.4f standard error)\n",
-               diff, rotate ? "rad" : "m", sqrt(var / n));
+               diff, rotate ? "rad" : "m", se);
     printf("  mean return        %.2f\n", run.ret / n);
     free(run.final);
     free(base.final);
@@ -205,10 +227,138 @@ static int eval(const char *id, const char *policy, int episodes)
     return 0;
 }
 
+/* ------------------------------------------------------------ curves */
+
+#define MAX_POINTS 256
+
+typedef struct {
+    long long step;
+    char path[1024];
+} ckpt_entry;
+
+static int by_step(const void *a, const void *b)
+{
+    long long x = ((const ckpt_entry *)a)->step, y = ((const ckpt_entry *)b)->step;
+    return (x > y) - (x < y);
+}
+
+/* step-N.rlt files of a run directory, then final.rlt, in step order. */
+static int list_checkpoints(const char *dir, ckpt_entry *out, int cap)
+{
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < cap) {
+        long long step;
+        char tail[8];
+        int final = !strcmp(de->d_name, "final.rlt");
+        if (!final && (sscanf(de->d_name, "step-%lld.%7s", &step, tail) != 2 || strcmp(tail, "rlt")))
+            continue;
+        snprintf(out[n].path, sizeof out[n].path, "%s/%s", dir, de->d_name);
+        out[n].step = final ? -1 : step;
+        n++;
+    }
+    closedir(d);
+    for (int i = 0; i < n; i++) { /* final.rlt: the step count it was saved at */
+        if (out[i].step >= 0) continue;
+        rl_agent *ag = rl_agent_load(out[i].path);
+        if (!ag) die(out[i].path);
+        out[i].step = ag->steps_done;
+        rl_agent_free(ag);
+    }
+    qsort(out, (size_t)n, sizeof *out, by_step);
+    for (int i = 1; i < n; i++) /* final.rlt repeats the last step-N.rlt */
+        if (out[i].step == out[i - 1].step) {
+            memmove(out + i - 1, out + i, sizeof *out * (size_t)(n - i));
+            n--;
+            i--;
+        }
+    return n;
+}
+
+static int curve(const char *id, const char *svg, int episodes, int n_runs, char **runs)
+{
+    if (episodes < 2 || n_runs < 1) {
+        fprintf(stderr, "usage: bench_hand curve TASK OUT.svg EPISODES(>=2) RUN_DIR...\n");
+        return 2;
+    }
+    int rotate = strstr(id, "rotate") != NULL;
+    rl_env *env = rl_env_make(id, NULL);
+    if (!env) die(id);
+    eval_run base = {0};
+    base.final = calloc((size_t)episodes, sizeof(double));
+    double *scratch = calloc((size_t)episodes, sizeof(double));
+    plot_series *series = calloc((size_t)n_runs, sizeof *series);
+    double *xs = calloc((size_t)n_runs * MAX_POINTS, sizeof(double));
+    double *ys = calloc((size_t)n_runs * MAX_POINTS, sizeof(double));
+    ckpt_entry *ck = calloc(MAX_POINTS, sizeof *ck);
+    if (!base.final || !scratch || !series || !xs || !ys || !ck) die("out of memory");
+    play(env, NULL, 1, episodes, &base);
+    double base_mean, unused, unused_se;
+    paired(&base, &base, episodes, &base_mean, &unused, &unused_se);
+    const char *unit = rotate ? "rad" : "m";
+    printf("%s, %d seeded episodes per checkpoint; zero action: %.3f %s at episode end\n\n", id,
+           episodes, base_mean, unit);
+    printf("| run | steps | %s at episode end | minus zero action (paired, +- s.e.) | success | "
+           "drops |\n|---|---:|---:|---:|---:|---:|\n",
+           rotate ? "rotation distance" : "mean tip distance");
+    for (int r = 0; r < n_runs; r++) {
+        int n = list_checkpoints(runs[r], ck, MAX_POINTS);
+        if (n < 0) {
+            fprintf(stderr, "bench_hand: cannot read run directory %s\n", runs[r]);
+            return 1;
+        }
+        for (int i = 0; i < n; i++) {
+            rl_agent *ag = rl_agent_load(ck[i].path);
+            if (!ag) die(ck[i].path);
+            if (strcmp(rl_agent_env_id(ag), id)) {
+                fprintf(stderr, "bench_hand: %s was trained on %s, not %s\n", ck[i].path,
+                        rl_agent_env_id(ag), id);
+                return 1;
+            }
+            eval_run run = {.final = scratch};
+            play(env, ag, 0, episodes, &run);
+            rl_agent_free(ag);
+            double mean, diff, se;
+            paired(&run, &base, episodes, &mean, &diff, &se);
+            printf("| %s | %lld | %.3f | %+.3f +- %.3f | %.2f | %.2f |\n", runs[r], ck[i].step,
+                   mean, diff, se, run.succ / episodes, (double)run.drops / episodes);
+            fflush(stdout);
+            xs[r * MAX_POINTS + i] = (double)ck[i].step;
+            ys[r * MAX_POINTS + i] = mean;
+        }
+        series[r] = (plot_series){runs[r], n, xs + r * MAX_POINTS, ys + r * MAX_POINTS, NULL,
+                                  NULL};
+    }
+    char title[160], sub[96];
+    snprintf(title, sizeof title, "%s learning curves", id);
+    snprintf(sub, sizeof sub, "deterministic policy, %d seeded episodes per point", episodes);
+    plot_panel panel = {sub, "env steps", rotate ? "rotation distance at episode end (rad)"
+                                                : "mean tip distance at episode end (m)",
+                        series, n_runs, base_mean, "zero action"};
+    if (plot_svg_write(svg, title, &panel, 1)) {
+        fprintf(stderr, "bench_hand: cannot write %s\n", svg);
+        return 1;
+    }
+    printf("\nplot: %s\n", svg);
+    free(base.final);
+    free(scratch);
+    free(series);
+    free(xs);
+    free(ys);
+    free(ck);
+    rl_env_free(env);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 4 && !strcmp(argv[1], "eval"))
         return eval(argv[2], argv[3], argc > 4 ? atoi(argv[4]) : 100);
+    if (argc >= 2 && !strcmp(argv[1], "curve"))
+        return curve(argc > 2 ? argv[2] : "", argc > 3 ? argv[3] : "", argc > 4 ? atoi(argv[4]) : 0,
+                     argc - 5, argv + 5);
     int steps = argc > 1 ? atoi(argv[1]) : 2000;
     if (steps < VEC_ENVS) steps = VEC_ENVS;
     printf("control steps per second (20 x 2 ms physics each), median of %d, %d steps/run\n",
