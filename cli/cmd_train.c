@@ -37,10 +37,12 @@ static int on_progress(void *user, const rl_progress *p)
     ps->last_step = p->step;
     char eta[32], ret[32] = "-", succ[32] = "";
     double left = p->steps_per_sec > 0 ? (double)(p->total_steps - p->step) / p->steps_per_sec : 0;
+    if (left < 0) left = 0;
     fmt_duration(left, eta, sizeof eta);
     if (!isnan(p->recent_return)) snprintf(ret, sizeof ret, "%.1f", p->recent_return);
     if (p->recent_success >= 0) snprintf(succ, sizeof succ, " | success %.0f%%", 100 * p->recent_success);
     double pct = 100.0 * (double)p->step / (double)(p->total_steps ? p->total_steps : 1);
+    if (pct > 100) pct = 100; /* agents finish their last rollout or generation */
     fprintf(stderr, "%s%lld/%lld steps (%3.0f%%) | %.0f steps/s | %lld episodes | return %s%s | ETA %s%s",
             ps->tty ? "\r\033[K" : "", (long long)p->step, (long long)p->total_steps, pct,
             p->steps_per_sec, (long long)p->episodes, ret, succ, eta,
