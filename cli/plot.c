@@ -175,8 +175,10 @@ int plot_svg_write(const char *path, const char *title, const plot_panel *panels
     int n_legend = 0;
     for (int p = 0; p < n_panels; p++)
         if (panels[p].n_series > n_legend) n_legend = panels[p].n_series;
-    double legend_h = 22.0 * ((n_legend + 3) / 4) + 8;
-    double W = n_panels * pw, H = ph + legend_h;
+    double W = n_panels * pw;
+    int per_row = (int)((W - ml) / 200); /* legend entries 200 px apart */
+    if (per_row < 1) per_row = 1;
+    double legend_h = 22.0 * ((n_legend + per_row - 1) / per_row) + 8, H = ph + legend_h;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
                "viewBox=\"0 0 %.0f %.0f\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
@@ -210,7 +212,7 @@ int plot_svg_write(const char *path, const char *title, const plot_panel *panels
         if (!lp || panels[p].n_series > lp->n_series) lp = &panels[p];
     fprintf(f, "<g class=\"legend\" font-size=\"12\">\n");
     for (int s = 0; lp && s < lp->n_series; s++) {
-        double x = ml + (s % 4) * 200, y = ph + 12 + 22.0 * (s / 4);
+        double x = ml + (s % per_row) * 200, y = ph + 12 + 22.0 * (s / per_row);
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"22\" height=\"10\" fill=\"%s\" fill-opacity=\"0.25\"/>"
                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>"
                    "<text x=\"%.1f\" y=\"%.1f\">",
