@@ -41,31 +41,32 @@ static const rl_recipe recipes[] = {
      * 1-3, mean final fingertip error 4.7-5.0 mm (zero action: 0 %, 36 mm);
      * 90k steps already give 93-95 %.
      * PPO (envs=32, gamma=0.9, log_std_init=-1) reached 7 % and 12.8 mm in
-     * 315k steps (~3 min); 200k steps of PPO on hand-rotate did not move the
-     * final rotation distance (1.60 vs 1.62 rad). SAC's default 256x256
-     * updates ran at ~50 steps/s here. */
+     * 315k steps (~3 min). SAC's default 256x256 updates ran at ~50
+     * steps/s here. */
     {"hand-reach", "td3", NULL, "envs=4,hidden=128x128,batch=256,utd=0.5,gamma=0.95,norm_obs=1,"
                                 "warmup=5000,buffer=300000,lr=1e-3,expl_noise=0.2,her=1",
      150000, 1},
     {"hand-reach", "ppo", NULL, "envs=32,rollout=64,minibatches=8,gamma=0.9,hidden=128x128,"
                                 "log_std_init=-1", 1000000, 0},
     {"hand-reach", "sac", NULL, "envs=4,gamma=0.95,norm_obs=1", 1000000, 0},
-    /* hand-rotate: no setting has beaten the untrained policy yet (zero
-     * action 1.618 rad at episode end, bench_hand eval, 100 episodes), so
-     * PPO stays recommended. TD3 + HER (her=1: hand-rotate's goal_reward
-     * hook, the drop penalty kept as the goal-independent part of the
-     * reward) on the hand-reach settings (bench/results/hand.md): seed 1
-     * 1.653 rad at 60k, 1.637 rad / 1 % drops at 150k (9.3 min), 1.633 rad
-     * / 0 % at 300k; seed 2 1.639 rad / 9 % at 150k; gamma=0.9 with expl_noise=0.1
-     * 1.641 rad at 150k; gamma=0.98 1.708 rad / 13 % drops at 95k.
-     * Budget 1M: untested. Single-joint pushes turn the cube by
-     * at most ~0.15 rad per episode, and a scripted push towards the goal
-     * yaw ends at 1.551 rad: progress needs finger gaits. */
+    /* hand-rotate: PPO on the observation with rotation_to_goal, gentle
+     * updates (32 envs x 64 steps, 4 epochs of 4 minibatches: approx KL
+     * ~0.005-0.02, clip fraction < 0.1). Measured (bench/results/hand.md,
+     * --threads 1, three runs sharing 2 cores, 37 min each): after 2M steps
+     * the rotation distance at episode end is 1.328 / 1.332 / 1.223 rad over
+     * seeds 1-3 against 1.509 rad for the untrained (zero-action) policy on
+     * the same 500 episodes: -0.18 / -0.18 / -0.29 rad, each +-0.01 s.e.,
+     * drops 0-0.2 %. The previous row (16 envs, 10 epochs of 8 minibatches)
+     * ran at approx KL 0.1-0.19 and clip fraction 0.5-0.7 and learnt on one
+     * seed in three (-0.04 / -0.27 / -0.09 rad). TD3 + HER (her=1; the drop
+     * penalty kept as the goal-independent part of the reward) on the
+     * hand-reach settings, before rotation_to_goal existed: 1.63-1.71 rad
+     * after 60k-300k steps, never better than holding still. */
     {"hand-rotate", "td3", NULL, "envs=4,hidden=128x128,batch=256,utd=0.5,gamma=0.95,norm_obs=1,"
                                  "warmup=5000,buffer=300000,lr=1e-3,expl_noise=0.2,her=1",
      1000000, 0},
-    {"hand-rotate", "ppo", NULL, "envs=16,rollout=64,minibatches=8,gamma=0.98,hidden=128x128,"
-                                 "log_std_init=-0.5", 2000000, 1},
+    {"hand-rotate", "ppo", NULL, "envs=32,rollout=64,epochs=4,minibatches=4,gamma=0.98,"
+                                 "hidden=128x128,log_std_init=-0.5", 2000000, 1},
     {"hand-rotate", "sac", NULL, "envs=4,gamma=0.98,norm_obs=1", 2000000, 0},
     /* quadrotor (hover and goto): PPO met the hover criterion within 120k-300k
      * steps, ~30 s on one idle core (bench_quadrotor train); TD3 with L2F's
