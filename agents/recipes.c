@@ -56,7 +56,7 @@ static const rl_recipe recipes[] = {
      * the rotation distance at episode end is 1.328 / 1.332 / 1.223 rad over
      * seeds 1-3 against 1.509 rad for the untrained (zero-action) policy on
      * the same 500 episodes: -0.18 / -0.18 / -0.29 rad, each +-0.01 s.e.,
-     * drops 0-0.2 %. The previous row (16 envs, 10 epochs of 8 minibatches)
+     * drops 0-0.2 % (a later seed 4: 1.288 rad, -0.22, 1.4 % drops). The previous row (16 envs, 10 epochs of 8 minibatches)
      * ran at approx KL 0.1-0.19 and clip fraction 0.5-0.7 and learnt on one
      * seed in three (-0.04 / -0.27 / -0.09 rad). TD3 + HER (her=1; the drop
      * penalty kept as the goal-independent part of the reward) on the
