@@ -53,6 +53,7 @@
 #define PALM_HEIGHT 0.1      /* palm centre above the (visual) floor */
 #define NQ_HAND RL_HAND_NJOINT
 #define NT RL_HAND_NTIP
+#define ROT_ACHIEVED (2 * NQ_HAND + 3 * NT + 9) /* hand-rotate: achieved_goal offset */
 
 static const double DEG = M_PI / 180.0;
 
@@ -429,9 +430,9 @@ static int init(rl_env *env, const void *cfgp, void *shared)
         s[n++] = (rl_slice){"fingertip_pos", 2 * NQ_HAND, 3 * NT};
         s[n++] = (rl_slice){"cube_pos", 2 * NQ_HAND + 3 * NT, 3};
         s[n++] = (rl_slice){"cube_vel", 2 * NQ_HAND + 3 * NT + 3, 6};
-        s[n++] = (rl_slice){"achieved_goal", 2 * NQ_HAND + 3 * NT + 9, 4};
-        s[n++] = (rl_slice){"desired_goal", 2 * NQ_HAND + 3 * NT + 13, 4};
-        s[n++] = (rl_slice){"rotation_to_goal", 2 * NQ_HAND + 3 * NT + 17, 4};
+        s[n++] = (rl_slice){"achieved_goal", ROT_ACHIEVED, 4};
+        s[n++] = (rl_slice){"desired_goal", ROT_ACHIEVED + 4, 4};
+        s[n++] = (rl_slice){"rotation_to_goal", ROT_ACHIEVED + 8, 4};
     } else {
         s[n++] = (rl_slice){"achieved_goal", 2 * NQ_HAND, 3 * NT};
         s[n++] = (rl_slice){"desired_goal", 2 * NQ_HAND + 3 * NT, 3 * NT};
@@ -691,12 +692,9 @@ static float rotate_goal_reward(const rl_env *env, const float *achieved, const 
         for (int k = 0; k < 4; k++) a[k] /= na;
     if (ng > 0)
         for (int k = 0; k < 4; k++) g[k] /= ng;
-    /* conj(a) * g */
-    double w = a[0] * g[0] + a[1] * g[1] + a[2] * g[2] + a[3] * g[3];
-    double x = a[0] * g[1] - a[1] * g[0] - a[2] * g[3] + a[3] * g[2];
-    double y = a[0] * g[2] + a[1] * g[3] - a[2] * g[0] - a[3] * g[1];
-    double z = a[0] * g[3] - a[1] * g[2] + a[2] * g[1] - a[3] * g[0];
-    double dist = 2.0 * atan2(sqrt(x * x + y * y + z * z), fabs(w));
+    double r[4];
+    rotation_to_goal(a, g, r);
+    double dist = 2.0 * atan2(sqrt(r[1] * r[1] + r[2] * r[2] + r[3] * r[3]), fabs(r[0]));
     if (success) *success = dist < RL_HAND_ROT_THRESHOLD;
     return (float)-dist;
 }
@@ -706,14 +704,13 @@ static float rotate_goal_reward(const rl_env *env, const float *achieved, const 
 static void rotate_goal_obs(const rl_env *env, float *obs)
 {
     (void)env;
-    const int ach = 2 * NQ_HAND + 3 * NT + 9;
     double q[4], g[4], r[4];
     for (int k = 0; k < 4; k++) {
-        q[k] = obs[ach + k];
-        g[k] = obs[ach + 4 + k];
+        q[k] = obs[ROT_ACHIEVED + k];
+        g[k] = obs[ROT_ACHIEVED + 4 + k];
     }
     rotation_to_goal(q, g, r);
-    put_quat(obs + ach + 8, r);
+    put_quat(obs + ROT_ACHIEVED + 8, r);
 }
 
 static void step(rl_env *env, const float *action)
