@@ -203,6 +203,10 @@ int rl_agent_save(const rl_agent *ag, const char *path, int training_state)
     if (!rc) rc = rl_ckpt_set_meta(ck, "episodes_done", num);
     snprintf(num, sizeof num, "%d", training_state);
     if (!rc) rc = rl_ckpt_set_meta(ck, "training_state", num);
+    snprintf(num, sizeof num, "%d", ag->obs_dim);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "obs_dim", num);
+    snprintf(num, sizeof num, "%d", ag->act_dim);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "act_dim", num);
     if (!rc) rc = ag->vt->save(ag, ck, training_state);
     if (!rc) rc = rl_ckpt_save(ck, path);
     rl_ckpt_free(ck);
@@ -252,6 +256,14 @@ rl_agent *rl_agent_from_ckpt(const rl_ckpt *ck, const char *path, int training_s
     rl_rng_seed(&ag->rng, ag->seed, 0xac7);
     int rc = rl_opts_parse(vt->opts, vt->n_opts, ag->cfg, kind, rl_ckpt_meta(ck, "hparams"));
     if (!rc) rc = agent_build(ag, policy, rl_ckpt_meta(ck, "policy_opts"));
+    /* The agent is rebuilt from the task as it is now: a task whose spaces
+     * changed since the checkpoint was written cannot take its weights. */
+    long long od = meta_int(ck, "obs_dim"), ad = meta_int(ck, "act_dim");
+    if (!rc && ((od && od != ag->obs_dim) || (ad && ad != ag->act_dim)))
+        rc = rl_error(RL_EINVAL,
+                      "it was trained on %s with %lld observation values and %lld actions, "
+                      "but %s now has %d and %d (the task changed since; retrain)",
+                      env_id, od, ad, env_id, ag->obs_dim, ag->act_dim);
     if (!rc) rc = vt->load(ag, ck, training_state);
     if (rc) {
         char msg[1024];

@@ -201,6 +201,23 @@ START_TEST(bad_input)
     ck_assert_ptr_null(rl_agent_load(path));
     ck_assert_int_eq(rl_last_code(), RL_ECORRUPT);
 
+    /* A checkpoint from a task whose spaces changed since is refused with
+     * both shapes named. */
+    a = rl_agent_create("ppo", NULL, "pendulum-v1", NULL, NULL, 1);
+    ck_assert_int_eq(rl_agent_save(a, path, 0), RL_OK);
+    rl_agent_free(a);
+    rl_ckpt *ck = rl_ckpt_load(path);
+    ck_assert_ptr_nonnull(ck);
+    ck_assert_str_eq(rl_ckpt_meta(ck, "obs_dim"), "3");
+    ck_assert_int_eq(rl_ckpt_set_meta(ck, "obs_dim", "5"), RL_OK);
+    ck_assert_int_eq(rl_ckpt_save(ck, path), RL_OK);
+    rl_ckpt_free(ck);
+    ck_assert_ptr_null(rl_agent_load(path));
+    ck_assert_int_eq(rl_last_code(), RL_EINVAL);
+    ck_assert_msg(strstr(rl_last_error(), "5 observation values") &&
+                      strstr(rl_last_error(), "now has 3 and 1"),
+                  "%s", rl_last_error());
+
     /* Evaluating on an env of another shape is refused. */
     a = rl_agent_create("ppo", NULL, "pendulum-v1", NULL, NULL, 1);
     rl_eval_result r;
