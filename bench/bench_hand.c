@@ -176,6 +176,20 @@ static void paired(const eval_run *run, const eval_run *base, int episodes, doub
     *se = sqrt(var / n);
 }
 
+/* The agent of a checkpoint or run directory; exits unless it was trained
+ * on task `id`. */
+static rl_agent *load_for(const char *id, const char *path)
+{
+    rl_agent *ag = rl_agent_load(path);
+    if (!ag) die(path);
+    if (strcmp(rl_agent_env_id(ag), id)) {
+        fprintf(stderr, "bench_hand: %s was trained on %s, not %s\n", path, rl_agent_env_id(ag),
+                id);
+        exit(1);
+    }
+    return ag;
+}
+
 static int eval(const char *id, const char *policy, int episodes)
 {
     rl_agent *ag = NULL;
@@ -184,15 +198,7 @@ static int eval(const char *id, const char *policy, int episodes)
         fprintf(stderr, "bench_hand: episodes must be at least 2, got %d\n", episodes);
         return 2;
     }
-    if (!zero && !rnd) {
-        ag = rl_agent_load(policy);
-        if (!ag) die(policy);
-        if (strcmp(rl_agent_env_id(ag), id)) {
-            fprintf(stderr, "bench_hand: %s was trained on %s, not %s\n", policy,
-                    rl_agent_env_id(ag), id);
-            return 1;
-        }
-    }
+    if (!zero && !rnd) ag = load_for(id, policy);
     rl_env *env = rl_env_make(id, ag ? rl_agent_env_opts(ag) : NULL);
     if (!env) die(id);
     int rotate = strstr(id, "rotate") != NULL;
@@ -310,13 +316,7 @@ static int curve(const char *id, const char *svg, int episodes, int n_runs, char
             return 1;
         }
         for (int i = 0; i < n; i++) {
-            rl_agent *ag = rl_agent_load(ck[i].path);
-            if (!ag) die(ck[i].path);
-            if (strcmp(rl_agent_env_id(ag), id)) {
-                fprintf(stderr, "bench_hand: %s was trained on %s, not %s\n", ck[i].path,
-                        rl_agent_env_id(ag), id);
-                return 1;
-            }
+            rl_agent *ag = load_for(id, ck[i].path);
             eval_run run = {.final = scratch};
             play(env, ag, 0, episodes, &run);
             rl_agent_free(ag);

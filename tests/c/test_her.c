@@ -147,6 +147,23 @@ START_TEST(rotate_goal_reward_matches_step_reward)
 }
 END_TEST
 
+/* Train, then load the run's final checkpoint and check its weights. */
+static rl_agent *train_and_load(const rl_train_cfg *cfg, const char *dir)
+{
+    ck_assert_msg(rl_train(cfg) == 0, "%s", rl_last_error());
+    rl_agent *a = rl_agent_load(dir);
+    ck_assert_msg(a != NULL, "%s", rl_last_error());
+    ck_assert(a->vt->params_finite(a));
+    return a;
+}
+
+static void remove_dir(const char *dir)
+{
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
 START_TEST(td3_her_trains_and_resumes)
 {
     char dir[256];
@@ -155,21 +172,12 @@ START_TEST(td3_her_trains_and_resumes)
                         .hparams = "hidden=16x16,batch=32,warmup=200,buffer=1000,norm_obs=1,"
                                    "her=1,her_ratio=1,save_replay=1",
                         .steps = 1200, .seed = 3, .n_envs = 2, .n_threads = 1, .out_dir = dir};
-    ck_assert_msg(rl_train(&cfg) == 0, "%s", rl_last_error());
-    rl_agent *a = rl_agent_load(dir);
-    ck_assert_msg(a != NULL, "%s", rl_last_error());
-    ck_assert(a->vt->params_finite(a));
+    rl_agent *a = train_and_load(&cfg, dir);
     ck_assert_int_eq((int)a->steps_done, 1200);
     rl_agent_free(a);
     rl_train_cfg res = {.resume = dir, .steps = 1400, .n_threads = 1};
-    ck_assert_msg(rl_train(&res) == 0, "%s", rl_last_error());
-    a = rl_agent_load(dir);
-    ck_assert_ptr_nonnull(a);
-    ck_assert(a->vt->params_finite(a));
-    rl_agent_free(a);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    rl_agent_free(train_and_load(&res, dir));
+    remove_dir(dir);
 }
 END_TEST
 
@@ -180,14 +188,8 @@ START_TEST(td3_her_trains_on_rotate)
     rl_train_cfg cfg = {.env_id = "hand-rotate-v1", .agent = "td3",
                         .hparams = "hidden=16x16,batch=32,warmup=200,buffer=1000,norm_obs=1,her=1",
                         .steps = 800, .seed = 4, .n_envs = 2, .n_threads = 1, .out_dir = dir};
-    ck_assert_msg(rl_train(&cfg) == 0, "%s", rl_last_error());
-    rl_agent *a = rl_agent_load(dir);
-    ck_assert_msg(a != NULL, "%s", rl_last_error());
-    ck_assert(a->vt->params_finite(a));
-    rl_agent_free(a);
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    rl_agent_free(train_and_load(&cfg, dir));
+    remove_dir(dir);
 }
 END_TEST
 
@@ -200,9 +202,7 @@ START_TEST(her_needs_goals)
                         .steps = 100, .seed = 1, .n_threads = 1, .out_dir = dir};
     ck_assert(rl_train(&cfg) != 0);
     ck_assert_msg(strstr(rl_last_error(), "her=1") != NULL, "%s", rl_last_error());
-    char cmd[400];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    remove_dir(dir);
 }
 END_TEST
 
