@@ -6,6 +6,11 @@ BUILD_SAN ?= build-sanitize
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 PYTHON   ?= /usr/bin/python3
 PREFIX   ?= /usr/local
+# The Python tests run in a virtual environment with the real gymnasium from
+# the package index (tests/python/requirements*.txt), made once per build tree.
+VENV     ?= $(BUILD)/venv
+PY_REQS  = tests/python/requirements.txt
+PY_REQS_SB3 = tests/python/requirements-sb3.txt
 # Seeded learning-threshold tests (test_learn_*) are too slow under ASan;
 # test_mpi runs mpirun, whose Open MPI internals LeakSanitizer would flag.
 # (test-c runs the MPI tests; they skip themselves when mpirun is missing.)
@@ -13,9 +18,9 @@ SANITIZE_EXCLUDE ?= ^test_learn_|^test_mpi
 
 DEB_PACKAGES = build-essential cmake pkg-config libmujoco-dev libopenblas-dev \
   zlib1g-dev check libglfw3-dev libgl-dev python3 python3-numpy python3-pytest \
-  python3-setuptools python3-wheel python3-pip xvfb libosmesa6-dev libopenmpi-dev openmpi-bin
+  python3-setuptools python3-wheel python3-pip python3-venv xvfb libosmesa6-dev libopenmpi-dev openmpi-bin
 
-.PHONY: all deps build run test test-c test-sanitize test-python bench install clean
+.PHONY: all deps build run test test-c test-sanitize test-python venv bench install clean
 
 all: build
 
@@ -53,12 +58,27 @@ test-sanitize: deps
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 	cd $(BUILD_SAN) && RLTOOL_QUICK=1 ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -E "$(SANITIZE_EXCLUDE)"
 
-test-python: build
-	@if [ -d tests/python ] && ls tests/python/test_*.py >/dev/null 2>&1; then \
-	  XVFB=""; [ -z "$$DISPLAY" ] && command -v xvfb-run >/dev/null && XVFB="xvfb-run -a"; \
-	  RLTOOL_LIB=$(CURDIR)/$(BUILD)/librltool.so PYTHONPATH=$(CURDIR)/bindings/python \
-	  $$XVFB $(PYTHON) -m pytest -q tests/python; \
-	else echo "no python tests"; fi
+# Remade only when a requirements file changes (the stamp is older). SB3 needs
+# a CPU torch wheel; where none is reachable its test is skipped and says so.
+$(VENV)/.stamp: $(PY_REQS) $(PY_REQS_SB3)
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r $(PY_REQS)
+	@if $(VENV)/bin/pip install -q -r $(PY_REQS_SB3); then rm -f $(VENV)/sb3-skipped; \
+	else echo "no CPU torch wheel reachable: stable-baselines3 not installed, its test is skipped" \
+	  | tee $(VENV)/sb3-skipped; fi
+	touch $@
+
+venv: $(VENV)/.stamp
+
+# The full suite in the venv (gymnasium required there), then the plain
+# ctypes package with the system interpreter and no gymnasium.
+test-python: build venv
+	@XVFB=""; [ -z "$$DISPLAY" ] && command -v xvfb-run >/dev/null && XVFB="xvfb-run -a"; \
+	export RLTOOL_LIB=$(CURDIR)/$(BUILD)/librltool.so PYTHONPATH=$(CURDIR)/bindings/python; \
+	RLTOOL_REQUIRE_GYMNASIUM=1 $$XVFB $(VENV)/bin/python -m pytest -q -rs tests/python && \
+	RLTOOL_NO_GYMNASIUM=1 $$XVFB $(PYTHON) -m pytest -q -rs tests/python/test_env.py \
+	  tests/python/test_vector.py tests/python/test_no_numpy.py
 
 bench: build
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] || continue; echo "== $$b"; "$$b" || exit 1; done

@@ -177,9 +177,11 @@ class Env(Closeable, _Base):
         s = check_seed(seed)
         if s < 0 and not self._seeded:
             s = entropy_seed()
-        self._seeded = True
+        # -1 (continue the C stream) never reaches gymnasium, which accepts
+        # only None or a non-negative seed.
         if gym is not None:
-            super().reset(seed=s)
+            super().reset(seed=s if (s >= 0 and (seed is not None or not self._seeded)) else None)
+        self._seeded = True
         rc = self._lib.rl_env_reset(self._env, s)
         if rc:
             raise error_from_code(rc)
