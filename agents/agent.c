@@ -1,6 +1,7 @@
 /* Agent registry, creation with resolved hyperparameters, checkpoints, and
  * the public acting / evaluation API. */
 #include "agents/agents.h"
+#include "envs/mujoco/mjcf_task.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -133,6 +134,33 @@ static int agent_build(rl_agent *ag, const char *policy, const char *policy_kv)
     return rc;
 }
 
+/* Tasks named by a path (task files, mjcf:PATH) are stored under their
+ * absolute id with the model's and task file's paths and hashes appended
+ * to the options, so a checkpoint evaluates from any directory and says
+ * when either file changed since training. */
+static int pin_env(rl_agent *ag)
+{
+    const rl_task *t = rl_task_find(ag->env_id);
+    if (!t) return RL_OK; /* agent_build reports the unknown id */
+    snprintf(ag->env_id, sizeof ag->env_id, "%s", t->id);
+    if (strstr(ag->env_opts, "model_hash=")) return RL_OK;
+    rl_env *env = rl_env_make(ag->env_id, ag->env_opts);
+    if (!env) return rl_last_code();
+    char pin[1024];
+    int n = rl_mjcf_pinned(env, pin, sizeof pin);
+    rl_env_free(env);
+    if (n < 0) {
+        rl_clear_error(); /* not a model-file task: nothing to pin */
+        return RL_OK;
+    }
+    size_t used = strlen(ag->env_opts);
+    if (used + 1 + (size_t)n >= sizeof ag->env_opts)
+        return rl_error(RL_EINVAL, "env options and pinned model paths exceed %zu characters",
+                        sizeof ag->env_opts - 1);
+    snprintf(ag->env_opts + used, sizeof ag->env_opts - used, "%s%s", used ? "," : "", pin);
+    return RL_OK;
+}
+
 rl_agent *rl_agent_create(const char *agent, const char *policy, const char *env_id,
                           const char *env_opts, const char *hparams, uint64_t seed)
 {
@@ -155,6 +183,10 @@ rl_agent *rl_agent_create(const char *agent, const char *policy, const char *env
     snprintf(ag->env_opts, sizeof ag->env_opts, "%s", env_opts ? env_opts : "");
     ag->seed = seed;
     rl_rng_seed(&ag->rng, seed, 0xac7);
+    if (pin_env(ag)) {
+        rl_agent_free(ag);
+        return NULL;
+    }
     char policy_kv[512] = "";
     int rc = RL_OK;
     if (rec && rec->hparams) rc = apply_hparams(ag, pvt, rec->hparams, policy_kv, sizeof policy_kv);

@@ -165,6 +165,12 @@ const char *rl_default_env_id(void);
 
 /* ------------------------------------------------------------------ trainer */
 
+/* The default run directory runs/<env>-<agent>-s<seed>; a path id (task
+ * file, mjcf:PATH) contributes its file name without extension, and only
+ * [A-Za-z0-9._-] survive, so the name has no colon or slash. */
+void rl_run_dir_default(char *out, size_t cap, const char *env_id, const char *agent,
+                        uint64_t seed);
+
 typedef struct rl_metric {
     const char *name;
     double value;

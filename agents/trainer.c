@@ -5,6 +5,7 @@
 #include "agents/agent.h"
 #include "agents/comm.h"
 
+#include <ctype.h>
 #include <cblas.h>
 #include <errno.h>
 #include <math.h>
@@ -298,6 +299,21 @@ static rl_agent *resume_agent(const char *resume, char *dir, size_t cap)
     return ag;
 }
 
+void rl_run_dir_default(char *out, size_t cap, const char *env_id, const char *agent,
+                        uint64_t seed)
+{
+    const char *base = strrchr(env_id, '/');
+    base = base ? base + 1 : (strchr(env_id, ':') ? strchr(env_id, ':') + 1 : env_id);
+    char name[128];
+    snprintf(name, sizeof name, "%s", base);
+    char *dot = strrchr(name, '.');
+    if (dot && dot != name && (!strcmp(dot, ".task") || !strcmp(dot, ".xml"))) *dot = 0;
+    for (char *c = name; *c; c++)
+        if (!isalnum((unsigned char)*c) && !strchr("._-", *c)) *c = '_';
+    snprintf(out, cap, "runs/%s-%s-s%llu", name[0] ? name : "env", agent,
+             (unsigned long long)seed);
+}
+
 int rl_train(const rl_train_cfg *cfg)
 {
     if (!cfg) return rl_error(RL_EINVAL, "rl_train: cfg is NULL");
@@ -364,8 +380,7 @@ int rl_train(const rl_train_cfg *cfg)
     }
     if (cfg->out_dir) snprintf(tr->dir, sizeof tr->dir, "%s", cfg->out_dir);
     if (!tr->dir[0])
-        snprintf(tr->dir, sizeof tr->dir, "runs/%s-%s-s%llu", env_id, ag->vt->name,
-                 (unsigned long long)ag->seed);
+        rl_run_dir_default(tr->dir, sizeof tr->dir, ag->env_id, ag->vt->name, ag->seed);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     tr->n_threads = cfg->n_threads > 0 ? cfg->n_threads : (int)(cores > 0 ? cores : 1);
     tr->synced_steps = tr->start_step;

@@ -99,11 +99,11 @@ int cmd_info(int argc, char **argv)
         printf("\ninfo values:\n");
         for (int i = 0; i < env->n_info; i++) printf("  %s\n", env->info_names[i]);
     }
-    if (!strncmp(t->id, RL_MJCF_PREFIX, strlen(RL_MJCF_PREFIX))) {
-        char derived[8192];
-        if (rl_mjcf_describe(env, derived, sizeof derived) >= 0)
-            printf("\nderived from the model:\n%s", derived);
-    }
+    char *derived = malloc(32768);
+    if (derived && rl_mjcf_describe(env, derived, 32768) >= 0)
+        printf("\nderived from the model:\n%s", derived);
+    free(derived);
+    rl_clear_error();
     printf("\ntask options:\n");
     if (t->n_opts)
         print_opts(t->opts, t->n_opts);

@@ -162,7 +162,8 @@ int cmd_train(int argc, char **argv)
     const rl_recipe *rec = env_id ? rl_recipe_find(agent, env_id) : NULL;
     if (out) snprintf(dir, sizeof dir, "%s", out);
     else if (resume) snprintf(dir, sizeof dir, "%s", resume);
-    else snprintf(dir, sizeof dir, "runs/%s-%s-s%lld", env_id, agent ? agent : (rec ? rec->agent : "ppo"), seed);
+    else rl_run_dir_default(dir, sizeof dir, env_id ? env_id : rl_default_env_id(),
+                            agent ? agent : (rec ? rec->agent : "ppo"), (uint64_t)seed);
     progress_state ps = {cli_is_tty(stderr), -1e9, -1};
     rl_train_cfg cfg = {
         .env_id = env_id, .env_opts = env_kv, .agent = agent, .policy = policy, .hparams = hp_kv,

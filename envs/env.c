@@ -155,7 +155,9 @@ rl_env *rl_env_create(const rl_task *task, const void *task_cfg, const rl_wrap_c
 
 rl_env *rl_env_make(const char *id, const char *opts)
 {
+    rl_clear_error();
     const rl_task *task = rl_task_find(id);
+    if (!task && rl_last_code()) return NULL; /* a task file or model path said what is wrong */
     if (!task) {
         char known[1024] = "";
         size_t used = 0;

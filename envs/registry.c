@@ -3,6 +3,7 @@
 #include "rltool.h"
 #include "envs/tasks.h"
 #include "envs/mujoco/mjcf_task.h"
+#include "envs/mujoco/task_file.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -50,6 +51,9 @@ const rl_task *rl_task_find(const char *id)
      * first use and cached (mjcf_task.c), so every lookup of an id returns
      * the same pointer. It is not listed by rl_task_count/rl_task_at. */
     if (!strncmp(id, RL_MJCF_PREFIX, strlen(RL_MJCF_PREFIX))) return rl_mjcf_task(id);
+    /* A path ending in ".task" is a task file (task_file.c), read on each
+     * lookup; its task's id is the file's absolute path. */
+    if (rl_taskfile_is_id(id)) return rl_taskfile_task(id);
     int n = rl_task_count();
     for (int i = 0; i < n; i++) {
         const rl_task *t = rl_task_at(i);

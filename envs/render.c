@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "envs/mujoco/hand.h"
+#include "envs/mujoco/mjcf_task.h"
 #include "envs/mujoco/quadrotor.h"
 #include "envs/mujoco/sim.h"
 #include "envs/mujoco/swimmer.h"
@@ -40,12 +41,17 @@ static const view_def view_defs[] = {
 };
 #define N_VIEW_DEFS ((int)(sizeof view_defs / sizeof view_defs[0]))
 
+/* Task files and mjcf: models: follow the body the task names (camera=,
+ * default the first body) from the side, framing its subtree. */
+static const view_def mjcf_view = {"", rl_mjcf_sim, NULL, 1, 0, 90.0, -20.0, 1.6};
+
 static const view_def *find_view_def(const rl_env *env)
 {
     if (!env || !env->task || !env->task->id) return NULL;
     for (int i = 0; i < N_VIEW_DEFS; i++)
         if (!strncmp(env->task->id, view_defs[i].prefix, strlen(view_defs[i].prefix)))
             return &view_defs[i];
+    if (rl_mjcf_sim((rl_env *)env)) return &mjcf_view;
     return NULL;
 }
 
@@ -57,7 +63,7 @@ int rl_render_sim(rl_env *env, const mjModel **m, mjData **d)
     rl_sim *sim = vd ? vd->sim(env) : NULL;
     if (!sim || !sim->m || !sim->d)
         return rl_error(RL_EINVAL, "%s is not a MuJoCo task this renderer knows "
-                                   "(known: swimmer*, quadrotor*, hand*)",
+                                   "(known: swimmer*, quadrotor*, hand*, mjcf:PATH, task files)",
                         env && env->task ? env->task->id : "(null env)");
     *m = sim->m;
     *d = sim->d;
@@ -143,7 +149,8 @@ int rl_render_default_view(rl_env *env, rl_render_view *view)
     const view_def *vd = find_view_def(env);
     memset(view, 0, sizeof *view);
     view->body = -1;
-    if (vd->body && (view->body = rl_sim_name2id(m, mjOBJ_BODY, vd->body)) < 0) return view->body;
+    if (vd == &mjcf_view) view->body = rl_mjcf_camera_body(env);
+    else if (vd->body && (view->body = rl_sim_name2id(m, mjOBJ_BODY, vd->body)) < 0) return view->body;
     view->follow = vd->follow && view->body >= 0;
     view->use_com = vd->use_com;
     if ((rc = measure(m, view->body, vd, view))) return rc;

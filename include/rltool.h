@@ -320,6 +320,14 @@ const rl_slice *rl_env_slice(const rl_env *env, const char *name);
 /* Resolved options of the env ("links=6,...,max_steps=1000"). */
 int rl_env_options(const rl_env *env, char *buf, size_t cap);
 int rl_env_render(rl_env *env, unsigned char *rgb, int width, int height);
+/* Tasks made from model files (task files, mjcf:PATH): put the physics in
+ * state qpos (nq), qvel (nv) mid-episode (after a reset) and recompute the
+ * observation, so one state can be compared against another implementation
+ * (Gymnasium's set_state). RL_EINVAL for other tasks or wrong sizes,
+ * RL_ESTATE before the first reset, RL_ENUMERIC for a non-finite state. */
+int rl_env_set_state(rl_env *env, const double *qpos, int nq, const double *qvel, int nv);
+/* The same tasks: copy the current physics state out (sizes as above). */
+int rl_env_get_state(const rl_env *env, double *qpos, int nq, double *qvel, int nv);
 
 /* Wrapper options every env accepts (for `rltool info`). */
 const rl_optdef *rl_env_wrapper_opts(int *n);

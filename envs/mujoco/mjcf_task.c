@@ -1,20 +1,21 @@
-/* Generic MuJoCo tasks from any MJCF file: env ids "mjcf:PATH".
+/* Generic MuJoCo tasks from any MJCF file: env ids "mjcf:PATH" and task
+ * files (task_file.c), which set this task's options from a text file.
  *
- * Observation  qpos (nq), qvel (nv), with sensors=1 also sensordata.
+ * Observation  obs=TERM+TERM (default qpos+qvel; sensors=1 appends every
+ *              sensor); see mjcf_terms.c for the terms.
  * Action       one value in [-1, 1] per actuator, mapped linearly onto the
  *              actuator's ctrlrange; actuators without a ctrlrange get the
  *              action itself as ctrl (i.e. [-1, 1]).
- * Reward       reward=TERM+TERM+..., TERM = KIND[:ARG...][*WEIGHT]:
- *                fwd:BODY:AXIS     body's world velocity along x, y or z
- *                height:BODY       body's world z
- *                dist:SITE:TARGET  distance between two sites or bodies
- *                ctrl              sum of squared (normalised) actions
- *                alive             1 on every step that does not terminate
- *              e.g. reward=fwd:torso:x*1+ctrl*-0.001+alive*0.5
- *              (option values cannot hold commas, hence '+' and ':').
- * Terminate    terminate=height:BODY:LO:HI[+...] ends the episode when the
- *              body's z leaves [LO, HI]; the time limit is max_steps.
- * Reset        qpos0 and zero velocity plus uniform noise of +-reset_noise.
+ * Reward       reward=TERM+TERM, each KIND[:FIELD...][@CLIP][*WEIGHT].
+ * Health       healthy=COND+COND: the state is healthy while all hold (the
+ *              `healthy` reward term pays only then).
+ * Terminate    terminate=COND+COND[+unhealthy]: the episode ends when one
+ *              fails (or the state is unhealthy); the time limit is max_steps.
+ * Reset        reset=TERM+TERM from qpos0 and zero velocity (default: uniform
+ *              noise of +-reset_noise on every qpos and qvel entry), then a
+ *              goal=... is drawn.
+ * Pinning      model_hash / task_hash, when set, must match the files' hashes
+ *              (checkpoints set them, so `rltool eval` notices edited files).
  *
  * The file is compiled from disk (so its meshes and includes resolve
  * relative to it) under rl_sim_guard; parse errors come back as RL_ESIM with
@@ -22,6 +23,7 @@
  */
 #include "envs/mujoco/mjcf_task.h"
 
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -30,57 +32,69 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "envs/mujoco/mjcf_terms.h"
 #include "envs/mujoco/sim.h"
+#include "envs/render.h"
 
-#define MAX_TERMS RL_INFO_MAX_EXTRA
-#define MAX_TERMINATE 8
-#define MAX_TASKS 32
+#define MAX_TASKS 64
+#define MAX_MODEL_BYTES (64L << 20)
 
 typedef struct mjcf_cfg {
-    char file[RL_OPT_STR_MAX];
+    char model[RL_OPT_STR_MAX];
+    char obs[RL_OPT_STR_MAX];
     char reward[RL_OPT_STR_MAX];
+    char healthy[RL_OPT_STR_MAX];
     char terminate[RL_OPT_STR_MAX];
+    char reset[RL_OPT_STR_MAX];
+    char goal[RL_OPT_STR_MAX];
+    char camera[RL_OPT_STR_MAX];
+    char task_file[RL_OPT_STR_MAX];
+    char model_hash[RL_OPT_STR_MAX];
+    char task_hash[RL_OPT_STR_MAX];
     int frame_skip;
     int sensors;
     double reset_noise;
 } mjcf_cfg;
 
-#define N_MJCF_OPTS 6
-
-enum { T_FWD, T_HEIGHT, T_DIST, T_CTRL, T_ALIVE };
-
-/* A point on the model: a site or a body origin. */
-typedef struct point {
-    int is_site;
-    int id;
-} point;
-
-typedef struct term {
-    int kind;
-    point a, b;
-    int axis;
-    double weight;
-    char label[64];
-} reward_term;
-
-typedef struct termination {
-    int body;
-    double lo, hi;
-    char label[96];
-} termination;
+static const rl_optdef opt_template[] = {
+    {"model", RL_OPT_STR, offsetof(mjcf_cfg, model), "", 0, 0, NULL,
+     "the MJCF file (mjcf:PATH sets it; a task file's path is relative to the task file)"},
+    {"obs", RL_OPT_STR, offsetof(mjcf_cfg, obs), "", 0, 0, NULL,
+     "observation terms TERM+TERM (default qpos+qvel): qpos[:SEL] qvel[:SEL] pos vec cfrc ..."},
+    {"reward", RL_OPT_STR, offsetof(mjcf_cfg, reward), "", 0, 0, NULL,
+     "reward terms TERM+TERM, each [@CLIP][*WEIGHT]: fwd ctrl healthy cfrc upright tol ..."},
+    {"healthy", RL_OPT_STR, offsetof(mjcf_cfg, healthy), "", 0, 0, NULL,
+     "conditions COND+COND that define healthy: height angle qpos qvel finite no_contact"},
+    {"terminate", RL_OPT_STR, offsetof(mjcf_cfg, terminate), "", 0, 0, NULL,
+     "conditions COND+COND whose failure ends the episode; 'unhealthy' ends it when unhealthy"},
+    {"reset", RL_OPT_STR, offsetof(mjcf_cfg, reset), "", 0, 0, NULL,
+     "reset terms qpos|qvel[:SEL]:uniform|normal|set:VALUE (default: reset_noise)"},
+    {"goal", RL_OPT_STR, offsetof(mjcf_cfg, goal), "", 0, 0, NULL,
+     "goal drawn each episode: joints:J:J:radius:R, mocap:BODY:box:LO:HI, site:SITE:... "},
+    {"camera", RL_OPT_STR, offsetof(mjcf_cfg, camera), "", 0, 0, NULL,
+     "body the default camera tracks (default: the first body)"},
+    {"frame_skip", RL_OPT_INT, offsetof(mjcf_cfg, frame_skip), "5", 1, 1000, NULL,
+     "physics steps per env step"},
+    {"sensors", RL_OPT_BOOL, offsetof(mjcf_cfg, sensors), "0", 0, 0, NULL,
+     "append sensordata to the default observation"},
+    {"reset_noise", RL_OPT_FLOAT, offsetof(mjcf_cfg, reset_noise), "0.01", 0, 10, NULL,
+     "uniform noise on every qpos and qvel entry at reset when reset is empty"},
+    {"task_file", RL_OPT_STR, offsetof(mjcf_cfg, task_file), "", 0, 0, NULL,
+     "the task file these options came from (set by the task file's id)"},
+    {"task_hash", RL_OPT_STR, offsetof(mjcf_cfg, task_hash), "", 0, 0, NULL,
+     "when set, the task file's hash must match (checkpoints pin it; empty: no check)"},
+    {"model_hash", RL_OPT_STR, offsetof(mjcf_cfg, model_hash), "", 0, 0, NULL,
+     "when set, the model file's hash must match (checkpoints pin it; empty: no check)"},
+};
+#define N_MJCF_OPTS ((int)(sizeof opt_template / sizeof opt_template[0]))
 
 /* Compiled model and everything derived from it, shared read-only. */
 typedef struct mjcf_model {
     mjModel *m;
     mjcf_cfg cfg;
-    int obs_dim;
-    reward_term terms[MAX_TERMS];
-    int n_terms;
-    termination term_end[MAX_TERMINATE];
-    int n_end;
-    const char *info_names[MAX_TERMS];
-    rl_slice slices[3];
-    int n_slices;
+    mt_spec spec;
+    char hash[24];
+    int camera_body;
     float *obs_low, *obs_high; /* (obs_dim) */
     float *act_low, *act_high; /* (nu) */
 } mjcf_model;
@@ -88,135 +102,29 @@ typedef struct mjcf_model {
 typedef struct mjcf_env {
     rl_sim sim;
     const mjcf_model *mm;
+    mt_state st;
     float *last_obs; /* (obs_dim) */
 } mjcf_env;
 
-/* ------------------------------------------------------------ parsing */
+/* ------------------------------------------------------------ hashing */
 
-static const char *const TERM_HELP =
-    "fwd:BODY:AXIS, height:BODY, dist:SITE:TARGET, ctrl, alive; each with an optional "
-    "*WEIGHT, joined by '+'";
-
-/* Split s at sep into at most max fields (in place). */
-static int split(char *s, char sep, char **out, int max)
+int rl_mjcf_hash_file(const char *path, char out[24])
 {
-    int n = 0;
-    for (;;) {
-        if (n == max) return max + 1;
-        out[n++] = s;
-        char *p = strchr(s, sep);
-        if (!p) return n;
-        *p = 0;
-        s = p + 1;
-    }
-}
-
-static int find_body(const mjModel *m, const char *file, const char *what, const char *name)
-{
-    int id = name[0] ? mj_name2id(m, mjOBJ_BODY, name) : -1;
-    if (id < 0) rl_error(RL_ENOTFOUND, "%s: %s has no body named '%s'", what, file, name);
-    return id;
-}
-
-static int find_point(const mjModel *m, const char *file, const char *what, const char *name,
-                      point *p)
-{
-    int id = name[0] ? mj_name2id(m, mjOBJ_SITE, name) : -1;
-    if (id >= 0) {
-        *p = (point){1, id};
-        return RL_OK;
-    }
-    id = name[0] ? mj_name2id(m, mjOBJ_BODY, name) : -1;
-    if (id >= 0) {
-        *p = (point){0, id};
-        return RL_OK;
-    }
-    return rl_error(RL_ENOTFOUND, "%s: %s has no site or body named '%s'", what, file, name);
-}
-
-static int parse_term(const mjModel *m, const char *file, const char *text, reward_term *t)
-{
-    char what[320], buf[RL_OPT_STR_MAX];
-    snprintf(what, sizeof what, "reward term '%s'", text);
-    snprintf(buf, sizeof buf, "%s", text);
-    t->weight = 1.0;
-    char *star = strrchr(buf, '*');
-    if (star) {
-        *star = 0;
-        if (rl_parse_double(star + 1, &t->weight))
-            return rl_error(RL_EINVAL, "%s: weight '%s' is not a finite number", what, star + 1);
-    }
-    char *f[5];
-    int n = split(buf, ':', f, 4);
-    const char *k = f[0];
-    int want;
-    if (!strcmp(k, "fwd")) t->kind = T_FWD, want = 3;
-    else if (!strcmp(k, "height")) t->kind = T_HEIGHT, want = 2;
-    else if (!strcmp(k, "dist")) t->kind = T_DIST, want = 3;
-    else if (!strcmp(k, "ctrl")) t->kind = T_CTRL, want = 1;
-    else if (!strcmp(k, "alive")) t->kind = T_ALIVE, want = 1;
-    else return rl_error(RL_EINVAL, "%s: unknown kind '%s' (known: %s)", what, k, TERM_HELP);
-    if (n != want)
-        return rl_error(RL_EINVAL, "%s: '%s' takes %d argument%s separated by ':' (%s)", what, k,
-                        want - 1, want == 2 ? "" : "s", TERM_HELP);
-    if (t->kind == T_FWD || t->kind == T_HEIGHT) {
-        t->a.id = find_body(m, file, what, f[1]);
-        if (t->a.id < 0) return RL_ENOTFOUND;
-    }
-    if (t->kind == T_FWD) {
-        if (strlen(f[2]) != 1 || !strchr("xyz", f[2][0]))
-            return rl_error(RL_EINVAL, "%s: axis '%s' must be x, y or z", what, f[2]);
-        t->axis = f[2][0] - 'x';
-    }
-    if (t->kind == T_DIST) {
-        int rc = find_point(m, file, what, f[1], &t->a);
-        if (!rc) rc = find_point(m, file, what, f[2], &t->b);
-        if (rc) return rc;
-    }
-    snprintf(t->label, sizeof t->label, "%s", text);
-    return RL_OK;
-}
-
-static int parse_terms(mjcf_model *mm, const char *file)
-{
-    char buf[RL_OPT_STR_MAX];
-    char *f[MAX_TERMS + 1];
-    snprintf(buf, sizeof buf, "%s", mm->cfg.reward);
-    if (buf[0]) {
-        int n = split(buf, '+', f, MAX_TERMS);
-        if (n > MAX_TERMS)
-            return rl_error(RL_EINVAL, "reward has more than %d terms", MAX_TERMS);
-        for (int i = 0; i < n; i++) {
-            if (!f[i][0])
-                return rl_error(RL_EINVAL, "reward '%s' has an empty term (terms: %s)",
-                                mm->cfg.reward, TERM_HELP);
-            int rc = parse_term(mm->m, file, f[i], &mm->terms[i]);
-            if (rc) return rc;
-            mm->info_names[i] = mm->terms[i].label;
-        }
-        mm->n_terms = n;
-    }
-    snprintf(buf, sizeof buf, "%s", mm->cfg.terminate);
-    if (!buf[0]) return RL_OK;
-    char *g[MAX_TERMINATE + 1];
-    int n = split(buf, '+', g, MAX_TERMINATE);
-    if (n > MAX_TERMINATE)
-        return rl_error(RL_EINVAL, "terminate has more than %d conditions", MAX_TERMINATE);
-    for (int i = 0; i < n; i++) {
-        termination *e = &mm->term_end[i];
-        char what[320];
-        snprintf(what, sizeof what, "termination '%s'", g[i]);
-        snprintf(e->label, sizeof e->label, "%s", g[i]);
-        char *h[5];
-        int nf = split(g[i], ':', h, 4);
-        if (nf != 4 || strcmp(h[0], "height"))
-            return rl_error(RL_EINVAL, "%s: expected height:BODY:LO:HI (e.g. "
-                            "terminate=height:torso:0.2:2.0)", what);
-        if ((e->body = find_body(mm->m, file, what, h[1])) < 0) return RL_ENOTFOUND;
-        if (rl_parse_double(h[2], &e->lo) || rl_parse_double(h[3], &e->hi) || e->lo >= e->hi)
-            return rl_error(RL_EINVAL, "%s: LO and HI must be numbers with LO < HI", what);
-    }
-    mm->n_end = n;
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return rl_error(RL_ENOTFOUND, "file '%s' not found", path);
+    if (st.st_size > MAX_MODEL_BYTES)
+        return rl_error(RL_EINVAL, "'%s' is larger than %ld bytes", path, MAX_MODEL_BYTES);
+    FILE *f = fopen(path, "rb");
+    if (!f) return rl_error(RL_EIO, "cannot read '%s'", path);
+    /* FNV-1a, 64 bits: detects edits, not adversaries. */
+    uint64_t h = 0xcbf29ce484222325ull;
+    int c;
+    while ((c = getc(f)) != EOF) h = (h ^ (uint64_t)(unsigned char)c) * 0x100000001b3ull;
+    int err = ferror(f);
+    fclose(f);
+    if (err) return rl_error(RL_EIO, "cannot read '%s'", path);
+    snprintf(out, 24, "%016llx", (unsigned long long)h);
     return RL_OK;
 }
 
@@ -237,6 +145,7 @@ static void do_load(void *p)
 static void model_free(mjcf_model *mm)
 {
     if (!mm) return;
+    mt_spec_free(&mm->spec);
     rl_sim_model_free(mm->m);
     free(mm->obs_low);
     free(mm->obs_high);
@@ -245,51 +154,91 @@ static void model_free(mjcf_model *mm)
     free(mm);
 }
 
+static int load_model(const mjcf_cfg *cfg, mjModel **out)
+{
+    struct load_ctx *c = calloc(1, sizeof *c);
+    if (!c) return rl_error(RL_ENOMEM, "out of memory");
+    c->file = cfg->model;
+    int rc = rl_sim_guard(do_load, c);
+    if (!rc && !c->m) {
+        for (char *p = c->err; *p; p++)
+            if (*p == '\n') *p = ' ';
+        rc = rl_error(RL_ESIM, "MuJoCo could not load %s: %s", cfg->model,
+                      c->err[0] ? c->err : "(no message)");
+    } else if (rc) {
+        rc = rl_error(RL_ESIM, "MuJoCo could not load %s: %s", cfg->model, rl_last_error());
+    }
+    *out = c->m;
+    free(c);
+    return rc;
+}
+
+/* The pinned hashes, when given, must match the files as they are now. */
+static int check_pins(const mjcf_cfg *cfg, const char *model_hash)
+{
+    if (cfg->model_hash[0] && strcmp(cfg->model_hash, model_hash))
+        return rl_error(RL_ESTATE, "the model %s changed since these options were pinned "
+                        "(hash %s then, %s now); pass model_hash= (empty) to use it anyway",
+                        cfg->model, cfg->model_hash, model_hash);
+    if (!cfg->task_hash[0]) return RL_OK;
+    if (!cfg->task_file[0])
+        return rl_error(RL_EINVAL, "task_hash is set but task_file is not");
+    char now[24];
+    int rc = rl_mjcf_hash_file(cfg->task_file, now);
+    if (rc) return rc;
+    if (strcmp(cfg->task_hash, now))
+        return rl_error(RL_ESTATE, "the task file %s changed since these options were pinned "
+                        "(hash %s then, %s now); the pinned options still define the task as it "
+                        "was; pass task_hash= (empty) to use them anyway",
+                        cfg->task_file, cfg->task_hash, now);
+    return RL_OK;
+}
+
 static int shared_make(const void *cfgp, void **shared)
 {
     const mjcf_cfg *cfg = cfgp;
     *shared = NULL;
     struct stat st;
-    if (!cfg->file[0])
-        return rl_error(RL_EINVAL, "env id %s needs a file: %spath/to/robot.xml", RL_MJCF_PREFIX,
-                        RL_MJCF_PREFIX);
-    if (stat(cfg->file, &st) != 0 || !S_ISREG(st.st_mode))
-        return rl_error(RL_ENOTFOUND, "MJCF file '%s' not found (env id %s%s)", cfg->file,
-                        RL_MJCF_PREFIX, cfg->file);
-    struct load_ctx *c = calloc(1, sizeof *c);
+    if (!cfg->model[0])
+        return rl_error(RL_EINVAL, "no model: use the id %spath/to/robot.xml or a task file "
+                        "with a line model = robot.xml", RL_MJCF_PREFIX);
+    if (stat(cfg->model, &st) != 0 || !S_ISREG(st.st_mode))
+        return rl_error(RL_ENOTFOUND, "MJCF file '%s' not found%s%s%s", cfg->model,
+                        cfg->task_file[0] ? " (model of task file " : "",
+                        cfg->task_file[0] ? cfg->task_file : "", cfg->task_file[0] ? ")" : "");
     mjcf_model *mm = calloc(1, sizeof *mm);
-    if (!c || !mm) {
-        free(c);
-        free(mm);
-        return rl_error(RL_ENOMEM, "out of memory");
-    }
-    c->file = cfg->file;
-    int rc = rl_sim_guard(do_load, c);
-    if (!rc && !c->m) {
-        for (char *p = c->err; *p; p++)
-            if (*p == '\n') *p = ' ';
-        rc = rl_error(RL_ESIM, "MuJoCo could not load %s: %s", cfg->file,
-                      c->err[0] ? c->err : "(no message)");
-    } else if (rc) {
-        rc = rl_error(RL_ESIM, "MuJoCo could not load %s: %s", cfg->file, rl_last_error());
-    }
-    mm->m = c->m;
-    free(c);
+    if (!mm) return rl_error(RL_ENOMEM, "out of memory");
+    mm->cfg = *cfg;
+    int rc = rl_mjcf_hash_file(cfg->model, mm->hash);
+    if (!rc) rc = check_pins(cfg, mm->hash);
+    if (!rc) rc = load_model(cfg, &mm->m);
     if (rc) {
         model_free(mm);
         return rc;
     }
-    mm->cfg = *cfg;
     const mjModel *m = mm->m;
-    int ns = cfg->sensors ? m->nsensordata : 0;
-    mm->obs_dim = m->nq + m->nv + ns;
-    if (mm->obs_dim == 0) rc = rl_error(RL_EINVAL, "%s has no degrees of freedom", cfg->file);
-    else if (m->nu == 0)
-        rc = rl_error(RL_EINVAL, "%s has no actuators: add an <actuator> section", cfg->file);
-    if (!rc) rc = parse_terms(mm, cfg->file);
+    mt_text text = {cfg->obs[0] ? cfg->obs : (cfg->sensors ? "qpos+qvel+sensors" : "qpos+qvel"),
+                    cfg->reward, cfg->terminate, cfg->healthy, cfg->reset, cfg->goal,
+                    cfg->reset_noise};
+    if (m->nu == 0)
+        rc = rl_error(RL_EINVAL, "%s has no actuators: add an <actuator> section", cfg->model);
+    if (!rc) rc = mt_spec_make(&mm->spec, m, cfg->model, &text);
+    if (!rc && mm->spec.obs_dim == 0)
+        rc = rl_error(RL_EINVAL, "%s: the observation is empty (obs=%s)", cfg->model, text.obs);
+    mm->camera_body = m->nbody > 1 ? 1 : 0;
+    if (!rc && cfg->camera[0]) {
+        mm->camera_body = mj_name2id(m, mjOBJ_BODY, cfg->camera);
+        if (mm->camera_body < 0) {
+            char known[700];
+            mt_names(m, mjOBJ_BODY, known, sizeof known);
+            rc = rl_error(RL_ENOTFOUND, "camera: %s has no body named '%s' (bodies: %s)",
+                          cfg->model, cfg->camera, known);
+        }
+    }
+    int od = mm->spec.obs_dim;
     if (!rc) {
-        mm->obs_low = malloc(sizeof(float) * (size_t)mm->obs_dim);
-        mm->obs_high = malloc(sizeof(float) * (size_t)mm->obs_dim);
+        mm->obs_low = malloc(sizeof(float) * (size_t)od);
+        mm->obs_high = malloc(sizeof(float) * (size_t)od);
         mm->act_low = malloc(sizeof(float) * (size_t)m->nu);
         mm->act_high = malloc(sizeof(float) * (size_t)m->nu);
         if (!mm->obs_low || !mm->obs_high || !mm->act_low || !mm->act_high)
@@ -299,7 +248,7 @@ static int shared_make(const void *cfgp, void **shared)
         model_free(mm);
         return rc;
     }
-    for (int i = 0; i < mm->obs_dim; i++) {
+    for (int i = 0; i < od; i++) {
         mm->obs_low[i] = -INFINITY;
         mm->obs_high[i] = INFINITY;
     }
@@ -307,10 +256,6 @@ static int shared_make(const void *cfgp, void **shared)
         mm->act_low[i] = -1.f;
         mm->act_high[i] = 1.f;
     }
-    mm->slices[0] = (rl_slice){"qpos", 0, m->nq};
-    mm->slices[1] = (rl_slice){"qvel", m->nq, m->nv};
-    mm->slices[2] = (rl_slice){"sensordata", m->nq + m->nv, ns};
-    mm->n_slices = ns ? 3 : 2;
     *shared = mm;
     return RL_OK;
 }
@@ -325,6 +270,7 @@ static void close_env(rl_env *env)
     if (!s) return;
     rl_sim_free(&s->sim);
     free(s->last_obs);
+    free(s->st.last_action);
     free(s);
     env->data = NULL;
 }
@@ -333,73 +279,63 @@ static int init(rl_env *env, const void *cfg, void *shared)
 {
     if (!shared) return rl_error(RL_EINVAL, "%s: made without its compiled model", env->task->id);
     const mjcf_model *mm = shared;
-    if (strcmp(mm->cfg.file, ((const mjcf_cfg *)cfg)->file))
+    if (memcmp(&mm->cfg, cfg, sizeof mm->cfg))
         return rl_error(RL_EINVAL, "%s: shared model does not match the options", env->task->id);
     mjcf_env *s = calloc(1, sizeof *s);
     if (!s) return rl_error(RL_ENOMEM, "out of memory");
     env->data = s;
     s->mm = mm;
-    s->last_obs = calloc((size_t)mm->obs_dim, sizeof(float));
-    if (!s->last_obs) return rl_error(RL_ENOMEM, "out of memory");
+    s->last_obs = calloc((size_t)mm->spec.obs_dim, sizeof(float));
+    s->st.last_action = calloc((size_t)mm->m->nu, sizeof(float));
+    if (!s->last_obs || !s->st.last_action) return rl_error(RL_ENOMEM, "out of memory");
     int rc = rl_sim_init(&s->sim, mm->m, mm->cfg.frame_skip);
     if (rc) return rc;
-    env->obs_space = (rl_space){RL_BOX, mm->obs_dim, 0, mm->obs_low, mm->obs_high};
+    env->obs_space = (rl_space){RL_BOX, mm->spec.obs_dim, 0, mm->obs_low, mm->obs_high};
     env->act_space = (rl_space){RL_BOX, mm->m->nu, 0, mm->act_low, mm->act_high};
-    env->slices = mm->slices;
-    env->n_slices = mm->n_slices;
-    env->info_names = mm->info_names;
-    env->n_info = mm->n_terms;
+    env->slices = mm->spec.slices;
+    env->n_slices = mm->spec.n_obs;
+    env->info_names = mm->spec.info_names;
+    env->n_info = mm->spec.n_rew;
     return RL_OK;
 }
 
-static void write_obs(const mjcf_env *s, float *obs)
+static void observe(mjcf_env *s, float *obs)
 {
-    const mjModel *m = s->mm->m;
-    const mjData *d = s->sim.d;
-    int k = 0;
-    for (int i = 0; i < m->nq; i++) obs[k++] = (float)d->qpos[i];
-    for (int i = 0; i < m->nv; i++) obs[k++] = (float)d->qvel[i];
-    if (s->mm->n_slices == 3)
-        for (int i = 0; i < m->nsensordata; i++) obs[k++] = (float)d->sensordata[i];
+    mt_observe(&s->mm->spec, s->mm->m, s->sim.d, &s->st, obs);
+    memcpy(s->last_obs, obs, sizeof(float) * (size_t)s->mm->spec.obs_dim);
 }
 
 static void reset(rl_env *env)
 {
     mjcf_env *s = env->data;
-    const mjModel *m = s->mm->m;
-    double noise = s->mm->cfg.reset_noise;
     rl_sim_reset(&s->sim);
-    mjData *d = s->sim.d;
-    if (noise > 0) {
-        for (int i = 0; i < m->nq; i++) d->qpos[i] += rl_rng_range(&env->rng, -noise, noise);
-        for (int i = 0; i < m->nv; i++) d->qvel[i] += rl_rng_range(&env->rng, -noise, noise);
-        /* Keep free and ball joints' quaternions unit length. */
-        for (int j = 0; j < m->njnt; j++) {
-            int t = m->jnt_type[j], a = m->jnt_qposadr[j];
-            if (t == mjJNT_FREE) mju_normalize4(d->qpos + a + 3);
-            else if (t == mjJNT_BALL) mju_normalize4(d->qpos + a);
-        }
-    }
+    mt_reset_state(&s->mm->spec, s->mm->m, s->sim.d, &s->st, &env->rng);
     rl_sim_forward(&s->sim);
-    write_obs(s, env->obs);
-    memcpy(s->last_obs, env->obs, sizeof(float) * (size_t)s->mm->obs_dim);
+    if (s->mm->spec.needs_cfrc) mj_rnePostConstraint(s->mm->m, s->sim.d);
+    observe(s, env->obs);
 }
 
-static const mjtNum *point_pos(const mjData *d, point p)
+static void contact_forces(void *p)
 {
-    return p.is_site ? d->site_xpos + 3 * p.id : d->xpos + 3 * p.id;
+    mjcf_env *s = p;
+    const mjModel *m = s->mm->m;
+    mj_fwdActuation(m, s->sim.d);
+    mj_fwdAcceleration(m, s->sim.d);
+    mj_fwdConstraint(m, s->sim.d);
+    mj_rnePostConstraint(m, s->sim.d);
 }
 
 static void step(rl_env *env, const float *action)
 {
     mjcf_env *s = env->data;
     const mjcf_model *mm = s->mm;
+    const mt_spec *sp = &mm->spec;
     const mjModel *m = mm->m;
     mjData *d = s->sim.d;
-    double ctrl_sq = 0;
+    mt_before_step(sp, m, d, &s->st);
     for (int i = 0; i < m->nu; i++) {
         double a = action[i];
-        ctrl_sq += a * a;
+        s->st.last_action[i] = action[i];
         if (m->actuator_ctrllimited[i]) {
             double lo = m->actuator_ctrlrange[2 * i], hi = m->actuator_ctrlrange[2 * i + 1];
             d->ctrl[i] = 0.5 * (lo + hi) + 0.5 * (hi - lo) * a;
@@ -408,44 +344,38 @@ static void step(rl_env *env, const float *action)
         }
     }
     if (rl_sim_step(&s->sim) != RL_OK) {
-        rl_sim_end_unstable(env, s->last_obs, mm->obs_dim, 0);
+        rl_sim_end_unstable(env, s->last_obs, sp->obs_dim, 0);
         return;
     }
-    write_obs(s, env->obs);
-    memcpy(s->last_obs, env->obs, sizeof(float) * (size_t)mm->obs_dim);
-    int term = 0;
-    for (int i = 0; i < mm->n_end; i++) {
-        double z = d->xpos[3 * mm->term_end[i].body + 2];
-        if (!(z >= mm->term_end[i].lo && z <= mm->term_end[i].hi)) term = 1;
-    }
-    double r = 0;
-    for (int i = 0; i < mm->n_terms; i++) {
-        const reward_term *t = &mm->terms[i];
-        double v = 0;
-        if (t->kind == T_FWD) {
-            mjtNum vel[6];
-            mj_objectVelocity(m, d, mjOBJ_XBODY, t->a.id, vel, 0);
-            v = vel[3 + t->axis];
-        } else if (t->kind == T_HEIGHT) {
-            v = d->xpos[3 * t->a.id + 2];
-        } else if (t->kind == T_DIST) {
-            const mjtNum *a = point_pos(d, t->a), *b = point_pos(d, t->b);
-            v = sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
-                     (a[2] - b[2]) * (a[2] - b[2]));
-        } else if (t->kind == T_CTRL) {
-            v = ctrl_sq;
-        } else {
-            v = term ? 0.0 : 1.0;
-        }
-        env->info->extra[i] = (float)(t->weight * v);
-        r += t->weight * v;
-    }
-    *env->reward = (float)r;
+    /* Contact forces of the new state: stepping leaves the constraint
+     * forces of the last substep's start, and cfrc_ext is filled only by
+     * mj_rnePostConstraint (which Gymnasium calls after stepping too). */
+    if (sp->needs_cfrc) rl_sim_guard(contact_forces, s);
+    observe(s, env->obs);
+    int healthy = mt_conds_hold(sp, sp->healthy, sp->n_healthy, m, d);
+    int term = !mt_conds_hold(sp, sp->term, sp->n_term, m, d) || (sp->end_unhealthy && !healthy);
+    double dt = m->opt.timestep * mm->cfg.frame_skip;
+    *env->reward = (float)mt_step_reward(sp, m, d, &s->st, action, dt, term, healthy,
+                                    env->info->extra);
     *env->terminated = (unsigned char)term;
     env->info->sim_unstable = 0;
 }
 
+static rl_sim *mjcf_sim(rl_env *env);
+
+static int render(rl_env *env, unsigned char *rgb, int width, int height)
+{
+    return rl_render_mujoco(env, rgb, width, height);
+}
+
 /* ------------------------------------------------------------ describe */
+
+static size_t list_names(const mjModel *m, int type, const char *label, char *buf, size_t cap)
+{
+    char names[2048];
+    mt_names(m, type, names, sizeof names);
+    return (size_t)snprintf(buf, cap, "  %-10s %s\n", label, names);
+}
 
 int rl_mjcf_describe(const rl_env *env, char *buf, size_t cap)
 {
@@ -455,11 +385,18 @@ int rl_mjcf_describe(const rl_env *env, char *buf, size_t cap)
     const mjModel *m = mm->m;
     size_t u = 0;
 #define OUT(...) (u += (size_t)snprintf(buf + u, u < cap ? cap - u : 0, __VA_ARGS__))
-    OUT("model        %s: nq %d, nv %d, nu %d, %d bodies, %d sites, %d sensor values\n",
-        mm->cfg.file, m->nq, m->nv, m->nu, m->nbody, m->nsite, m->nsensordata);
-    OUT("observation  qpos (%d) + qvel (%d)", m->nq, m->nv);
-    if (mm->n_slices == 3) OUT(" + sensordata (%d)", m->nsensordata);
-    OUT(" = %d\n", mm->obs_dim);
+    if (mm->cfg.task_file[0]) OUT("task file    %s\n", mm->cfg.task_file);
+    OUT("model        %s (hash %s): nq %d, nv %d, nu %d, %d bodies, %d joints, %d sites, "
+        "%d geoms, %d sensor values\n", mm->cfg.model, mm->hash, m->nq, m->nv, m->nu, m->nbody,
+        m->njnt, m->nsite, m->ngeom, m->nsensordata);
+    OUT("names:\n");
+    static const int types[] = {mjOBJ_BODY, mjOBJ_JOINT, mjOBJ_SITE, mjOBJ_GEOM, mjOBJ_ACTUATOR,
+                                mjOBJ_SENSOR};
+    static const char *const labels[] = {"bodies", "joints", "sites", "geoms", "actuators",
+                                         "sensors"};
+    for (int i = 0; i < 6; i++)
+        u += list_names(m, types[i], labels[i], buf + (u < cap ? u : cap),
+                        u < cap ? cap - u : 0);
     OUT("step         %d x %g s = %g s\n", mm->cfg.frame_skip, m->opt.timestep,
         mm->cfg.frame_skip * m->opt.timestep);
     OUT("actuators    action in [-1, 1] mapped onto ctrlrange:\n");
@@ -472,65 +409,132 @@ int rl_mjcf_describe(const rl_env *env, char *buf, size_t cap)
             OUT("  %-3d %-20s no ctrlrange: ctrl = action in [-1, 1]\n", i,
                 name ? name : "(unnamed)");
     }
-    OUT("reward       %s\n", mm->n_terms ? "sum of:" : "0 (none set: --set reward=TERM+TERM, see below)");
-    static const char *const kinds[] = {"forward velocity", "height", "distance",
-                                        "sum of squared actions", "alive bonus"};
-    static const char axes[] = "xyz";
-    for (int i = 0; i < mm->n_terms; i++) {
-        const reward_term *t = &mm->terms[i];
-        OUT("  %+g x %s", t->weight, kinds[t->kind]);
-        if (t->kind == T_FWD)
-            OUT(" of body '%s' along %c", mj_id2name(m, mjOBJ_BODY, t->a.id), axes[t->axis]);
-        else if (t->kind == T_HEIGHT)
-            OUT(" of body '%s'", mj_id2name(m, mjOBJ_BODY, t->a.id));
-        else if (t->kind == T_DIST)
-            OUT(" from %s '%s' to %s '%s'", t->a.is_site ? "site" : "body",
-                mj_id2name(m, t->a.is_site ? mjOBJ_SITE : mjOBJ_BODY, t->a.id),
-                t->b.is_site ? "site" : "body",
-                mj_id2name(m, t->b.is_site ? mjOBJ_SITE : mjOBJ_BODY, t->b.id));
-        OUT("\n");
-    }
-    OUT("terminate    %s\n", mm->n_end ? "when any of:" : "never (time limit only)");
-    for (int i = 0; i < mm->n_end; i++)
-        OUT("  body '%s' height outside [%g, %g]\n",
-            mj_id2name(m, mjOBJ_BODY, mm->term_end[i].body), mm->term_end[i].lo,
-            mm->term_end[i].hi);
-    OUT("reward terms: %s\n", TERM_HELP);
+    OUT("camera       tracks body '%s'\n", mj_id2name(m, mjOBJ_BODY, mm->camera_body)
+                                            ? mj_id2name(m, mjOBJ_BODY, mm->camera_body) : "world");
+    if (u < cap) u += mt_describe(&mm->spec, m, buf + u, cap - u);
 #undef OUT
     return (int)(u < cap ? u : cap - 1);
 }
 
+static rl_sim *mjcf_sim(rl_env *env)
+{
+    if (!env || !env->task || env->task->init != init || !env->data) return NULL;
+    return &((mjcf_env *)env->data)->sim;
+}
+
+rl_sim *rl_mjcf_sim(rl_env *env) { return mjcf_sim(env); }
+
+int rl_mjcf_camera_body(const rl_env *env)
+{
+    if (!env || !env->task || env->task->init != init || !env->data) return -1;
+    return ((const mjcf_env *)env->data)->mm->camera_body;
+}
+
+int rl_mjcf_pinned(const rl_env *env, char *buf, size_t cap)
+{
+    if (!env || !env->task || env->task->init != init || !env->data)
+        return rl_error(RL_EINVAL, "not an mjcf env");
+    const mjcf_model *mm = ((const mjcf_env *)env->data)->mm;
+    char task_hash[24] = "";
+    if (mm->cfg.task_file[0]) {
+        int rc = rl_mjcf_hash_file(mm->cfg.task_file, task_hash);
+        if (rc) return rc;
+    }
+    int n = snprintf(buf, cap, "model=%s,model_hash=%s%s%s%s%s", mm->cfg.model, mm->hash,
+                     task_hash[0] ? ",task_file=" : "", task_hash[0] ? mm->cfg.task_file : "",
+                     task_hash[0] ? ",task_hash=" : "", task_hash);
+    if (n < 0 || (size_t)n >= cap) return rl_error(RL_EINVAL, "pinned options do not fit");
+    return n;
+}
+
 /* ------------------------------------------------------------ task cache */
 
-/* A task per id, made on first lookup and kept for the process's life (the
- * registry, envs and checkpoints hold pointers to it). Its option table is
- * a copy of the template whose `file` default is the id's path, because
- * shared_make sees only the config. */
+/* A task per (id, option defaults), made on first lookup and kept for the
+ * process's life (the registry, envs and checkpoints hold pointers to it).
+ * Its option table is a copy of the template whose defaults come from the
+ * id (mjcf:PATH sets model) or from a task file. */
 typedef struct mjcf_task_entry {
     rl_task task;
     rl_optdef opts[N_MJCF_OPTS];
-    char id[RL_OPT_STR_MAX + 8];
-    char file[RL_OPT_STR_MAX];
+    char defs[N_MJCF_OPTS][RL_OPT_STR_MAX];
+    char id[PATH_MAX + 8];
+    uint64_t key; /* hash of the defaults */
 } mjcf_task_entry;
-
-static const rl_optdef opt_template[N_MJCF_OPTS] = {
-    {"file", RL_OPT_STR, offsetof(mjcf_cfg, file), "", 0, 0, NULL,
-     "the MJCF file (set by the id mjcf:PATH)"},
-    {"reward", RL_OPT_STR, offsetof(mjcf_cfg, reward), "", 0, 0, NULL,
-     "TERM+TERM+...: fwd:BODY:AXIS height:BODY dist:SITE:TARGET ctrl alive, each *WEIGHT"},
-    {"terminate", RL_OPT_STR, offsetof(mjcf_cfg, terminate), "", 0, 0, NULL,
-     "height:BODY:LO:HI[+...]: end the episode when the body's z leaves [LO, HI]"},
-    {"frame_skip", RL_OPT_INT, offsetof(mjcf_cfg, frame_skip), "5", 1, 1000, NULL,
-     "physics steps per env step"},
-    {"sensors", RL_OPT_BOOL, offsetof(mjcf_cfg, sensors), "0", 0, 0, NULL,
-     "append sensordata to the observation"},
-    {"reset_noise", RL_OPT_FLOAT, offsetof(mjcf_cfg, reset_noise), "0.01", 0, 10, NULL,
-     "uniform noise added to qpos0 and zero qvel at reset"},
-};
 
 static mjcf_task_entry *cache[MAX_TASKS];
 static int n_cache;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const rl_optdef *rl_mjcf_opts(int *n)
+{
+    *n = N_MJCF_OPTS;
+    return opt_template;
+}
+
+int rl_mjcf_check_option(const char *owner, const char *key, const char *value)
+{
+    mjcf_cfg *cfg = calloc(1, sizeof *cfg);
+    if (!cfg) return rl_error(RL_ENOMEM, "out of memory");
+    int rc = rl_opts_set(opt_template, N_MJCF_OPTS, cfg, owner, key, value);
+    free(cfg);
+    return rc;
+}
+
+const rl_task *rl_mjcf_task_with(const char *id, const char *const *keys,
+                                 const char *const *values, int n, int max_steps)
+{
+    uint64_t key = 0xcbf29ce484222325ull;
+    for (int i = 0; i < n; i++)
+        for (const char *p = keys[i]; ; p = values[i]) {
+            for (const char *c = p; *c; c++) key = (key ^ (unsigned char)*c) * 0x100000001b3ull;
+            key = (key ^ 0xff) * 0x100000001b3ull;
+            if (p == values[i]) break;
+        }
+    key ^= (uint64_t)max_steps * 0x9e3779b97f4a7c15ull;
+    pthread_mutex_lock(&cache_lock);
+    const rl_task *found = NULL;
+    for (int i = n_cache - 1; i >= 0 && !found; i--)
+        if (!strcmp(cache[i]->id, id) && cache[i]->key == key) found = &cache[i]->task;
+    if (!found && n_cache == MAX_TASKS) {
+        rl_error(RL_ENOMEM, "at most %d different MJCF tasks per process", MAX_TASKS);
+    } else if (!found) {
+        mjcf_task_entry *e = calloc(1, sizeof *e);
+        if (!e) {
+            rl_error(RL_ENOMEM, "out of memory");
+        } else {
+            snprintf(e->id, sizeof e->id, "%s", id);
+            e->key = key;
+            memcpy(e->opts, opt_template, sizeof e->opts);
+            for (int i = 0; i < n; i++)
+                for (int j = 0; j < N_MJCF_OPTS; j++)
+                    if (!strcmp(keys[i], e->opts[j].name)) {
+                        snprintf(e->defs[j], sizeof e->defs[j], "%s", values[i]);
+                        e->opts[j].def = e->defs[j];
+                    }
+            e->task = (rl_task){
+                .id = e->id,
+                .summary = "generic MuJoCo task from an MJCF file: observation, reward, "
+                           "termination, reset and goal from named terms",
+                .opts = e->opts,
+                .n_opts = N_MJCF_OPTS,
+                .cfg_size = sizeof(mjcf_cfg),
+                .max_steps = max_steps > 0 ? max_steps : 1000,
+                .dt = 0,
+                .shared_make = shared_make,
+                .shared_free = shared_free,
+                .init = init,
+                .reset = reset,
+                .step = step,
+                .close = close_env,
+                .render = render,
+            };
+            cache[n_cache++] = e;
+            found = &e->task;
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return found;
+}
 
 const rl_task *rl_mjcf_task(const char *id)
 {
@@ -544,41 +548,52 @@ const rl_task *rl_mjcf_task(const char *id)
         rl_error(RL_EINVAL, "MJCF path '%s' is too long or contains a comma", path);
         return NULL;
     }
-    pthread_mutex_lock(&cache_lock);
-    const rl_task *found = NULL;
-    for (int i = 0; i < n_cache && !found; i++)
-        if (!strcmp(cache[i]->id, id)) found = &cache[i]->task;
-    if (!found && n_cache == MAX_TASKS)
-        rl_error(RL_ENOMEM, "at most %d different mjcf: models per process", MAX_TASKS);
-    else if (!found) {
-        mjcf_task_entry *e = calloc(1, sizeof *e);
-        if (!e) {
-            rl_error(RL_ENOMEM, "out of memory");
-        } else {
-            snprintf(e->id, sizeof e->id, "%s", id);
-            snprintf(e->file, sizeof e->file, "%s", path);
-            memcpy(e->opts, opt_template, sizeof e->opts);
-            e->opts[0].def = e->file;
-            e->task = (rl_task){
-                .id = e->id,
-                .summary = "generic MuJoCo task from an MJCF file: obs qpos, qvel; actions "
-                           "the actuators; reward from named terms",
-                .opts = e->opts,
-                .n_opts = N_MJCF_OPTS,
-                .cfg_size = sizeof(mjcf_cfg),
-                .max_steps = 1000,
-                .dt = 0,
-                .shared_make = shared_make,
-                .shared_free = shared_free,
-                .init = init,
-                .reset = reset,
-                .step = step,
-                .close = close_env,
-            };
-            cache[n_cache++] = e;
-            found = &e->task;
-        }
-    }
-    pthread_mutex_unlock(&cache_lock);
-    return found;
+    /* An existing file is named by its absolute path, so checkpoints and
+     * run directories work from anywhere. */
+    char abs[PATH_MAX], canon[PATH_MAX + 8];
+    if (path[0] && realpath(path, abs) && strlen(abs) < RL_OPT_STR_MAX) path = abs;
+    snprintf(canon, sizeof canon, "%s%s", RL_MJCF_PREFIX, path);
+    const char *keys[] = {"model"}, *vals[] = {path};
+    return rl_mjcf_task_with(canon, keys, vals, 1, 0);
+}
+
+int rl_env_set_state(rl_env *env, const double *qpos, int nq, const double *qvel, int nv)
+{
+    rl_sim *sim = rl_mjcf_sim(env);
+    if (!sim)
+        return rl_error(RL_EINVAL, "rl_env_set_state: %s is not made from a model file (task "
+                        "files and mjcf:PATH only)", env && env->task ? env->task->id : "(null)");
+    const mjModel *m = sim->m;
+    if (nq != m->nq || nv != m->nv || !qpos || !qvel)
+        return rl_error(RL_EINVAL, "rl_env_set_state: %s needs qpos (%d) and qvel (%d), got %d "
+                        "and %d", env->task->id, m->nq, m->nv, nq, nv);
+    if (env->needs_reset)
+        return rl_error(RL_ESTATE, "rl_env_set_state: call rl_env_reset first");
+    for (int i = 0; i < nq; i++)
+        if (!isfinite(qpos[i])) return rl_error(RL_ENUMERIC, "qpos[%d] is not finite", i);
+    for (int i = 0; i < nv; i++)
+        if (!isfinite(qvel[i])) return rl_error(RL_ENUMERIC, "qvel[%d] is not finite", i);
+    mjcf_env *s = env->data;
+    memcpy(sim->d->qpos, qpos, sizeof(double) * (size_t)nq);
+    memcpy(sim->d->qvel, qvel, sizeof(double) * (size_t)nv);
+    int rc = rl_sim_forward(sim);
+    if (rc) return rc;
+    if (s->mm->spec.needs_cfrc) mj_rnePostConstraint(m, sim->d);
+    mt_goal_from_state(&s->mm->spec, m, sim->d, &s->st);
+    observe(s, env->obs);
+    return RL_OK;
+}
+
+int rl_env_get_state(const rl_env *env, double *qpos, int nq, double *qvel, int nv)
+{
+    rl_sim *sim = rl_mjcf_sim((rl_env *)env);
+    if (!sim)
+        return rl_error(RL_EINVAL, "rl_env_get_state: %s is not made from a model file (task "
+                        "files and mjcf:PATH only)", env && env->task ? env->task->id : "(null)");
+    if (nq != sim->m->nq || nv != sim->m->nv || !qpos || !qvel)
+        return rl_error(RL_EINVAL, "rl_env_get_state: %s has qpos (%d) and qvel (%d), got room "
+                        "for %d and %d", env->task->id, sim->m->nq, sim->m->nv, nq, nv);
+    memcpy(qpos, sim->d->qpos, sizeof(double) * (size_t)nq);
+    memcpy(qvel, sim->d->qvel, sizeof(double) * (size_t)nv);
+    return RL_OK;
 }

@@ -30,8 +30,11 @@ class EnvSpec:
 def _make_spec(id, max_steps, options):
     if gym is not None:
         from gymnasium.envs.registration import EnvSpec as GymSpec
-        return GymSpec(id=id, entry_point="rltool:make", max_episode_steps=max_steps or None,
-                       kwargs=dict(options))
+        try:
+            return GymSpec(id=id, entry_point="rltool:make", max_episode_steps=max_steps or None,
+                           kwargs=dict(options))
+        except gym.error.Error:  # a path id (task file, mjcf:PATH) is no Gymnasium id
+            pass
     return EnvSpec(id, max_steps or None, options)
 
 
