@@ -1,7 +1,9 @@
 /* Dexterous-hand throughput against its ceiling, measured in one run:
- *   raw   a bare loop of 20 mj_step per control step on the env's own model
- *         (the compiled hand of hand-reach-v1 / hand-rotate-v1), random
- *         position targets, mj_resetData at every episode boundary
+ *   raw   a bare loop of mj_step (20 x 2 ms or, on the faster model of the
+ *         v2 tasks and hand-spin, 10 x 4 ms) per control step on the env's
+ *         own model, random position targets, mj_resetData at every episode
+ *         boundary: the same load on both models, so raw(v2) / raw(v1) is
+ *         the model's speed-up
  *   env   rl_env_step (1 env) with the same kind of random actions
  *   vec   rl_vec_step over 16 envs with 1 and 2 threads
  * Each repetition runs raw and env back to back so machine noise hits both;
@@ -12,7 +14,8 @@
  * runs EPISODES (default 100) seeded episodes with the deterministic policy
  * and prints the success rate, the mean final fingertip distance (reach) or
  * the mean rotation distance at the end of the episode and the drop rate
- * (rotate), and the difference from the zero-action policy on the same
+ * (rotate; hand-rotate-v2 also goals reached per episode) or the episode's
+ * mean spin rate and the drop rate (spin), and the difference from the zero-action policy on the same
  * episodes with its standard error.
  *
  * Learning curves over the checkpoints of training runs:
@@ -45,6 +48,18 @@ static void die(const char *what)
 {
     fprintf(stderr, "bench_hand: %s: %s\n", what, rl_last_error());
     exit(1);
+}
+
+/* The 1-minute load average, for the table's header ("?" where unknown). */
+static const char *bench_loadavg(void)
+{
+    static char buf[32] = "?";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf(f, "%31s", buf) != 1) snprintf(buf, sizeof buf, "?");
+        fclose(f);
+    }
+    return buf;
 }
 
 /* Control steps per second of the bare MuJoCo loop. */
@@ -125,16 +140,19 @@ static void throughput(const char *id, int steps)
 /* Figures of one policy over seeded episodes. final[e]: the rotation
  * distance (rotate) or mean tip distance (reach) at the end of episode e. */
 typedef struct {
-    double succ, first, ret;
+    double succ, first, ret, goals;
     int drops;
     double *final;
 } eval_run;
 
 /* Plays `episodes` seeded episodes with agent `ag` (NULL: zero action when
  * `zero`, else uniform random actions). */
+/* Tasks with a cube: rotate and spin report their figure in extra[0]. */
+static int cube_task(const char *id) { return strstr(id, "rotate") || strstr(id, "spin"); }
+
 static void play(rl_env *env, rl_agent *ag, int zero, int episodes, eval_run *out)
 {
-    int rotate = strstr(env->task->id, "rotate") != NULL;
+    int rotate = cube_task(env->task->id);
     rl_rng rng;
     rl_rng_seed(&rng, 5, 0);
     float a[NJ];
@@ -155,6 +173,7 @@ static void play(rl_env *env, rl_agent *ag, int zero, int episodes, eval_run *ou
         out->final[e] = env->info->extra[rotate ? 0 : 1];
         out->drops += *env->terminated && !env->info->sim_unstable;
         out->ret += env->info->episode_return;
+        if (env->n_info > 2 && strstr(env->task->id, "rotate")) out->goals += env->info->extra[2];
     }
 }
 
@@ -201,7 +220,7 @@ static int eval(const char *id, const char *policy, int episodes)
     if (!zero && !rnd) ag = load_for(id, policy);
     rl_env *env = rl_env_make(id, ag ? rl_agent_env_opts(ag) : NULL);
     if (!env) die(id);
-    int rotate = strstr(id, "rotate") != NULL;
+    int rotate = cube_task(id), spin = strstr(id, "spin") != NULL;
     eval_run run = {0}, base = {0};
     run.final = calloc((size_t)episodes, sizeof(double));
     base.final = calloc((size_t)episodes, sizeof(double));
@@ -214,17 +233,21 @@ static int eval(const char *id, const char *policy, int episodes)
     paired(&run, zero ? &run : &base, episodes, &mean, &diff, &se);
     printf("%s  policy %s  episodes %d\n", id, policy, episodes);
     printf("  success rate       %.3f\n", run.succ / n);
-    if (rotate) {
+    if (spin) {
+        printf("  mean spin rate     over the episode %.3f rad/s\n", mean);
+        printf("  drop rate          %.3f\n", run.drops / n);
+    } else if (rotate) {
         printf("  rotation distance  after 1 step %.3f rad, at episode end %.3f rad\n",
                run.first / n, mean);
         printf("  drop rate          %.3f\n", run.drops / n);
+        printf("  goals reached      %.3f per episode\n", run.goals / n);
     } else {
         printf("  mean tip distance  after 1 step %.4f m, at episode end %.4f m\n",
                run.first / n, mean);
     }
     if (!zero)
         printf("  minus zero action  %+.4f %s at episode end (paired, +- %.4f standard error)\n",
-               diff, rotate ? "rad" : "m", se);
+               diff, spin ? "rad/s" : (rotate ? "rad" : "m"), se);
     printf("  mean return        %.2f\n", run.ret / n);
     free(run.final);
     free(base.final);
@@ -289,7 +312,7 @@ static int curve(const char *id, const char *svg, int episodes, int n_runs, char
         fprintf(stderr, "usage: bench_hand curve TASK OUT.svg EPISODES(>=2) RUN_DIR...\n");
         return 2;
     }
-    int rotate = strstr(id, "rotate") != NULL;
+    int rotate = cube_task(id), spin = strstr(id, "spin") != NULL;
     rl_env *env = rl_env_make(id, NULL);
     if (!env) die(id);
     eval_run base = {0};
@@ -303,12 +326,13 @@ static int curve(const char *id, const char *svg, int episodes, int n_runs, char
     play(env, NULL, 1, episodes, &base);
     double base_mean, unused, unused_se;
     paired(&base, &base, episodes, &base_mean, &unused, &unused_se);
-    const char *unit = rotate ? "rad" : "m";
+    const char *unit = spin ? "rad/s" : (rotate ? "rad" : "m");
+    const char *what = spin ? "mean spin rate"
+                            : (rotate ? "rotation distance at episode end" : "mean tip distance at episode end");
     printf("%s, %d seeded episodes per checkpoint; zero action: %.3f %s at episode end\n\n", id,
            episodes, base_mean, unit);
-    printf("| run | steps | %s at episode end | minus zero action (paired, +- s.e.) | success | "
-           "drops |\n|---|---:|---:|---:|---:|---:|\n",
-           rotate ? "rotation distance" : "mean tip distance");
+    printf("| run | steps | %s | minus zero action (paired, +- s.e.) | success | "
+           "drops |\n|---|---:|---:|---:|---:|---:|\n", what);
     for (int r = 0; r < n_runs; r++) {
         int n = list_checkpoints(runs[r], ck, MAX_POINTS);
         if (n < 0) {
@@ -334,9 +358,9 @@ static int curve(const char *id, const char *svg, int episodes, int n_runs, char
     char title[160], sub[96];
     snprintf(title, sizeof title, "%s learning curves", id);
     snprintf(sub, sizeof sub, "deterministic policy, %d seeded episodes per point", episodes);
-    plot_panel panel = {sub, "env steps", rotate ? "rotation distance at episode end (rad)"
-                                                : "mean tip distance at episode end (m)",
-                        series, n_runs, base_mean, "zero action"};
+    char ylabel[96];
+    snprintf(ylabel, sizeof ylabel, "%s (%s)", what, unit);
+    plot_panel panel = {sub, "env steps", ylabel, series, n_runs, base_mean, "zero action"};
     if (plot_svg_write(svg, title, &panel, 1)) {
         fprintf(stderr, "bench_hand: cannot write %s\n", svg);
         return 1;
@@ -361,11 +385,15 @@ int main(int argc, char **argv)
                      argc - 5, argv + 5);
     int steps = argc > 1 ? atoi(argv[1]) : 2000;
     if (steps < VEC_ENVS) steps = VEC_ENVS;
-    printf("control steps per second (20 x 2 ms physics each), median of %d, %d steps/run\n",
-           REPS, steps);
+    printf("control steps per second (0.04 s of physics each), median of %d, %d steps/run; "
+           "load %s\n", REPS, steps, bench_loadavg());
     printf("%-15s %10s %10s %7s %10s %10s\n", "task", "raw", "env", "env/raw", "vec16 1t",
            "vec16 2t");
+    /* v1 and v2 alternate, so machine noise hits both models alike. */
     throughput("hand-reach-v1", steps);
+    throughput("hand-reach-v2", steps);
     throughput("hand-rotate-v1", steps);
+    throughput("hand-rotate-v2", steps);
+    throughput("hand-spin-v1", steps);
     return 0;
 }

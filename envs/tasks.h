@@ -10,6 +10,9 @@ extern const rl_task rl_task_swimmer;
 extern const rl_task rl_task_swimmer_target;
 extern const rl_task rl_task_hand_reach;
 extern const rl_task rl_task_hand_rotate;
+extern const rl_task rl_task_hand_reach2;
+extern const rl_task rl_task_hand_rotate2;
+extern const rl_task rl_task_hand_spin;
 extern const rl_task rl_task_quadrotor_hover;
 extern const rl_task rl_task_quadrotor_goto;
 

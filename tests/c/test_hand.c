@@ -370,15 +370,332 @@ START_TEST(rotate_publishes_rotation_to_goal)
 }
 END_TEST
 
+/* ------------------------------------------------------------ faster model */
+
+/* The v2 model tests only its explicit contact pairs. Every pair that
+ * touches on the all-pairs v1 model in random configurations must be among
+ * them, and both models have the same joints, ranges and control period. */
+START_TEST(fast_model_pairs_cover_every_contact)
+{
+    rl_env *v1 = make("hand-reach-v1", NULL), *v2 = make("hand-reach-v2", NULL);
+    const mjModel *m1 = rl_hand_sim(v1)->m, *m2 = rl_hand_sim(v2)->m;
+    const rl_sim *s2 = rl_hand_sim(v2);
+    ck_assert_double_eq_tol(m2->opt.timestep * s2->n_substeps, 0.04, 1e-12);
+    ck_assert_int_eq(s2->n_substeps, 10);
+    ck_assert_int_eq(m1->nq, m2->nq);
+    for (int i = 0; i < m1->njnt * 2; i++) ck_assert(m1->jnt_range[i] == m2->jnt_range[i]);
+    for (int g = 0; g < m2->ngeom; g++) ck_assert_int_eq(m2->geom_contype[g], 0);
+    ck_assert_int_gt(m2->npair, 0);
+    rl_rng rng;
+    rl_rng_seed(&rng, 8, 0);
+    double q[NJ];
+    int contacts = 0;
+    for (int k = 0; k < 3000; k++) {
+        for (int i = 0; i < NJ; i++) {
+            double lo, hi;
+            rl_hand_joint_range(v1, i, &lo, &hi);
+            q[i] = rl_rng_range(&rng, lo, hi);
+        }
+        ck_assert_int_eq(rl_hand_set_joints(v1, q), RL_OK);
+        const mjData *d = rl_hand_sim(v1)->d;
+        for (int c = 0; c < d->ncon; c++) {
+            const char *a = mj_id2name(m1, mjOBJ_GEOM, d->contact[c].geom1);
+            const char *b = mj_id2name(m1, mjOBJ_GEOM, d->contact[c].geom2);
+            int ga = mj_name2id(m2, mjOBJ_GEOM, a), gb = mj_name2id(m2, mjOBJ_GEOM, b), found = 0;
+            for (int p = 0; p < m2->npair && !found; p++)
+                found = (m2->pair_geom1[p] == ga && m2->pair_geom2[p] == gb) ||
+                        (m2->pair_geom1[p] == gb && m2->pair_geom2[p] == ga);
+            ck_assert_msg(found, "%s touches %s but the v2 model has no such pair", a, b);
+            contacts++;
+        }
+    }
+    ck_assert_int_gt(contacts, 500);
+    rl_env_free(v1);
+    rl_env_free(v2);
+    /* The cube may touch every hand geom. */
+    rl_env *c2 = make("hand-rotate-v2", NULL);
+    const mjModel *m = rl_hand_sim(c2)->m;
+    int cube = mj_name2id(m, mjOBJ_GEOM, "cube"), n = 0;
+    for (int p = 0; p < m->npair; p++) n += m->pair_geom1[p] == cube || m->pair_geom2[p] == cube;
+    ck_assert_int_eq(n, m->ngeom - 2); /* all but the cube and the floor */
+    rl_env_free(c2);
+}
+END_TEST
+
+/* ------------------------------------------------------------ hand-rotate-v2, spin */
+
+static double tolerance(double dist)
+{
+    return dist <= 0.2 ? 1.0 : fmax(0.0, (M_PI - dist) / (M_PI - 0.2));
+}
+
+/* Joint targets: joint_error + joint_pos. */
+static void targets(const rl_env *env, double *t)
+{
+    const rl_slice *jp = rl_env_slice(env, "joint_pos"), *je = rl_env_slice(env, "joint_error");
+    ck_assert(jp && je);
+    for (int i = 0; i < NJ; i++) t[i] = (double)env->obs[je->start + i] + env->obs[jp->start + i];
+}
+
+/* Actions move the joint targets by action_scale x action, clipped to the
+ * joint ranges; zero action holds them. */
+START_TEST(rotate2_actions_are_deltas)
+{
+    static const char *const ids[] = {"hand-rotate-v2", "hand-spin-v1"};
+    for (int k = 0; k < 2; k++) {
+        rl_env *env = make(ids[k], "action_scale=0.2");
+        rl_env_reset(env, 5);
+        double t0[NJ], t1[NJ];
+        targets(env, t0);
+        const rl_slice *je = rl_env_slice(env, "joint_error");
+        for (int i = 0; i < NJ; i++) ck_assert(fabs(env->obs[je->start + i]) < 1e-6);
+        float a[NJ], zero[NJ] = {0};
+        for (int i = 0; i < NJ; i++) a[i] = (float)(i % 3 - 1) * 0.5f;
+        ck_assert_int_eq(rl_env_step(env, a), RL_OK);
+        targets(env, t1);
+        for (int i = 0; i < NJ; i++) {
+            double lo, hi;
+            rl_hand_joint_range(env, i, &lo, &hi);
+            double want = fmin(hi, fmax(lo, t0[i] + 0.2 * a[i]));
+            ck_assert_msg(fabs(t1[i] - want) < 1e-5, "%s joint %d target %g, want %g", ids[k], i,
+                          t1[i], want);
+        }
+        ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+        targets(env, t0);
+        for (int i = 0; i < NJ; i++) ck_assert(fabs(t0[i] - t1[i]) < 1e-5);
+        for (int i = 0; i < NJ; i++) a[i] = 1.f;
+        for (int s = 0; s < 20 && !env->info->done; s++) rl_env_step(env, a);
+        targets(env, t0);
+        for (int i = 0; i < NJ; i++) {
+            double lo, hi;
+            rl_hand_joint_range(env, i, &lo, &hi);
+            ck_assert(fabs(t0[i] - hi) < 1e-5);
+        }
+        rl_env_free(env);
+    }
+}
+END_TEST
+
+/* Turn the cube to orientation turn(yaw) x goal, where it rests. */
+static void place_at_goal(rl_env *env, double yaw)
+{
+    rl_sim *sim = rl_hand_sim(env);
+    const rl_slice *dg = rl_env_slice(env, "desired_goal");
+    mjtNum g[4], z[4] = {cos(yaw / 2), 0, 0, sin(yaw / 2)};
+    for (int k = 0; k < 4; k++) g[k] = env->obs[dg->start + k];
+    mju_normalize4(g);
+    int cq = sim->m->jnt_qposadr[mj_name2id(sim->m, mjOBJ_JOINT, "cube")];
+    mju_mulQuat(sim->d->qpos + cq + 3, z, g);
+    ck_assert_int_eq(rl_sim_forward(sim), RL_OK);
+}
+
+/* Reward = 5 tol(distance) + 0.5 max(0, 1 - offset / 5 cm) + 20 [distance <
+ * 0.1]; success follows the threshold; goal_rotation_matrix is the identity's
+ * first two columns at the goal. */
+START_TEST(rotate2_reward_terms_and_success)
+{
+    rl_env *env = make("hand-rotate-v2", "resample=0");
+    const rl_slice *cp = rl_env_slice(env, "cube_pos");
+    const rl_slice *rm = rl_env_slice(env, "goal_rotation_matrix");
+    ck_assert(cp && rm && rm->len == 6);
+    float zero[NJ] = {0};
+    static const double offsets[] = {0.0, 0.06, -0.15, 0.5, 2.0, -3.0};
+    for (size_t k = 0; k < sizeof offsets / sizeof offsets[0]; k++) {
+        rl_env_reset(env, 60 + (int)k);
+        place_at_goal(env, offsets[k]);
+        ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+        double dist = env->info->extra[0];
+        ck_assert_msg(fabs(dist - fabs(offsets[k])) < 0.03, "offset %g, distance %g", offsets[k],
+                      dist);
+        const float *c = env->obs + cp->start;
+        double off = hypot(c[0], c[1]);
+        double want = 5 * tolerance(dist) + 0.5 * fmax(0, 1 - off / 0.05) + 20.0 * (dist < 0.1);
+        ck_assert_msg(fabs(*env->reward - want) < 1e-3, "reward %g, expected %g", *env->reward,
+                      want);
+        ck_assert_int_eq(env->info->success, dist < RL_HAND_ROT_THRESHOLD);
+        ck_assert(!*env->terminated);
+        if (offsets[k] == 0.0) {
+            static const float eye[6] = {1, 0, 0, 0, 1, 0};
+            for (int i = 0; i < 6; i++) ck_assert(fabs(env->obs[rm->start + i] - eye[i]) < 0.03);
+        }
+    }
+    rl_env_free(env);
+}
+END_TEST
+
+/* With resample=1 a success moves the goal on (within goal_range) and
+ * counts; goal_range bounds every goal's turn (the curriculum). */
+START_TEST(rotate2_goal_resampling_and_curriculum)
+{
+    rl_env *env = make("hand-rotate-v2", "goal_range=0.8");
+    const rl_slice *ag = rl_env_slice(env, "achieved_goal"), *dg = rl_env_slice(env, "desired_goal");
+    float zero[NJ] = {0};
+    for (int e = 0; e < 10; e++) {
+        rl_env_reset(env, 90 + e);
+        const float *a = env->obs + ag->start, *g = env->obs + dg->start;
+        double dot = fabs(a[0] * g[0] + a[1] * g[1] + a[2] * g[2] + a[3] * g[3]);
+        ck_assert(2 * acos(fmin(dot, 1.0)) <= 0.8 + 2e-3);
+    }
+    rl_env_reset(env, 3);
+    float old[4];
+    for (int round = 1; round <= 3; round++) {
+        memcpy(old, env->obs + dg->start, sizeof old);
+        place_at_goal(env, 0.0);
+        ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+        ck_assert_int_eq(env->info->success, 1);
+        ck_assert_double_eq_tol(env->info->extra[2], round, 1e-6);
+        ck_assert(*env->reward > 20);
+        const float *a = env->obs + ag->start, *g = env->obs + dg->start;
+        ck_assert(memcmp(old, g, sizeof old) != 0);
+        double dot = fabs(a[0] * g[0] + a[1] * g[1] + a[2] * g[2] + a[3] * g[3]);
+        ck_assert(2 * acos(fmin(dot, 1.0)) <= 0.8 + 0.01);
+    }
+    rl_env_reset(env, 4);
+    ck_assert_double_eq_tol(env->info->extra[2], 0, 1e-6);
+    rl_env_free(env);
+}
+END_TEST
+
+/* A cube teleported below the palm ends the episode with the penalty. */
+START_TEST(cube_tasks_drop_terminates_with_penalty)
+{
+    static const char *const ids[] = {"hand-rotate-v2", "hand-spin-v1"};
+    static const double penalty[] = {50, 10};
+    float zero[NJ] = {0};
+    for (int k = 0; k < 2; k++) {
+        rl_env *env = make(ids[k], NULL);
+        rl_sim *sim = rl_hand_sim(env);
+        int cq = cube_qpos(sim);
+        rl_env_reset(env, 2);
+        sim->d->qpos[cq + 2] -= 0.1;
+        rl_sim_forward(sim);
+        ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+        ck_assert(*env->terminated && env->info->done);
+        ck_assert(env->info->extra[1] < 0);
+        ck_assert_msg(*env->reward < -penalty[k] + 6 && *env->reward > -penalty[k] - 6,
+                      "%s reward %g", ids[k], *env->reward);
+        rl_env_free(env);
+    }
+}
+END_TEST
+
+/* Starts come from the cache of settled poses: with zero action (hold the
+ * targets) the cube lies still on the palm for 2 s, and seeds pick
+ * different poses. */
+START_TEST(cache_starts_settle_without_a_drop)
+{
+    static const char *const ids[] = {"hand-rotate-v2", "hand-spin-v1"};
+    float zero[NJ] = {0};
+    for (int k = 0; k < 2; k++) {
+        rl_env *env = make(ids[k], NULL);
+        const rl_slice *cp = rl_env_slice(env, "cube_pos");
+        const rl_slice *cq = rl_env_slice(env, k == 0 ? "achieved_goal" : "cube_quat");
+        float first[4];
+        for (int e = 0; e < 8; e++) {
+            rl_env_reset(env, 500 + e);
+            float p0[3], q0[4];
+            memcpy(p0, env->obs + cp->start, sizeof p0);
+            memcpy(q0, env->obs + cq->start, sizeof q0);
+            if (e == 0) memcpy(first, q0, sizeof first);
+            else ck_assert(memcmp(first, q0, sizeof first) != 0 || e < 2);
+            for (int t = 0; t < 50; t++) { /* 2 s */
+                ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+                ck_assert_msg(!*env->terminated && !env->info->sim_unstable, "%s seed %d step %d",
+                              ids[k], 500 + e, t);
+            }
+            ck_assert_msg(fabs(env->info->extra[1] - 0.025) < 0.002, "cube height %g",
+                          env->info->extra[1]);
+            const float *p = env->obs + cp->start, *q = env->obs + cq->start;
+            ck_assert(hypot(p[0] - p0[0], p[1] - p0[1]) < 0.003);
+            double dot = fabs(q[0] * q0[0] + q[1] * q0[1] + q[2] * q0[2] + q[3] * q0[3]);
+            ck_assert(2 * acos(fmin(dot, 1.0)) < 0.03);
+        }
+        rl_env_free(env);
+    }
+}
+END_TEST
+
+/* hand-spin's reward: the spin rate about the palm normal clipped to
+ * +-spin_clip, minus the linear-speed and pose penalties (torque_cost=0
+ * here: torques are not observed). */
+START_TEST(spin_reward_terms)
+{
+    /* Friction stops a spinning cube within a few ms (4 corner contacts on
+     * the palm), so the clip is exercised with a small spin_clip. */
+    static const char *const opts[] = {"torque_cost=0", "torque_cost=0,spin_clip=0.002"};
+    static const double clip[] = {0.5, 0.002};
+    float zero[NJ] = {0};
+    for (int o = 0; o < 2; o++) {
+        rl_env *env = make("hand-spin-v1", opts[o]);
+        rl_sim *sim = rl_hand_sim(env);
+        int dof = sim->m->jnt_dofadr[mj_name2id(sim->m, mjOBJ_JOINT, "cube")];
+        const rl_slice *jp = rl_env_slice(env, "joint_pos"), *cv = rl_env_slice(env, "cube_vel");
+        static const double spins[] = {0.3, 3.0, -3.0, 0.0};
+        for (int k = 0; k < 4; k++) {
+            rl_env_reset(env, 20 + k);
+            float q0[NJ];
+            memcpy(q0, env->obs + jp->start, sizeof q0);
+            /* Body-frame angular velocity for a world-z spin: R^T (0, 0, w). */
+            const mjtNum *x = sim->d->xmat + 9 * mj_name2id(sim->m, mjOBJ_BODY, "cube");
+            for (int i = 0; i < 3; i++) sim->d->qvel[dof + 3 + i] = x[6 + i] * spins[k];
+            ck_assert_int_eq(rl_sim_forward(sim), RL_OK);
+            ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+            double w = env->info->extra[2];
+            if (fabs(spins[k]) > 1) ck_assert(w * spins[k] > 0 && fabs(w) > clip[1]);
+            const float *v = env->obs + cv->start;
+            double pose = 0;
+            for (int i = 0; i < NJ; i++) {
+                double dq = env->obs[jp->start + i] - q0[i];
+                pose += dq * dq;
+            }
+            double speed = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+            double want = fmax(-clip[o], fmin(clip[o], w)) - 0.3 * speed - 0.05 * pose;
+            ck_assert_msg(fabs(*env->reward - want) < 1e-4, "spin %g: reward %g, expected %g", w,
+                          *env->reward, want);
+            ck_assert_double_eq_tol(env->info->extra[0], w, 1e-5); /* mean over 1 step */
+        }
+        rl_env_free(env);
+    }
+}
+END_TEST
+
+/* The same seed gives the same episodes with 1 and 2 threads. */
+START_TEST(cube_tasks_deterministic_whatever_threads)
+{
+    static const char *const ids[] = {"hand-rotate-v2", "hand-spin-v1"};
+    for (int k = 0; k < 2; k++) {
+        rl_vec *a = rl_vec_make(ids[k], NULL, 4, 1), *b = rl_vec_make(ids[k], NULL, 4, 2);
+        ck_assert(a && b);
+        int od = rl_vec_env(a, 0)->obs_space.dim;
+        rl_vec_reset(a, 11);
+        rl_vec_reset(b, 11);
+        rl_rng rng;
+        rl_rng_seed(&rng, 4, 0);
+        for (int t = 0; t < 40; t++) {
+            float *x = rl_vec_actions(a), *y = rl_vec_actions(b);
+            for (int i = 0; i < 4 * NJ; i++) x[i] = y[i] = (float)rl_rng_range(&rng, -1, 1);
+            ck_assert_int_eq(rl_vec_step(a, NULL), RL_OK);
+            ck_assert_int_eq(rl_vec_step(b, NULL), RL_OK);
+            ck_assert_mem_eq(rl_vec_obs(a), rl_vec_obs(b), sizeof(float) * 4 * (size_t)od);
+            ck_assert_mem_eq(rl_vec_rewards(a), rl_vec_rewards(b), sizeof(float) * 4);
+        }
+        rl_vec_free(a);
+        rl_vec_free(b);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------ generic */
 
 START_TEST(random_actions_step_stably)
 {
-    static const char *const ids[] = {"hand-reach-v1", "hand-rotate-v1"};
+    static const char *const ids[] = {"hand-reach-v1", "hand-rotate-v1", "hand-reach-v2",
+                                      "hand-rotate-v2", "hand-spin-v1"};
+    static const int min_episodes[] = {20, 5, 20, 5, 4};
     rl_rng rng;
     rl_rng_seed(&rng, 99, 0);
     float a[NJ];
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 5; k++) {
         rl_env *env = make(ids[k], NULL);
         rl_env_reset(env, 7);
         int episodes = 0;
@@ -393,7 +710,7 @@ START_TEST(random_actions_step_stably)
                 rl_env_reset(env, -1);
             }
         }
-        ck_assert_int_ge(episodes, k == 0 ? 20 : 5);
+        ck_assert_int_ge(episodes, min_episodes[k]);
         rl_env_free(env);
     }
 }
@@ -423,8 +740,9 @@ END_TEST
 
 START_TEST(seeded_determinism)
 {
-    static const char *const ids[] = {"hand-reach-v1", "hand-rotate-v1"};
-    for (int k = 0; k < 2; k++) {
+    static const char *const ids[] = {"hand-reach-v1", "hand-rotate-v1", "hand-reach-v2",
+                                      "hand-rotate-v2", "hand-spin-v1"};
+    for (int k = 0; k < 5; k++) {
         rl_env *a = make(ids[k], NULL), *b = make(ids[k], NULL), *c = make(ids[k], NULL);
         int od = a->obs_space.dim;
         rl_env_reset(a, 42);
@@ -465,6 +783,14 @@ int main(void)
     tcase_add_test(tc, dropping_the_cube_terminates_with_penalty);
     tcase_add_test(tc, rotate_success_follows_threshold);
     tcase_add_test(tc, rotate_publishes_rotation_to_goal);
+    tcase_add_test(tc, fast_model_pairs_cover_every_contact);
+    tcase_add_test(tc, rotate2_actions_are_deltas);
+    tcase_add_test(tc, rotate2_reward_terms_and_success);
+    tcase_add_test(tc, rotate2_goal_resampling_and_curriculum);
+    tcase_add_test(tc, cube_tasks_drop_terminates_with_penalty);
+    tcase_add_test(tc, cache_starts_settle_without_a_drop);
+    tcase_add_test(tc, spin_reward_terms);
+    tcase_add_test(tc, cube_tasks_deterministic_whatever_threads);
     tcase_add_test(tc, random_actions_step_stably);
     tcase_add_test(tc, nan_action_rejected);
     tcase_add_test(tc, seeded_determinism);
