@@ -253,6 +253,32 @@ static long long meta_int(const rl_ckpt *ck, const char *key)
     return x;
 }
 
+/* A file's hyperparameters are checked against its own tensors before any
+ * network is built from them: layers of sizes h1 x h2 x ... hold at least
+ * h1*h2 + h2*h3 + ... weights, so "hidden=4096x4096x4096" in a file of a
+ * few thousand values is a lie that would cost gigabytes to find out. */
+static int check_sizes_against_tensors(const rl_agent_vt *vt, const void *cfg,
+                                       const rl_ckpt *ck)
+{
+    double stored = 0;
+    for (int i = 0; i < rl_ckpt_tensor_count(ck); i++) {
+        int64_t count;
+        rl_ckpt_tensor_at(ck, i, NULL, NULL, &count, NULL);
+        stored += (double)count;
+    }
+    for (int i = 0; i < vt->n_opts; i++) {
+        if (vt->opts[i].type != RL_OPT_INTLIST) continue;
+        const rl_intlist *l = (const rl_intlist *)((const char *)cfg + vt->opts[i].offset);
+        double need = 0;
+        for (int k = 0; k + 1 < l->n; k++) need += (double)l->v[k] * l->v[k + 1];
+        if (need > 1e6 && need > 2 * stored)
+            return rl_error(RL_ECORRUPT, "its %s layers need at least %.0f weights but the file "
+                            "holds %.0f values in all (a damaged or forged header)",
+                            vt->opts[i].name, need, stored);
+    }
+    return RL_OK;
+}
+
 rl_agent *rl_agent_from_ckpt(const rl_ckpt *ck, const char *path, int training_state)
 {
     const char *fmt = rl_ckpt_meta(ck, "format");
@@ -286,7 +312,12 @@ rl_agent *rl_agent_from_ckpt(const rl_ckpt *ck, const char *path, int training_s
     ag->steps_done = meta_int(ck, "steps_done");
     ag->episodes_done = meta_int(ck, "episodes_done");
     rl_rng_seed(&ag->rng, ag->seed, 0xac7);
-    int rc = rl_opts_parse(vt->opts, vt->n_opts, ag->cfg, kind, rl_ckpt_meta(ck, "hparams"));
+    int rc = RL_OK;
+    if (ag->steps_done < 0 || ag->episodes_done < 0)
+        rc = rl_error(RL_ECORRUPT, "steps_done %lld / episodes_done %lld: counts cannot be "
+                      "negative", (long long)ag->steps_done, (long long)ag->episodes_done);
+    if (!rc) rc = rl_opts_parse(vt->opts, vt->n_opts, ag->cfg, kind, rl_ckpt_meta(ck, "hparams"));
+    if (!rc) rc = check_sizes_against_tensors(vt, ag->cfg, ck);
     if (!rc) rc = agent_build(ag, policy, rl_ckpt_meta(ck, "policy_opts"));
     /* The agent is rebuilt from the task as it is now: a task whose spaces
      * changed since the checkpoint was written cannot take its weights. */
@@ -297,6 +328,8 @@ rl_agent *rl_agent_from_ckpt(const rl_ckpt *ck, const char *path, int training_s
                       "but %s now has %d and %d (the task changed since; retrain)",
                       env_id, od, ad, env_id, ag->obs_dim, ag->act_dim);
     if (!rc) rc = vt->load(ag, ck, training_state);
+    if (!rc && vt->params_finite && !vt->params_finite(ag))
+        rc = rl_error(RL_ECORRUPT, "its weights hold NaN or infinite values");
     if (rc) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", rl_last_error());

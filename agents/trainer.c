@@ -4,10 +4,13 @@
  * progress callbacks, stop requests and non-finite checks. */
 #include "agents/agent.h"
 #include "agents/comm.h"
+#include "agents/rundir.h"
+#include "core/file.h"
 
 #include <ctype.h>
 #include <cblas.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,7 +34,9 @@ struct rl_trainer {
     rl_vec *vec;
     int n_threads;
     int64_t total, start_step;
-    char dir[1024];
+    char dir[4096];
+    int lock_fd;           /* holds the run directory's lock (writer only) */
+    double save_interval, last_latest; /* wall-clock latest.rlt saves */
     FILE *csv;
     int csv_header;        /* header written (or present from a resumed run) */
     double t0, last_progress;
@@ -95,14 +100,36 @@ static double recent_success(const rl_trainer *tr)
 
 static int save_ckpt(rl_trainer *tr, const char *name, int training_state)
 {
-    char path[1200];
+    char path[4200];
     snprintf(path, sizeof path, "%s/%s", tr->dir, name);
     return rl_agent_save(tr->ag, path, training_state);
 }
 
-static void write_row(rl_trainer *tr, const rl_metric *m, int n_m, double wall)
+/* latest.rlt: the full training state, replaced atomically. After a step
+ * checkpoint it is a hard link to that file (no second write). */
+static int save_latest(rl_trainer *tr, const char *same_as)
 {
-    if (!tr->csv) return;
+    tr->last_latest = now();
+    if (same_as) {
+        char from[4200], tmp[4200], to[4200];
+        snprintf(from, sizeof from, "%s/%s", tr->dir, same_as);
+        snprintf(tmp, sizeof tmp, "%s/latest.rlt.tmp.%ld", tr->dir, (long)getpid());
+        snprintf(to, sizeof to, "%s/latest.rlt", tr->dir);
+        unlink(tmp);
+        if (!link(from, tmp)) {
+            if (!rename(tmp, to)) {
+                rl_file_fsync_dir_of(to);
+                return RL_OK;
+            }
+            unlink(tmp);
+        }
+    }
+    return save_ckpt(tr, "latest.rlt", 1);
+}
+
+static int write_row(rl_trainer *tr, const rl_metric *m, int n_m, double wall)
+{
+    if (!tr->csv) return RL_OK;
     if (!tr->csv_header) {
         fprintf(tr->csv, "step,wall_time,episodes,return_mean,return_min,return_max,success_rate,"
                          "steps_per_sec");
@@ -120,7 +147,13 @@ static void write_row(rl_trainer *tr, const rl_metric *m, int n_m, double wall)
             (long long)tr->ag->episodes_done, mean, lo, hi, recent_success(tr), sps);
     for (int i = 0; i < n_m; i++) fprintf(tr->csv, ",%.6g", m[i].value);
     fputc('\n', tr->csv);
-    fflush(tr->csv);
+    errno = 0;
+    if (rl_file_write_fault()) errno = ENOSPC; /* test hook: a full disk */
+    if (errno == ENOSPC || fflush(tr->csv) != 0 || ferror(tr->csv))
+        return rl_error(RL_EIO, "cannot write %s/metrics.csv: %s; training stopped (the "
+                        "checkpoints written so far are intact: free space, then --resume %s)",
+                        tr->dir, strerror(errno ? errno : EIO), tr->dir);
+    return RL_OK;
 }
 
 static int call_progress(rl_trainer *tr, double wall, int done)
@@ -158,7 +191,10 @@ static int tick_local(rl_trainer *tr, const rl_metric *m, int n_m)
                                   (long long)ag->steps_done);
             return 1;
         }
-        write_row(tr, m, n_m, wall);
+        if (write_row(tr, m, n_m, wall)) {
+            tr->status = rl_last_code();
+            return 1;
+        }
         while (tr->next_log <= ag->steps_done) tr->next_log += tr->log_every;
         double r = rl_trainer_recent_return(tr);
         if (tr->n_recent >= 5 && r > tr->best) {
@@ -172,11 +208,16 @@ static int tick_local(rl_trainer *tr, const rl_metric *m, int n_m)
     if (ag->steps_done >= tr->next_ckpt && !at_end) {
         char name[64];
         snprintf(name, sizeof name, "step-%lld.rlt", (long long)ag->steps_done);
-        if (save_ckpt(tr, name, 1)) {
+        if (save_ckpt(tr, name, 1) || save_latest(tr, name)) {
             tr->status = rl_last_code();
             return 1;
         }
         while (tr->next_ckpt <= ag->steps_done) tr->next_ckpt += tr->ckpt_every;
+    } else if (t - tr->last_latest >= tr->save_interval && !at_end) {
+        if (save_latest(tr, NULL)) {
+            tr->status = rl_last_code();
+            return 1;
+        }
     }
     if (t - tr->last_progress >= 0.5 || at_end) {
         tr->last_progress = t;
@@ -246,22 +287,6 @@ int rl_trainer_tick(rl_trainer *tr, const rl_metric *m, int n_m)
     return tick_local(tr, m, n_m);
 }
 
-static int mkdir_p(const char *path)
-{
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        if (mkdir(tmp, 0755) && errno != EEXIST)
-            return rl_error(RL_EIO, "cannot create directory %s: %s", tmp, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(tmp, 0755) && errno != EEXIST)
-        return rl_error(RL_EIO, "cannot create directory %s: %s", tmp, strerror(errno));
-    return RL_OK;
-}
-
 /* The agent's "envs" hyperparameter, read through its option table. */
 static int agent_envs(const rl_agent *ag)
 {
@@ -271,32 +296,276 @@ static int agent_envs(const rl_agent *ag)
 
 static int write_config(const rl_trainer *tr)
 {
-    char path[1200];
+    char path[4200], text[8192];
     snprintf(path, sizeof path, "%s/config.txt", tr->dir);
-    FILE *f = fopen(path, "w");
-    if (!f) return rl_error(RL_EIO, "cannot write %s: %s", path, strerror(errno));
     const rl_agent *ag = tr->ag;
-    fprintf(f, "rltool %s\nenv_id: %s\nenv_opts: %s\nagent: %s\npolicy: %s\npolicy_opts: %s\n"
-               "hparams: %s\nseed: %llu\nsteps: %lld\nstart_step: %lld\nenvs: %d\nthreads: %d\n",
-            rl_version(), ag->env_id, ag->env_opts, ag->vt->name, ag->policy, ag->policy_opts,
-            ag->hparams, (unsigned long long)ag->seed, (long long)tr->total,
-            (long long)tr->start_step, rl_vec_num_envs(tr->vec), tr->n_threads);
-    fclose(f);
+    snprintf(text, sizeof text, "rltool %s\nenv_id: %s\nenv_opts: %s\nagent: %s\npolicy: %s\n"
+             "policy_opts: %s\nhparams: %s\nseed: %llu\nsteps: %lld\nstart_step: %lld\n"
+             "envs: %d\nthreads: %d\n",
+             rl_version(), ag->env_id, ag->env_opts, ag->vt->name, ag->policy, ag->policy_opts,
+             ag->hparams, (unsigned long long)ag->seed, (long long)tr->total,
+             (long long)tr->start_step, rl_vec_num_envs(tr->vec), tr->n_threads);
+    return rl_file_write_atomic(path, text, strlen(text));
+}
+
+/* The newest full training state of a run directory (final.rlt,
+ * latest.rlt or step-N.rlt, whichever holds the most steps), or the named
+ * checkpoint file. A candidate that fails to load is skipped for the next
+ * newest, so a damaged file never sends a run back to the start. */
+static rl_agent *resume_agent(const char *resume)
+{
+    struct stat st;
+    if (stat(resume, &st) != 0) {
+        rl_error(RL_ENOTFOUND, "no such checkpoint or run directory: %s", resume);
+        return NULL;
+    }
+    char one[1][4096], (*paths)[4096] = one;
+    int n = 1;
+    if (S_ISDIR(st.st_mode)) {
+        paths = malloc(sizeof *paths * 64);
+        if (!paths) {
+            rl_error(RL_ENOMEM, "out of memory");
+            return NULL;
+        }
+        n = rl_rundir_states(resume, paths, NULL, 64);
+        if (n == 0)
+            rl_error(RL_ENOTFOUND, "run directory %s holds no checkpoint with training state "
+                     "(final.rlt, latest.rlt or step-N.rlt); train it afresh with --overwrite",
+                     resume);
+    } else if (snprintf(one[0], sizeof one[0], "%s", resume) >= (int)sizeof one[0]) {
+        rl_error(RL_EINVAL, "path too long: %.80s...", resume);
+        return NULL;
+    }
+    rl_agent *ag = NULL;
+    char first_err[1024] = "";
+    for (int i = 0; i < n && !ag; i++) {
+        rl_ckpt *ck = rl_ckpt_load(paths[i]);
+        if (ck) ag = rl_agent_from_ckpt(ck, paths[i], 1);
+        rl_ckpt_free(ck);
+        if (!ag && !first_err[0]) snprintf(first_err, sizeof first_err, "%s", rl_last_error());
+    }
+    int code = rl_last_code();
+    if (paths != one) free(paths);
+    if (!ag && first_err[0]) rl_error(code, "%s", first_err);
+    return ag;
+}
+
+/* Lock the run directory, clean what a killed writer left, and refuse to
+ * replace an existing run unless asked to (or when continuing it). */
+static int open_run_dir(rl_trainer *tr, const rl_train_cfg *cfg, const char *resume_dir)
+{
+    int rc = rl_rundir_lock(tr->dir, &tr->lock_fd);
+    if (rc) return rc;
+    rl_rundir_clean_temps(tr->dir);
+    int continuing = resume_dir && rl_rundir_same(resume_dir, tr->dir);
+    if (continuing || !rl_rundir_has_run(tr->dir)) return RL_OK;
+    if (cfg->overwrite) return rl_rundir_clear(tr->dir);
+    return rl_error(RL_EINVAL, "%s already holds a run (config.txt, metrics.csv or "
+                    "checkpoints); continue it with --resume %s, replace it with --overwrite, or "
+                    "choose another --out", tr->dir, tr->dir);
+}
+
+/* metrics.csv: on a resumed run, rows past the resumed state are cut (they
+ * would repeat) and new rows appended; otherwise a new file. */
+static int open_metrics(rl_trainer *tr, int continuing)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/metrics.csv", tr->dir);
+    int rc = continuing ? rl_rundir_truncate_metrics(tr->dir, tr->start_step) : RL_OK;
+    if (rc) return rc;
+    struct stat st;
+    tr->csv_header = continuing && !stat(path, &st) && st.st_size > 0;
+    tr->csv = fopen(path, tr->csv_header ? "a" : "w");
+    if (!tr->csv) return rl_error(RL_EIO, "cannot write %s: %s", path, strerror(errno));
     return RL_OK;
 }
 
-static rl_agent *resume_agent(const char *resume, char *dir, size_t cap)
+/* Several ranks: rank 0 alone sets up the directory; every rank learns
+ * whether it failed, so none waits in a collective for a rank that left. */
+static int agree_on_setup(int rc)
 {
-    char file[1200];
-    if (rl_agent_resolve_path(resume, file, sizeof file)) return NULL;
-    struct stat st;
-    if (!stat(resume, &st) && S_ISDIR(st.st_mode))
-        snprintf(dir, cap, "%s", resume);
-    rl_ckpt *ck = rl_ckpt_load(file);
-    if (!ck) return NULL;
-    rl_agent *ag = rl_agent_from_ckpt(ck, file, 1);
-    rl_ckpt_free(ck);
-    return ag;
+    if (rl_comm_size() <= 1) return rc;
+    double v = rc != 0;
+    int crc = rl_comm_allreduce_sum_double(&v, 1);
+    if (crc) return crc;
+    if (v != 0 && !rc) rc = rl_error(RL_EIO, "rank 0 could not set up the run (see its message)");
+    return rc;
+}
+
+/* The run's agent: resumed from a checkpoint or created from the config. */
+static rl_agent *make_agent(const rl_train_cfg *cfg)
+{
+    if (cfg->resume) {
+        rl_agent *ag = resume_agent(cfg->resume);
+        if (ag && cfg->env_id && strcmp(cfg->env_id, ag->env_id)) {
+            /* The message reads ag->env_id: set it before freeing ag. */
+            rl_error(RL_EINVAL, "cannot resume a %s run on %s (drop the env id, or train %s "
+                     "into a new directory)", ag->env_id, cfg->env_id, cfg->env_id);
+            rl_agent_free(ag);
+            return NULL;
+        }
+        return ag;
+    }
+    const char *env_id = cfg->env_id ? cfg->env_id : rl_default_env_id();
+    if (!rl_task_find(env_id)) {
+        rl_env_free(rl_env_make(env_id, NULL));
+        return NULL;
+    }
+    const rl_recipe *rec = rl_recipe_find(cfg->agent, env_id);
+    const char *agent = cfg->agent ? cfg->agent : (rec ? rec->agent : "ppo");
+    char hp[4096];
+    snprintf(hp, sizeof hp, "%s", cfg->hparams ? cfg->hparams : "");
+    if (cfg->n_envs > 0) {
+        size_t used = strlen(hp);
+        snprintf(hp + used, sizeof hp - used, "%senvs=%d", used ? "," : "", cfg->n_envs);
+    }
+    return rl_agent_create(agent, cfg->policy, env_id, cfg->env_opts, hp, cfg->seed);
+}
+
+static int check_parallel(const rl_agent *ag)
+{
+    if (rl_comm_size() <= 1) return RL_OK;
+    static const char *const parallel[] = {"ppo", "td3", "es", "ncap"};
+    for (size_t i = 0; i < sizeof parallel / sizeof parallel[0]; i++)
+        if (!strcmp(ag->vt->name, parallel[i])) return RL_OK;
+    return rl_error(RL_EINVAL, "agent %s has no data-parallel (MPI) training; with %d ranks use "
+                    "ppo, td3, es or ncap, or run it as one process", ag->vt->name, rl_comm_size());
+}
+
+/* The total budget a run directory's config.txt records (0 if none). */
+static int64_t recorded_budget(const char *dir)
+{
+    char path[4200];
+    unsigned char *text;
+    size_t n;
+    long long v = 0;
+    snprintf(path, sizeof path, "%s/config.txt", dir);
+    if (rl_file_read_all(path, "config", 1 << 20, &text, &n)) return 0;
+    const char *at = strstr((const char *)text, "\nsteps: ");
+    if (at) {
+        char num[32];
+        size_t k = strcspn(at + 8, "\n");
+        if (k < sizeof num) {
+            memcpy(num, at + 8, k);
+            num[k] = 0;
+            if (rl_parse_int(num, &v) || v < 0) v = 0;
+        }
+    }
+    free(text);
+    return v;
+}
+
+/* The step budget: --more counts from the resumed state, --steps is the
+ * total (resumed steps included); a resumed run keeps the total it was
+ * started with; else the recipe's budget. */
+static int set_budget(rl_trainer *tr, const rl_train_cfg *cfg, const char *resume_dir)
+{
+    const rl_agent *ag = tr->ag;
+    const rl_recipe *rec = rl_recipe_find(ag->vt->name, ag->env_id);
+    int64_t recorded = cfg->resume && resume_dir[0] ? recorded_budget(resume_dir) : 0;
+    if (cfg->steps < 0 || cfg->more_steps < 0)
+        return rl_error(RL_EINVAL, "steps must be positive (got %lld)",
+                        (long long)(cfg->steps < 0 ? cfg->steps : cfg->more_steps));
+    tr->start_step = ag->steps_done;
+    if (cfg->more_steps > 0) tr->total = tr->start_step + cfg->more_steps;
+    else if (cfg->steps > 0) tr->total = cfg->steps;
+    else tr->total = recorded > 0 ? recorded : rec ? rec->steps : 100000;
+    if (tr->start_step >= tr->total)
+        return rl_error(RL_EINVAL, "this run already has %lld steps and --steps is the total "
+                        "(%lld); pass a larger --steps, or --more N for N more steps",
+                        (long long)tr->start_step, (long long)tr->total);
+    return RL_OK;
+}
+
+/* Where the run goes: --out, else the resumed run's directory, else
+ * runs/<env>-<agent>-s<seed>. */
+static int set_dir(rl_trainer *tr, const rl_train_cfg *cfg, char *resume_dir, size_t cap)
+{
+    resume_dir[0] = 0;
+    if (cfg->resume && rl_rundir_of(cfg->resume, resume_dir, cap)) return rl_last_code();
+    if (cfg->out_dir && !cfg->out_dir[0])
+        return rl_error(RL_EINVAL, "the run directory (--out) is empty");
+    const char *d = cfg->out_dir ? cfg->out_dir : resume_dir;
+    if (d[0] && snprintf(tr->dir, sizeof tr->dir, "%s", d) >= (int)sizeof tr->dir)
+        return rl_error(RL_EINVAL, "the run directory path is longer than %zu bytes",
+                        sizeof tr->dir - 1);
+    return RL_OK;
+}
+
+/* Set up and run one training session; frees nothing of the caller's. */
+static int train_session(rl_trainer *tr, const rl_train_cfg *cfg)
+{
+    char resume_dir[4096];
+    int rc = set_dir(tr, cfg, resume_dir, sizeof resume_dir);
+    /* A resumed run's directory is locked before its newest state is read. */
+    if (!rc && tr->dir[0] && tr->writer) rc = open_run_dir(tr, cfg, resume_dir);
+    if (!rc && !(tr->ag = make_agent(cfg))) rc = rl_last_code();
+    if (!rc) rc = check_parallel(tr->ag);
+    if (!rc) rc = set_budget(tr, cfg, resume_dir);
+    if (!rc && !tr->dir[0]) {
+        rl_run_dir_default(tr->dir, sizeof tr->dir, tr->ag->env_id, tr->ag->vt->name,
+                           tr->ag->seed);
+        if (tr->writer) rc = open_run_dir(tr, cfg, NULL);
+    }
+    rc = agree_on_setup(rc);
+    if (rc) return rc;
+    rl_agent *ag = tr->ag;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    tr->n_threads = cfg->n_threads > 0 ? cfg->n_threads : (int)(cores > 0 ? cores : 1);
+    tr->synced_steps = tr->start_step;
+    tr->synced_episodes = ag->episodes_done;
+    tr->vec = rl_vec_make(ag->env_id, ag->env_opts, agent_envs(ag), tr->n_threads);
+    if (!tr->vec) rc = rl_last_code();
+    if (!rc) rc = rl_vec_set_autoreset(tr->vec, RL_AUTORESET_SAME_STEP);
+    if (!rc) rc = rl_vec_reset(tr->vec, (int64_t)(rl_seed_derive(rl_comm_seed(ag->seed),
+                                                                  (uint64_t)tr->start_step) >> 1));
+    if (!rc && tr->writer) rc = write_config(tr);
+    int continuing = cfg->resume && resume_dir[0] && rl_rundir_same(resume_dir, tr->dir);
+    if (!rc && tr->writer && continuing) rc = rl_rundir_drop_after(tr->dir, tr->start_step);
+    if (!rc && tr->writer) rc = open_metrics(tr, continuing);
+    if (rc) return rc;
+    int64_t span = tr->total - tr->start_step;
+    tr->log_every = span / 200 > 1000 ? span / 200 : 1000;
+    tr->next_log = tr->start_step + tr->log_every;
+    tr->ckpt_every = span / 5 > 1 ? span / 5 : 1;
+    tr->next_ckpt = tr->start_step + tr->ckpt_every;
+    tr->save_interval = cfg->save_interval > 0 ? cfg->save_interval : 60;
+    tr->t0 = tr->last_latest = now();
+    tr->last_progress = tr->t0 - 1; /* the first tick reports */
+    /* Training sgemms are small (a minibatch by a few hundred units):
+     * OpenBLAS threads would cost more than they give and would fight
+     * the env threads for the same cores. */
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    rc = ag->vt->train(ag, tr);
+    openblas_set_num_threads(blas_threads);
+    if (!rc) rc = tr->status;
+    double wall = now() - tr->t0;
+    if (rc == RL_OK || rc == RL_EINTERRUPT) {
+        int save_rc = tr->writer ? save_ckpt(tr, "final.rlt", 1) : RL_OK;
+        /* Test hook: every rank writes its own final state, so a test
+         * can check that the ranks hold identical parameters. */
+        if (!tr->writer && !save_rc && getenv("RLTOOL_MPI_RANK_CKPT")) {
+            char name[64];
+            snprintf(name, sizeof name, "final.rank%d.rlt", rl_comm_rank());
+            save_rc = save_ckpt(tr, name, 1);
+        }
+        if (save_rc) rc = save_rc;
+        else if (rc == RL_EINTERRUPT)
+            rl_error(RL_EINTERRUPT, "interrupted at step %lld; final checkpoint written to %s/"
+                     "final.rlt (continue with --resume %s)", (long long)ag->steps_done,
+                     tr->dir, tr->dir);
+        if (!save_rc && tr->writer) { /* final.rlt now holds the newest state */
+            char latest[4200];
+            snprintf(latest, sizeof latest, "%s/latest.rlt", tr->dir);
+            unlink(latest);
+        }
+    }
+    char saved[1024];
+    snprintf(saved, sizeof saved, "%s", rl_last_error());
+    call_progress(tr, wall, 1);
+    if (rc) rl_error(rc, "%s", saved);
+    return rc;
 }
 
 void rl_run_dir_default(char *out, size_t cap, const char *env_id, const char *agent,
@@ -321,6 +590,7 @@ int rl_train(const rl_train_cfg *cfg)
     rl_trainer tr_storage = {0}, *tr = &tr_storage;
     tr->cfg = cfg;
     tr->writer = 1;
+    tr->lock_fd = -1;
     if (rl_comm_launched()) { /* under mpirun: data-parallel over the ranks */
         int crc = rl_comm_init();
         if (crc) return crc;
@@ -330,119 +600,11 @@ int rl_train(const rl_train_cfg *cfg)
         tr->cfg = &tr->cfg_copy;
     }
     tr->best = -INFINITY;
-    rl_agent *ag = NULL;
-    int rc = RL_OK;
-    const char *env_id = cfg->env_id ? cfg->env_id : rl_default_env_id();
-    if (cfg->resume) {
-        ag = resume_agent(cfg->resume, tr->dir, sizeof tr->dir);
-        if (!ag) return rl_last_code();
-        if (cfg->env_id && strcmp(cfg->env_id, ag->env_id)) {
-            rl_agent_free(ag);
-            return rl_error(RL_EINVAL, "cannot resume a %s run on %s", ag->env_id, cfg->env_id);
-        }
-        env_id = ag->env_id;
-    } else {
-        if (!rl_task_find(env_id)) {
-            rl_env_free(rl_env_make(env_id, NULL));
-            return rl_last_code();
-        }
-        const rl_recipe *rec = rl_recipe_find(cfg->agent, env_id);
-        const char *agent = cfg->agent ? cfg->agent : (rec ? rec->agent : "ppo");
-        char hp[4096];
-        snprintf(hp, sizeof hp, "%s", cfg->hparams ? cfg->hparams : "");
-        if (cfg->n_envs > 0) {
-            size_t used = strlen(hp);
-            snprintf(hp + used, sizeof hp - used, "%senvs=%d", used ? "," : "", cfg->n_envs);
-        }
-        ag = rl_agent_create(agent, cfg->policy, env_id, cfg->env_opts, hp, cfg->seed);
-        if (!ag) return rl_last_code();
-    }
-    tr->ag = ag;
-    if (rl_comm_size() > 1) {
-        static const char *const parallel[] = {"ppo", "td3", "es", "ncap"};
-        int ok = 0;
-        for (size_t i = 0; i < sizeof parallel / sizeof parallel[0]; i++)
-            ok |= !strcmp(ag->vt->name, parallel[i]);
-        if (!ok) {
-            rl_agent_free(ag);
-            return rl_error(RL_EINVAL, "agent %s has no data-parallel (MPI) training; with %d "
-                            "ranks use ppo, td3, es or ncap, or run it as one process",
-                            ag->vt->name, rl_comm_size());
-        }
-    }
-    const rl_recipe *rec = rl_recipe_find(ag->vt->name, env_id);
-    tr->total = cfg->steps > 0 ? cfg->steps : (rec ? rec->steps : 100000);
-    tr->start_step = ag->steps_done;
-    if (tr->start_step >= tr->total) {
-        rl_agent_free(ag);
-        return rl_error(RL_EINVAL, "this run already has %lld steps; pass a larger --steps to "
-                        "continue it", (long long)tr->start_step);
-    }
-    if (cfg->out_dir) snprintf(tr->dir, sizeof tr->dir, "%s", cfg->out_dir);
-    if (!tr->dir[0])
-        rl_run_dir_default(tr->dir, sizeof tr->dir, ag->env_id, ag->vt->name, ag->seed);
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    tr->n_threads = cfg->n_threads > 0 ? cfg->n_threads : (int)(cores > 0 ? cores : 1);
-    tr->synced_steps = tr->start_step;
-    tr->synced_episodes = ag->episodes_done;
-    rc = tr->writer ? mkdir_p(tr->dir) : RL_OK;
-    if (!rc) {
-        tr->vec = rl_vec_make(env_id, ag->env_opts, agent_envs(ag), tr->n_threads);
-        if (!tr->vec) rc = rl_last_code();
-    }
-    if (!rc) rc = rl_vec_set_autoreset(tr->vec, RL_AUTORESET_SAME_STEP);
-    if (!rc) rc = rl_vec_reset(tr->vec, (int64_t)(rl_seed_derive(rl_comm_seed(ag->seed),
-                                                                  (uint64_t)tr->start_step) >> 1));
-    if (!rc && tr->writer) rc = write_config(tr);
-    if (!rc && tr->writer) {
-        char path[1200];
-        snprintf(path, sizeof path, "%s/metrics.csv", tr->dir);
-        struct stat st;
-        tr->csv_header = cfg->resume && !stat(path, &st) && st.st_size > 0;
-        tr->csv = fopen(path, tr->csv_header ? "a" : "w");
-        if (!tr->csv) rc = rl_error(RL_EIO, "cannot write %s: %s", path, strerror(errno));
-    }
-    if (!rc) {
-        int64_t span = tr->total - tr->start_step;
-        tr->log_every = span / 200 > 1000 ? span / 200 : 1000;
-        tr->next_log = tr->start_step + tr->log_every;
-        tr->ckpt_every = span / 5 > 1 ? span / 5 : 1;
-        tr->next_ckpt = tr->start_step + tr->ckpt_every;
-        tr->t0 = now();
-        tr->last_progress = tr->t0 - 1; /* the first tick reports */
-        /* Training sgemms are small (a minibatch by a few hundred units):
-         * OpenBLAS threads would cost more than they give and would fight
-         * the env threads for the same cores. */
-        int blas_threads = openblas_get_num_threads();
-        openblas_set_num_threads(1);
-        rc = ag->vt->train(ag, tr);
-        openblas_set_num_threads(blas_threads);
-        if (!rc) rc = tr->status;
-        double wall = now() - tr->t0;
-        if (rc == RL_OK || rc == RL_EINTERRUPT) {
-            char msg[1024];
-            snprintf(msg, sizeof msg, "%s", rl_last_error());
-            int save_rc = tr->writer ? save_ckpt(tr, "final.rlt", 1) : RL_OK;
-            /* Test hook: every rank writes its own final state, so a test
-             * can check that the ranks hold identical parameters. */
-            if (!tr->writer && !save_rc && getenv("RLTOOL_MPI_RANK_CKPT")) {
-                char name[64];
-                snprintf(name, sizeof name, "final.rank%d.rlt", rl_comm_rank());
-                save_rc = save_ckpt(tr, name, 1);
-            }
-            if (save_rc) rc = save_rc;
-            else if (rc == RL_EINTERRUPT)
-                rl_error(RL_EINTERRUPT, "interrupted at step %lld; final checkpoint written to %s/"
-                         "final.rlt (continue with --resume %s)", (long long)ag->steps_done,
-                         tr->dir, tr->dir);
-        }
-        char saved[1024];
-        snprintf(saved, sizeof saved, "%s", rl_last_error());
-        call_progress(tr, wall, 1);
-        if (rc) rl_error(rc, "%s", saved);
-    }
-    if (tr->csv) fclose(tr->csv);
+    int rc = train_session(tr, tr->cfg);
+    if (tr->csv && fclose(tr->csv) != 0 && !rc)
+        rc = rl_error(RL_EIO, "cannot write %s/metrics.csv: %s", tr->dir, strerror(errno));
     rl_vec_free(tr->vec);
-    rl_agent_free(ag);
+    rl_agent_free(tr->ag);
+    if (tr->lock_fd >= 0) close(tr->lock_fd);
     return rc;
 }

@@ -556,6 +556,7 @@ static int child_main(const run *r, const entry *e, int threads)
             .hparams = r->state == 3 ? e->hparams : NULL,
             .seed = (uint64_t)r->seed, .n_threads = threads, .out_dir = r->dir,
             .resume = r->state == 2 ? r->dir : NULL, .progress = child_progress, .user = &last,
+            .overwrite = r->state == 3, /* a stale or mismatched run is redone */
         };
         fprintf(stderr, "%s %s %s seed %d, %lld steps, %d thread(s)\n",
                 r->state == 2 ? "resuming" : "training", e->task, e->agent, r->seed, e->steps, threads);

@@ -1,5 +1,6 @@
 /* rltool train | eval: run training with live progress, evaluate checkpoints. */
 #include "agents/agent.h"
+#include "agents/rundir.h"
 #include "cli/cli.h"
 
 #include <math.h>
@@ -95,27 +96,39 @@ static void print_agent_help(const char *agent, const char *env_id)
 int cmd_train(int argc, char **argv)
 {
     const char *agent = NULL, *policy = NULL, *out = NULL, *resume = NULL;
-    long long steps = 0, seed = 1, envs = 0, threads = 0;
+    long long steps = 0, seed = 1, envs = 0, threads = 0, more = 0;
+    double save_every = 60;
     cli_sets sets = {{0}};
-    int help = 0;
+    int help = 0, overwrite = 0;
     const cli_arg args[] = {
         {"--agent", ARG_STR, &agent, "A", "learning algorithm (default: the task's recipe)", 0, 0},
         {"--policy", ARG_STR, &policy, "P", "policy architecture: mlp, ncap (default: recipe)", 0, 0},
-        {"--steps", ARG_INT, &steps, "N", "env steps in total (default: recipe budget)", 1, (long long)4e12},
+        {"--steps", ARG_INT, &steps, "N", "env steps in total, a resumed run's steps included "
+                                          "(default: recipe budget)", 1, (long long)4e12},
+        {"--more", ARG_INT, &more, "N", "with --resume: N steps beyond the resumed state", 1,
+         (long long)4e12},
         {"--seed", ARG_INT, &seed, "S", "random seed (default 1)", 0, INT64_MAX},
         {"--envs", ARG_INT, &envs, "N", "parallel envs (default: recipe)", 1, 4096},
         {"--threads", ARG_INT, &threads, "T", "threads stepping envs (default: all cores)", 1, 1024},
         {"--out", ARG_STR, &out, "DIR", "run directory (default runs/ENV-AGENT-sSEED)", 0, 0},
         {"--set", ARG_SET, &sets, "K=V", "env option or hyperparameter (repeatable)", 0, 0},
-        {"--resume", ARG_STR, &resume, "DIR", "continue a run from its final checkpoint", 0, 0},
+        {"--resume", ARG_STR, &resume, "DIR|FILE", "continue a run from its newest full state "
+                                                  "(or from the checkpoint FILE)", 0, 0},
+        {"--overwrite", ARG_FLAG, &overwrite, NULL, "replace the run already in --out", 0, 0},
+        {"--save-every", ARG_DOUBLE, &save_every, "SEC", "seconds between latest.rlt saves "
+                                                      "(default 60)", 0, 0},
     };
     const int n_args = (int)(sizeof args / sizeof args[0]);
     const char *usage = "[ENV] [--agent A] [--policy P] [--steps N] [--seed S] [--envs N] "
-                        "[--threads T] [--out DIR] [--set k=v ...] [--resume DIR]";
+                        "[--threads T] [--out DIR] [--set k=v ...] [--resume DIR [--more N]] "
+                        "[--overwrite] [--save-every SEC]";
     const char *about = "Train an agent. Without ENV, trains the default task (swimmer-v1) with "
                         "its recommended agent.\nWrites config.txt, metrics.csv and checkpoints "
-                        "(final.rlt, best.rlt, step-N.rlt) to the run directory.\n"
-                        "Ctrl-C stops cleanly with a final checkpoint; --resume continues.";
+                        "(final.rlt, best.rlt, step-N.rlt, latest.rlt) to the run directory,\n"
+                        "which it locks while training and never replaces without --overwrite.\n"
+                        "Ctrl-C stops cleanly with a final checkpoint; after a crash or a full\n"
+                        "disk, --resume DIR continues from the newest full state (latest.rlt is\n"
+                        "rewritten every --save-every seconds).";
     /* --help after --agent shows that agent's hyperparameters. */
     for (int i = 2; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) help = 1;
@@ -158,17 +171,40 @@ int cmd_train(int argc, char **argv)
         cli_error("train", "--resume continues a run as configured; drop --set/--agent/--policy/--envs");
         return CLI_USAGE;
     }
-    char dir[1024];
+    if (more && !resume) {
+        cli_error("train", "--more N adds steps to a resumed run; use --steps N for a new one");
+        return CLI_USAGE;
+    }
+    if (more && steps) {
+        cli_error("train", "give --steps (the total) or --more (steps beyond the resumed state), "
+                           "not both");
+        return CLI_USAGE;
+    }
+    if (!(save_every > 0) || save_every > 1e9) {
+        cli_error("train", "--save-every must be a positive number of seconds, got %g", save_every);
+        return CLI_USAGE;
+    }
+    if (out && !out[0]) {
+        cli_error("train", "--out is empty; give a run directory");
+        return CLI_USAGE;
+    }
+    char dir[4096];
     const rl_recipe *rec = env_id ? rl_recipe_find(agent, env_id) : NULL;
-    if (out) snprintf(dir, sizeof dir, "%s", out);
-    else if (resume) snprintf(dir, sizeof dir, "%s", resume);
+    int too_long = 0;
+    if (out) too_long = snprintf(dir, sizeof dir, "%s", out) >= (int)sizeof dir;
+    else if (resume) too_long = rl_rundir_of(resume, dir, sizeof dir) != RL_OK;
     else rl_run_dir_default(dir, sizeof dir, env_id ? env_id : rl_default_env_id(),
                             agent ? agent : (rec ? rec->agent : "ppo"), (uint64_t)seed);
+    if (too_long) {
+        cli_error("train", "%s", out ? "--out path is too long" : rl_last_error());
+        return CLI_USAGE;
+    }
     progress_state ps = {cli_is_tty(stderr), -1e9, -1};
     rl_train_cfg cfg = {
         .env_id = env_id, .env_opts = env_kv, .agent = agent, .policy = policy, .hparams = hp_kv,
         .steps = steps, .seed = (uint64_t)seed, .n_envs = (int)envs, .n_threads = (int)threads,
         .out_dir = dir, .resume = resume, .progress = on_progress, .user = &ps,
+        .overwrite = overwrite, .save_interval = save_every, .more_steps = more,
     };
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);

@@ -17,6 +17,9 @@
  * platform we build for). Every length read back is bounded by the bytes that
  * are actually there before anything is allocated from it.
  */
+#define _GNU_SOURCE 1 /* memmem */
+#include "core/checkpoint.h"
+#include "core/file.h"
 #include "rltool.h"
 
 #include <errno.h>
@@ -36,7 +39,14 @@
 #define MAX_NAME 1024            /* tensor name or metadata key */
 #define MAX_LINE 65536           /* one header line */
 #define MAX_HEADER (16 << 20)    /* whole header */
-#define DEFLATE_MAX_RATIO 1032   /* zlib's worst case expansion on inflate */
+#define RL_CKPT_MAX_META 1000000
+#define RL_CKPT_MAX_TENSORS 65536
+/* rltool's tensors are float noise, compressing by well under 4:1; a blob
+ * claiming more than this ratio beyond a small allowance is a zlib bomb. */
+#define RAW_FREE_BYTES ((unsigned long long)32 << 20)
+#define MAX_RATIO 64
+#define READ_CHUNK ((size_t)1 << 20)  /* compressed bytes inflated at a time */
+#define HEAD_CHUNK ((size_t)64 << 10) /* first read: the magic is checked in it */
 
 typedef struct {
     char *name;
@@ -49,11 +59,19 @@ typedef struct {
     char *key, *value;
 } meta;
 
+/* Name -> position, open addressing (slot holds position + 1, 0 = empty),
+ * so 100k header keys load in linear time, not quadratic. */
+typedef struct {
+    int *slot;
+    int cap;               /* power of two, > 2 x entries */
+} name_index;
+
 struct rl_ckpt {
     meta *meta;
     int n_meta, cap_meta;
     tensor *t;
     int n_t, cap_t;
+    name_index meta_ix, t_ix;
 };
 
 static size_t dtype_size(rl_dtype d)
@@ -76,6 +94,49 @@ static const char *dtype_name(rl_dtype d)
     case RL_U8: return "u8";
     }
     return "?";
+}
+
+static const char *meta_name(const rl_ckpt *ck, int i) { return ck->meta[i].key; }
+static const char *tensor_name(const rl_ckpt *ck, int i) { return ck->t[i].name; }
+
+static size_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
+}
+
+/* Position of name, or -1. */
+static int index_find(const rl_ckpt *ck, const name_index *ix,
+                      const char *(*name_of)(const rl_ckpt *, int), const char *name)
+{
+    if (!ix->cap) return -1;
+    for (size_t h = name_hash(name) & (size_t)(ix->cap - 1);; h = (h + 1) & (size_t)(ix->cap - 1)) {
+        int at = ix->slot[h] - 1;
+        if (at < 0) return -1;
+        if (!strcmp(name_of(ck, at), name)) return at;
+    }
+}
+
+/* Record entry `at` (already stored, n entries in all); grows the table. */
+static int index_add(const rl_ckpt *ck, name_index *ix,
+                     const char *(*name_of)(const rl_ckpt *, int), int at, int n)
+{
+    if (2 * n >= ix->cap) {
+        int cap = ix->cap ? 2 * ix->cap : 32;
+        while (2 * n >= cap) cap *= 2;
+        int *slot = calloc((size_t)cap, sizeof *slot);
+        if (!slot) return rl_error(RL_ENOMEM, "checkpoint: out of memory");
+        free(ix->slot);
+        ix->slot = slot;
+        ix->cap = cap;
+        for (int i = 0; i < n; i++)
+            if (i != at) index_add(ck, ix, name_of, i, n);
+    }
+    size_t h = name_hash(name_of(ck, at)) & (size_t)(ix->cap - 1);
+    while (ix->slot[h]) h = (h + 1) & (size_t)(ix->cap - 1);
+    ix->slot[h] = at + 1;
+    return RL_OK;
 }
 
 static char *dupstr(const char *s)
@@ -108,6 +169,8 @@ void rl_ckpt_free(rl_ckpt *ck)
     }
     free(ck->meta);
     free(ck->t);
+    free(ck->meta_ix.slot);
+    free(ck->t_ix.slot);
     free(ck);
 }
 
@@ -137,12 +200,16 @@ int rl_ckpt_set_meta(rl_ckpt *ck, const char *key, const char *value)
                         key, MAX_LINE - MAX_NAME - 8);
     char *v = dupstr(value);
     if (!v) return rl_error(RL_ENOMEM, "checkpoint: out of memory");
-    for (int i = 0; i < ck->n_meta; i++)
-        if (!strcmp(ck->meta[i].key, key)) {
-            free(ck->meta[i].value);
-            ck->meta[i].value = v;
-            return RL_OK;
-        }
+    int at = index_find(ck, &ck->meta_ix, meta_name, key);
+    if (at >= 0) {
+        free(ck->meta[at].value);
+        ck->meta[at].value = v;
+        return RL_OK;
+    }
+    if (ck->n_meta >= RL_CKPT_MAX_META) {
+        free(v);
+        return rl_error(RL_EINVAL, "checkpoint: more than %d metadata entries", RL_CKPT_MAX_META);
+    }
     if (ck->n_meta == ck->cap_meta) {
         int cap = ck->cap_meta ? 2 * ck->cap_meta : 16;
         meta *m = realloc(ck->meta, sizeof *m * (size_t)cap);
@@ -159,14 +226,13 @@ int rl_ckpt_set_meta(rl_ckpt *ck, const char *key, const char *value)
         return rl_error(RL_ENOMEM, "checkpoint: out of memory");
     }
     ck->meta[ck->n_meta++] = (meta){k, v};
-    return RL_OK;
+    return index_add(ck, &ck->meta_ix, meta_name, ck->n_meta - 1, ck->n_meta);
 }
 
 const char *rl_ckpt_meta(const rl_ckpt *ck, const char *key)
 {
-    for (int i = 0; i < ck->n_meta; i++)
-        if (!strcmp(ck->meta[i].key, key)) return ck->meta[i].value;
-    return NULL;
+    int at = key ? index_find(ck, &ck->meta_ix, meta_name, key) : -1;
+    return at >= 0 ? ck->meta[at].value : NULL;
 }
 
 int rl_ckpt_meta_count(const rl_ckpt *ck) { return ck->n_meta; }
@@ -183,9 +249,8 @@ int rl_ckpt_meta_at(const rl_ckpt *ck, int i, const char **key, const char **val
 
 static tensor *find_tensor(const rl_ckpt *ck, const char *name)
 {
-    for (int i = 0; i < ck->n_t; i++)
-        if (!strcmp(ck->t[i].name, name)) return &ck->t[i];
-    return NULL;
+    int at = index_find(ck, &ck->t_ix, tensor_name, name);
+    return at >= 0 ? &ck->t[at] : NULL;
 }
 
 int rl_ckpt_put(rl_ckpt *ck, const char *name, rl_dtype dtype, const void *data,
@@ -211,6 +276,10 @@ int rl_ckpt_put(rl_ckpt *ck, const char *name, rl_dtype dtype, const void *data,
         t->count = count;
         return RL_OK;
     }
+    if (ck->n_t >= RL_CKPT_MAX_TENSORS) {
+        free(copy);
+        return rl_error(RL_EINVAL, "checkpoint: more than %d tensors", RL_CKPT_MAX_TENSORS);
+    }
     if (ck->n_t == ck->cap_t) {
         int cap = ck->cap_t ? 2 * ck->cap_t : 16;
         tensor *nt = realloc(ck->t, sizeof *nt * (size_t)cap);
@@ -227,7 +296,7 @@ int rl_ckpt_put(rl_ckpt *ck, const char *name, rl_dtype dtype, const void *data,
         return rl_error(RL_ENOMEM, "checkpoint: out of memory");
     }
     ck->t[ck->n_t++] = (tensor){nm, dtype, count, copy};
-    return RL_OK;
+    return index_add(ck, &ck->t_ix, tensor_name, ck->n_t - 1, ck->n_t);
 }
 
 const void *rl_ckpt_get(const rl_ckpt *ck, const char *name, rl_dtype dtype, int64_t count,
@@ -333,19 +402,6 @@ static int serialize(const rl_ckpt *ck, buf *raw)
     return rc;
 }
 
-/* Make the rename itself durable; failure here is not fatal to the data. */
-static void fsync_dir_of(const char *path)
-{
-    char *copy = dupstr(path);
-    if (!copy) return;
-    int fd = open(dirname(copy), O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(copy);
-}
-
 int rl_ckpt_save(const rl_ckpt *ck, const char *path)
 {
     buf raw = {0}, head = {0};
@@ -388,12 +444,14 @@ int rl_ckpt_save(const rl_ckpt *ck, const char *path)
         goto done;
     }
     snprintf(tmp, tn, "%s.tmp.%ld", path, (long)getpid());
+    errno = 0;
     f = fopen(tmp, "wb");
     if (!f) {
         rc = rl_error(RL_EIO, "checkpoint: cannot create '%s': %s", tmp, strerror(errno));
         goto done;
     }
-    if (fwrite(head.p, 1, head.n, f) != head.n || fwrite(z, 1, zn, f) != zn ||
+    if (rl_file_write_fault()) errno = ENOSPC; /* test hook: a full disk */
+    if (errno == ENOSPC || fwrite(head.p, 1, head.n, f) != head.n || fwrite(z, 1, zn, f) != zn ||
         fflush(f) != 0 || fsync(fileno(f)) != 0) {
         rc = rl_error(RL_EIO, "checkpoint: cannot write '%s': %s", tmp, strerror(errno));
         goto done;
@@ -409,7 +467,7 @@ int rl_ckpt_save(const rl_ckpt *ck, const char *path)
                       strerror(errno));
         goto done;
     }
-    fsync_dir_of(path);
+    rl_file_fsync_dir_of(path);
     free(tmp);
     tmp = NULL;
 done:
@@ -423,40 +481,6 @@ done:
 }
 
 /* ---------------------------------------------------------------- load */
-
-/* Read the whole file; its real size bounds every later allocation. */
-static int read_file(const char *path, unsigned char **out, size_t *out_n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        return rl_error(e == ENOENT ? RL_ENOTFOUND : RL_EIO,
-                        "checkpoint: cannot open '%s': %s", path, strerror(e));
-    }
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return rl_error(RL_EIO, "checkpoint: '%s' is not a regular file", path);
-    }
-    size_t n = (size_t)st.st_size;
-    unsigned char *p = malloc(n + 1);
-    if (!p) {
-        fclose(f);
-        return rl_error(RL_ENOMEM, "checkpoint: out of memory reading '%s' (%zu bytes)", path,
-                        n);
-    }
-    size_t got = fread(p, 1, n, f);
-    int err = ferror(f);
-    fclose(f);
-    if (err || got != n) {
-        free(p);
-        return rl_error(RL_EIO, "checkpoint: cannot read '%s': %s", path, strerror(errno));
-    }
-    p[n] = 0;
-    *out = p;
-    *out_n = n;
-    return RL_OK;
-}
 
 /* Next header line at *pos: copies it without '\n' into line. Returns 1, or
  * 0 at end of data / a line longer than MAX_LINE. */
@@ -601,67 +625,201 @@ done:
     return rc;
 }
 
+/* Read the header (up to and including the "blob:" line) of an opened
+ * checkpoint into *head; *hn bytes were read, maybe some of the blob too.
+ * Stops early when the magic does not match, so a 2 GB file of zeros costs
+ * one 64 KB read. */
+static int read_header(int fd, const char *path, int64_t size, unsigned char **head, size_t *hn)
+{
+    size_t cap = HEAD_CHUNK, n = 0, want = (size_t)size < MAX_HEADER + MAX_LINE ?
+                                             (size_t)size : MAX_HEADER + MAX_LINE;
+    unsigned char *p = NULL;
+    for (;;) {
+        if (cap > want) cap = want;
+        unsigned char *q = realloc(p, cap + 1);
+        if (!q) {
+            free(p);
+            return rl_error(RL_ENOMEM, "checkpoint: out of memory");
+        }
+        p = q;
+        size_t got;
+        int rc = rl_file_read_head(fd, path, p + n, cap - n, &got);
+        if (rc) {
+            free(p);
+            return rc;
+        }
+        n += got;
+        p[n] = 0;
+        size_t m = n < sizeof CKPT_MAGIC ? n : sizeof CKPT_MAGIC - 1;
+        if (memcmp(p, CKPT_MAGIC, m) != 0 || got == 0 || n >= want) break;
+        unsigned char *b = memmem(p, n, "\nblob: ", 7);
+        if (b && memchr(b + 1, '\n', n - (size_t)(b + 1 - p))) break;
+        cap *= 2;
+    }
+    *head = p;
+    *hn = n;
+    return RL_OK;
+}
+
+/* Stream the blob from fd through crc32 and inflate into raw (rawn bytes),
+ * a chunk at a time. The CRC is judged first, so a damaged file reads as
+ * damaged rather than as bad zlib data. */
+static int inflate_blob(int fd, const char *path, const unsigned char *head, size_t hn,
+                        size_t blob_at, unsigned long long zn, unsigned char *raw,
+                        unsigned long long rawn, unsigned long crc_want)
+{
+    unsigned long crc = crc32(0L, Z_NULL, 0);
+    size_t blob_line = blob_at - 1;
+    while (blob_line > 0 && head[blob_line - 1] != '\n') blob_line--;
+    crc = crc32_z(crc, head, blob_line); /* the header before "blob:" is covered too */
+    z_stream zs = {0};
+    if (inflateInit(&zs) != Z_OK) return rl_error(RL_ENOMEM, "checkpoint: zlib init failed");
+    zs.next_out = raw;
+    zs.avail_out = 0;
+    unsigned char *chunk = malloc(READ_CHUNK);
+    unsigned char spare;
+    int zrc = Z_OK, too_big = 0, rc = RL_OK;
+    unsigned long long left = zn, out_left = rawn;
+    const unsigned char *in = head + blob_at;
+    size_t in_n = hn - blob_at < zn ? hn - blob_at : (size_t)zn;
+    if (!chunk) rc = rl_error(RL_ENOMEM, "checkpoint: out of memory");
+    while (!rc && left > 0) {
+        if (in_n == 0) {
+            size_t want = left < READ_CHUNK ? (size_t)left : READ_CHUNK;
+            if ((rc = rl_file_read_head(fd, path, chunk, want, &in_n))) break;
+            if (in_n == 0) {
+                rc = rl_error(RL_ECORRUPT, "checkpoint '%s': file shrank while being read", path);
+                break;
+            }
+            in = chunk;
+        }
+        crc = crc32_z(crc, in, in_n);
+        left -= in_n;
+        zs.next_in = (unsigned char *)in;
+        zs.avail_in = (uInt)in_n;
+        while (zrc == Z_OK && zs.avail_in > 0) {
+            int probing = 0;
+            if (zs.avail_out == 0) {
+                if (out_left == 0) { /* one spare byte: is there more than declared? */
+                    zs.next_out = &spare;
+                    zs.avail_out = 1;
+                    probing = 1;
+                } else {
+                    uInt step = out_left < (1u << 30) ? (uInt)out_left : (1u << 30);
+                    zs.avail_out = step;
+                    out_left -= step;
+                }
+            }
+            zrc = inflate(&zs, Z_NO_FLUSH);
+            if (zrc == Z_BUF_ERROR) zrc = Z_OK;
+            if (probing && zs.avail_out == 0) {
+                too_big = 1;
+                break;
+            }
+        }
+        if (too_big) zrc = Z_DATA_ERROR;
+        in_n = 0;
+    }
+    /* Any output space the last call did not need is still unused. */
+    unsigned long long produced = zs.total_out;
+    inflateEnd(&zs);
+    free(chunk);
+    if (rc) return rc;
+    if (crc != crc_want)
+        return rl_error(RL_ECORRUPT, "checkpoint '%s': checksum mismatch (stored crc32 %08lx, "
+                        "computed %08lx): the file is damaged", path, crc_want, crc);
+    if (too_big)
+        return rl_error(RL_ECORRUPT, "checkpoint '%s': data inflates to more than the %llu "
+                        "bytes its header declares", path, rawn);
+    if (zrc != Z_STREAM_END || produced != rawn)
+        return rl_error(RL_ECORRUPT, "checkpoint '%s': compressed data is damaged (zlib: %s)",
+                        path, zrc == Z_STREAM_END || zrc == Z_OK ? "size mismatch" : zError(zrc));
+    return RL_OK;
+}
+
+/* Open and parse the header; on success *fd is open past it. */
+static rl_ckpt *open_ckpt(const char *path, int *fd, int64_t *size, unsigned char **head,
+                          size_t *hn, size_t *blob_at, unsigned long long *zn,
+                          unsigned long long *rawn, unsigned long *crc)
+{
+    *head = NULL;
+    if (rl_file_open_regular(path, "checkpoint", RL_FILE_MAX_CKPT, fd, size)) return NULL;
+    rl_ckpt *ck = NULL;
+    if (read_header(*fd, path, *size, head, hn) || !(ck = rl_ckpt_make()) ||
+        parse_header(ck, *head, *hn, path, blob_at, zn, rawn, crc)) {
+        rl_ckpt_free(ck);
+        free(*head);
+        *head = NULL;
+        close(*fd);
+        *fd = -1;
+        return NULL;
+    }
+    return ck;
+}
+
+rl_ckpt *rl_ckpt_load_header(const char *path)
+{
+    int fd;
+    int64_t size;
+    unsigned char *head;
+    size_t hn, blob_at;
+    unsigned long long zn, rawn;
+    unsigned long crc;
+    rl_ckpt *ck = open_ckpt(path, &fd, &size, &head, &hn, &blob_at, &zn, &rawn, &crc);
+    if (!ck) return NULL;
+    free(head);
+    close(fd);
+    return ck;
+}
+
 rl_ckpt *rl_ckpt_load(const char *path)
 {
-    unsigned char *file = NULL, *raw = NULL;
-    size_t n = 0, blob_at = 0;
-    unsigned long long zn = 0, rawn = 0;
-    unsigned long crc_want = 0;
-    rl_ckpt *ck = NULL;
-    int rc = read_file(path, &file, &n);
-    if (rc) return NULL;
-    if (!(ck = rl_ckpt_make())) goto fail;
-    if ((rc = parse_header(ck, file, n, path, &blob_at, &zn, &rawn, &crc_want))) goto fail;
-
-    size_t have = n - blob_at;
+    int fd;
+    int64_t size;
+    unsigned char *head, *raw = NULL;
+    size_t hn, blob_at;
+    unsigned long long zn, rawn;
+    unsigned long crc_want;
+    rl_ckpt *ck = open_ckpt(path, &fd, &size, &head, &hn, &blob_at, &zn, &rawn, &crc_want);
+    if (!ck) return NULL;
+    unsigned long long have = (unsigned long long)size - blob_at;
     if (zn > have) {
         rl_error(RL_ECORRUPT,
                  "checkpoint '%s': file is truncated: expected %llu bytes of data after the "
-                 "header, found %zu", path, zn, have);
+                 "header, found %llu", path, zn, have);
         goto fail;
     }
     if (zn < have) {
-        rl_error(RL_ECORRUPT, "checkpoint '%s': %zu unexpected bytes after the data", path,
-                 have - (size_t)zn);
+        rl_error(RL_ECORRUPT, "checkpoint '%s': %llu unexpected bytes after the data", path,
+                 have - zn);
         goto fail;
     }
-    unsigned long crc = crc32(0L, Z_NULL, 0);
-    /* The header bytes before the "blob:" line are covered too. */
-    size_t blob_line = blob_at - 1;
-    while (blob_line > 0 && file[blob_line - 1] != '\n') blob_line--;
-    crc = crc32_z(crc, file, blob_line);
-    crc = crc32_z(crc, file + blob_at, (size_t)zn);
-    if (crc != crc_want) {
-        rl_error(RL_ECORRUPT,
-                 "checkpoint '%s': checksum mismatch (stored crc32 %08lx, computed %08lx): "
-                 "the file is damaged", path, crc_want, crc);
+    /* The raw size is checked before anything is allocated from it. */
+    if (rawn > SIZE_MAX / 2 || (rawn > RAW_FREE_BYTES && rawn / MAX_RATIO > zn)) {
+        rl_error(RL_ECORRUPT, "checkpoint '%s': header claims %llu raw bytes from %llu "
+                 "compressed (over %d:1); rltool never writes that (a zlib bomb?)", path, rawn,
+                 zn, MAX_RATIO);
         goto fail;
     }
-    /* Bound the raw size by what this much deflate data can expand to. */
-    if (rawn > (unsigned long long)zn * DEFLATE_MAX_RATIO + 64 || rawn > SIZE_MAX / 2) {
-        rl_error(RL_ECORRUPT, "checkpoint '%s': raw size %llu impossible for %llu compressed "
-                 "bytes", path, rawn, zn);
+    if (rawn < 4) {
+        rl_error(RL_ECORRUPT, "checkpoint '%s': bad tensor table", path);
         goto fail;
     }
-    raw = malloc(rawn ? (size_t)rawn : 1);
+    raw = malloc((size_t)rawn);
     if (!raw) {
         rl_error(RL_ENOMEM, "checkpoint '%s': out of memory for %llu bytes", path, rawn);
         goto fail;
     }
-    uLongf got = (uLongf)rawn;
-    int zrc = uncompress(raw, &got, file + blob_at, (uLong)zn);
-    if (zrc != Z_OK || got != rawn) {
-        rl_error(RL_ECORRUPT, "checkpoint '%s': compressed data is damaged (zlib: %s)", path,
-                 zrc == Z_OK ? "size mismatch" : zError(zrc));
-        goto fail;
-    }
-    if ((rc = parse_tensors(ck, raw, (size_t)rawn, path))) goto fail;
+    if (inflate_blob(fd, path, head, hn, blob_at, zn, raw, rawn, crc_want)) goto fail;
+    if (parse_tensors(ck, raw, (size_t)rawn, path)) goto fail;
     free(raw);
-    free(file);
+    free(head);
+    close(fd);
     return ck;
 fail:
     free(raw);
-    free(file);
+    free(head);
+    close(fd);
     rl_ckpt_free(ck);
     return NULL;
 }

@@ -86,6 +86,53 @@ static void free_own_buffers(rl_env *env)
     w->owns_buffers = 0;
 }
 
+/* A task's spaces come from its init (plugins and Python envs included):
+ * checked before any buffer is sized from them, so Discrete(0), a negative
+ * or huge dimension or low > high is an error naming the task, not a
+ * division by zero or a wild allocation later. */
+static int check_space(const rl_task *task, const char *what, const rl_space *s)
+{
+    if (s->kind != RL_BOX && s->kind != RL_DISCRETE)
+        return rl_error(RL_EINVAL, "%s: %s space kind %d is neither RL_BOX nor RL_DISCRETE",
+                        task->id, what, (int)s->kind);
+    if (s->dim < 1 || s->dim > RL_MAX_SPACE_DIM)
+        return rl_error(RL_EINVAL, "%s: %s space has %d values (accepted: 1..%d)", task->id, what,
+                        s->dim, RL_MAX_SPACE_DIM);
+    if (s->kind == RL_DISCRETE && (s->n < 1 || s->n > RL_MAX_DISCRETE_N))
+        return rl_error(RL_EINVAL, "%s: %s space is Discrete(%d) (accepted: 1..%d choices)",
+                        task->id, what, s->n, RL_MAX_DISCRETE_N);
+    if (s->kind == RL_BOX)
+        for (int i = 0; i < s->dim; i++) {
+            float lo = s->low ? s->low[i] : -1.f, hi = s->high ? s->high[i] : 1.f;
+            if (isnan(lo) || isnan(hi) || lo > hi)
+                return rl_error(RL_EINVAL, "%s: %s space bound %d is [%g, %g]; low must be <= "
+                                "high and neither NaN", task->id, what, i, lo, hi);
+        }
+    return RL_OK;
+}
+
+static int check_env_layout(const rl_env *env)
+{
+    const rl_task *task = env->task;
+    int rc = check_space(task, "observation", &env->obs_space);
+    if (!rc) rc = check_space(task, "action", &env->act_space);
+    if (!rc && (env->n_slices < 0 || (env->n_slices > 0 && !env->slices)))
+        rc = rl_error(RL_EINVAL, "%s: %d observation slices but no slice table", task->id,
+                      env->n_slices);
+    for (int i = 0; !rc && i < env->n_slices; i++) {
+        const rl_slice *sl = &env->slices[i];
+        if (!sl->name || sl->start < 0 || sl->len < 0 || sl->start > env->obs_space.dim - sl->len)
+            rc = rl_error(RL_EINVAL, "%s: observation slice %d (%s %d..+%d) is outside the %d "
+                          "observation values", task->id, i, sl->name ? sl->name : "(no name)",
+                          sl->start, sl->len, env->obs_space.dim);
+    }
+    if (!rc && (env->n_info < 0 || env->n_info > RL_INFO_MAX_EXTRA ||
+                (env->n_info > 0 && !env->info_names)))
+        rc = rl_error(RL_EINVAL, "%s: %d info values (accepted: 0..%d, with names)", task->id,
+                      env->n_info, RL_INFO_MAX_EXTRA);
+    return rc;
+}
+
 rl_env *rl_env_create(const rl_task *task, const void *task_cfg, const rl_wrap_cfg *wcfg,
                       void *shared, int owns_shared, uint64_t stream)
 {
@@ -119,6 +166,13 @@ rl_env *rl_env_create(const rl_task *task, const void *task_cfg, const rl_wrap_c
         free(cfg);
         free(env);
         rl_error(code, "%s", msg);
+        return NULL;
+    }
+    if (check_env_layout(env)) {
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", rl_last_error());
+        rl_env_free(env);
+        rl_error(RL_EINVAL, "%s", msg);
         return NULL;
     }
     w->inner_act = env->act_space;

@@ -15,6 +15,7 @@
  * other copy; rl_plugin_load detects that case (no task appeared).
  */
 #define _GNU_SOURCE 1 /* dladdr */
+#include "core/file.h"
 #include "rltool.h"
 
 #include <dlfcn.h>
@@ -23,8 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define MAX_PLUGINS 32
+#define RL_PLUGIN_MAX_BYTES ((int64_t)256 << 20)
 
 static struct {
     dev_t dev;
@@ -49,9 +52,17 @@ static void promote_self(void)
 int rl_plugin_load(const char *path)
 {
     if (!path || !path[0]) return rl_error(RL_EINVAL, "rl_plugin_load: no plugin path given");
+    /* Opened without blocking and checked first: dlopen on a FIFO would
+     * wait forever. The descriptor pins the checked file's identity. */
+    int fd;
+    int64_t size;
+    int orc = rl_file_open_regular(path, "plugin", RL_PLUGIN_MAX_BYTES, &fd, &size);
+    if (orc) return orc == RL_ENOTFOUND ? rl_error(RL_ENOTFOUND, "plugin '%s' does not exist",
+                                                   path) : orc;
     struct stat st;
-    if (stat(path, &st) != 0)
-        return rl_error(RL_ENOTFOUND, "plugin '%s' does not exist", path);
+    int fst = fstat(fd, &st);
+    close(fd);
+    if (fst != 0) return rl_error(RL_EIO, "plugin '%s': cannot stat it", path);
     pthread_mutex_lock(&plugin_lock);
     int rc = RL_OK;
     for (int i = 0; i < n_loaded; i++)

@@ -5,6 +5,7 @@
 #include "envs/mujoco/mjcf_task.h"
 #include "envs/mujoco/task_file.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -65,10 +66,34 @@ const rl_task *rl_task_find(const char *id)
     return NULL;
 }
 
+/* Ids travel through option strings, file names and 64-byte fields: one
+ * short token of letters, digits and ._:/- (no comma, space or '='). */
+static int check_id(const char *id)
+{
+    size_t n = strlen(id);
+    if (n == 0 || n > RL_MAX_ID_LEN)
+        return rl_error(RL_EINVAL, "task id '%.80s' must have 1..%d characters", id, RL_MAX_ID_LEN);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (!(isalnum(c) || c == '-' || c == '_' || c == '.' || c == '/' || c == ':'))
+            return rl_error(RL_EINVAL, "task id '%s' has the character '%c' (0x%02x); ids use "
+                            "letters, digits and - _ . / : only", id, c >= 32 && c < 127 ? c : '?',
+                            c);
+    }
+    return RL_OK;
+}
+
 int rl_task_register(const rl_task *task)
 {
     if (!task || !task->id || !task->init || !task->reset || !task->step)
         return rl_error(RL_EINVAL, "a task needs an id and init, reset and step functions");
+    if (check_id(task->id)) return rl_last_code();
+    if (task->max_steps < 0 || task->n_opts < 0 || (task->n_opts > 0 && !task->opts) ||
+        task->cfg_size > ((size_t)1 << 24) || !(task->dt >= 0 && task->dt < 1e6))
+        return rl_error(RL_EINVAL, "task %s: max_steps %d, n_opts %d, cfg_size %zu or dt %g out "
+                        "of range (max_steps >= 0, options need a table, cfg_size <= 16 MB, "
+                        "0 <= dt < 1e6)", task->id, task->max_steps, task->n_opts,
+                        task->cfg_size, task->dt);
     if (!strchr(task->id, '-') || strncmp(strrchr(task->id, '-'), "-v", 2))
         return rl_error(RL_EINVAL, "task id '%s' must end with a version such as -v1", task->id);
     if (rl_task_find(task->id))

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 #include <time.h>
 
@@ -136,12 +137,46 @@ static void reset_job(void *ctx, int t, int nt)
     for (int i = lo; i < hi; i++) rl_env_reset(vec->envs[i], vec->reset_seed);
 }
 
+static int first_nonfinite(const float *x, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!isfinite(x[i])) return i;
+    return -1;
+}
+
+/* Non-finite values stop training where they enter: a reward or an
+ * observation the task produced, named as such (not later, as an action
+ * the policy computed from them). */
+static int check_outputs(const rl_vec *vec, const char *when)
+{
+    int od = vec->obs_dim;
+    for (int i = 0; i < vec->n; i++) {
+        float r = vec->rewards[i];
+        if (!isfinite(r))
+            return rl_error(RL_ENUMERIC, "%s env %d: the task's reward is %s %s; non-finite "
+                            "values stop training (check the reward terms)", vec->task->id, i,
+                            isnan(r) ? "NaN" : "infinite", when);
+        const float *rows[2] = {vec->obs + (size_t)i * od, NULL};
+        if (vec->final_obs && (vec->terminated[i] || vec->truncated[i]))
+            rows[1] = vec->final_obs + (size_t)i * od;
+        for (int k = 0; k < 2 && rows[k]; k++) {
+            int j = first_nonfinite(rows[k], od);
+            if (j >= 0)
+                return rl_error(RL_ENUMERIC, "%s env %d: the task's %sobservation[%d] is %s %s; "
+                                "non-finite values stop training", vec->task->id, i,
+                                k ? "final " : "", j, isnan(rows[k][j]) ? "NaN" : "infinite",
+                                when);
+        }
+    }
+    return RL_OK;
+}
+
 int rl_vec_reset(rl_vec *vec, int64_t seed)
 {
     if (!vec) return rl_error(RL_EINVAL, "rl_vec_reset: vec is NULL");
     vec->reset_seed = seed;
     rl_pool_run(vec->pool, reset_job, vec);
-    return RL_OK;
+    return check_outputs(vec, "after a reset");
 }
 
 static void step_job(void *ctx, int t, int nt)
@@ -186,7 +221,9 @@ int rl_vec_step(rl_vec *vec, const float *actions)
         if (rl_env_check_action(env, vec->actions + (size_t)i * ad)) {
             char msg[1024];
             snprintf(msg, sizeof msg, "%s", rl_last_error());
-            return rl_error(RL_EINVAL, "env %d: %s", i, msg);
+            /* Observations were checked finite when they were produced. */
+            return rl_error(RL_EINVAL, "env %d: %s (the policy computed it from finite "
+                            "observations)", i, msg);
         }
     }
     if (rl_pool_size(vec->pool) > 1 && vec->parallel && vec->n_steps++ % PROBE_EVERY) {
@@ -200,7 +237,7 @@ int rl_vec_step(rl_vec *vec, const float *actions)
         vec->parallel = ns > PARALLEL_MIN_NS;
         if (vec->n_steps == 0) vec->n_steps = 1;
     }
-    return RL_OK;
+    return check_outputs(vec, "after a step");
 }
 
 int rl_vec_set_autoreset(rl_vec *vec, int mode)

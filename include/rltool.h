@@ -149,6 +149,10 @@ typedef enum {
                         dim > 1 a product of Discrete(n) (factored bins) */
 } rl_space_kind;
 
+#define RL_MAX_SPACE_DIM (1 << 20)   /* values in a space */
+#define RL_MAX_DISCRETE_N (1 << 24)  /* choices of a Discrete value */
+#define RL_MAX_ID_LEN 63             /* characters of a task id */
+
 typedef struct rl_space {
     rl_space_kind kind;
     int dim;           /* number of values */
@@ -444,13 +448,22 @@ typedef struct rl_train_cfg {
     uint64_t seed;
     int n_envs;            /* 0: the recipe's default */
     int n_threads;         /* 0: all cores */
-    const char *out_dir;   /* run directory (created); NULL: runs/<env>-<agent>-<seed> */
-    const char *resume;    /* run directory or checkpoint to continue; NULL */
+    const char *out_dir;   /* run directory (created); NULL: runs/<env>-<agent>-<seed>, or
+                            * the resumed run's own directory */
+    const char *resume;    /* run directory (its newest full state) or checkpoint; NULL */
     rl_progress_fn progress;
     void *user;
+    int overwrite;         /* 1: replace a run already in out_dir (else refused) */
+    double save_interval;  /* seconds between latest.rlt saves; 0: 60 */
+    int64_t more_steps;    /* > 0: train this many steps beyond the resumed
+                            * state (instead of steps, which is the total) */
 } rl_train_cfg;
 
-/* Train; writes config, metrics.csv and checkpoints under out_dir. */
+/* Train; writes config, metrics.csv and checkpoints under out_dir, which it
+ * locks for its lifetime (a second trainer there is refused). latest.rlt
+ * holds the full training state, rewritten every save_interval seconds and
+ * at each step-N.rlt; resuming a directory takes its newest full state and
+ * cuts metrics.csv back to it. */
 int rl_train(const rl_train_cfg *cfg);
 /* Stop every training loop in this process at its next update (for
  * signal handlers: async-signal-safe). */

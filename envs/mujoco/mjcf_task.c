@@ -202,10 +202,12 @@ static int shared_make(const void *cfgp, void **shared)
     if (!cfg->model[0])
         return rl_error(RL_EINVAL, "no model: use the id %spath/to/robot.xml or a task file "
                         "with a line model = robot.xml", RL_MJCF_PREFIX);
-    if (stat(cfg->model, &st) != 0 || !S_ISREG(st.st_mode))
+    if (stat(cfg->model, &st) != 0) /* other non-regular files: rl_sim_check_mjcf_file */
         return rl_error(RL_ENOTFOUND, "MJCF file '%s' not found%s%s%s", cfg->model,
                         cfg->task_file[0] ? " (model of task file " : "",
                         cfg->task_file[0] ? cfg->task_file : "", cfg->task_file[0] ? ")" : "");
+    int checked = rl_sim_check_mjcf_file(cfg->model);
+    if (checked) return checked;
     mjcf_model *mm = calloc(1, sizeof *mm);
     if (!mm) return rl_error(RL_ENOMEM, "out of memory");
     mm->cfg = *cfg;

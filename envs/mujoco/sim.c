@@ -1,6 +1,7 @@
 /* Shared MuJoCo plumbing: model compilation from text, guarded calls,
  * stepping with substeps and instability detection. See sim.h. */
 #include "envs/mujoco/sim.h"
+#include "core/file.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -82,6 +83,39 @@ static void do_load(void *p)
     struct load_ctx *c = p;
     c->m = mj_loadXML(c->file, c->vfs, c->err, c->err_cap);
 }
+
+static int check_mjcf(const char *path, int depth)
+{
+    if (depth > 16)
+        return rl_error(RL_EINVAL, "MJCF file '%s': includes nested more than 16 deep", path);
+    unsigned char *text;
+    size_t n;
+    int rc = rl_file_read_all(path, "MJCF", RL_FILE_MAX_TEXT, &text, &n);
+    if (rc) return rc;
+    const char *slash = strrchr(path, '/');
+    int dir_len = slash ? (int)(slash - path) + 1 : 0;
+    for (const char *p = (const char *)text; !rc && (p = strstr(p, "<include"));) {
+        const char *end = strchr(p, '>'), *f = strstr(p, "file");
+        p += 8;
+        if (!end || !f || f > end) continue;
+        f = strpbrk(f, "\"'");
+        if (!f || f > end) continue;
+        const char *close = strchr(f + 1, *f);
+        if (!close || close > end) continue;
+        char inc[4096];
+        int len = (int)(close - f - 1);
+        if (snprintf(inc, sizeof inc, "%.*s%.*s", f[1] == '/' ? 0 : dir_len, path, len, f + 1) >=
+            (int)sizeof inc) {
+            rc = rl_error(RL_EINVAL, "MJCF file '%s': include path too long", path);
+            break;
+        }
+        rc = check_mjcf(inc, depth + 1);
+    }
+    free(text);
+    return rc;
+}
+
+int rl_sim_check_mjcf_file(const char *path) { return check_mjcf(path, 0); }
 
 int rl_sim_model_from_xml(const char *xml, const char *name, mjModel **out)
 {

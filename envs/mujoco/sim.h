@@ -36,6 +36,11 @@ typedef struct rl_sim {
  * fails. Free with rl_sim_model_free (NULL is fine). */
 int rl_sim_model_from_xml(const char *xml, const char *name, mjModel **out);
 void rl_sim_model_free(mjModel *m);
+/* Before MuJoCo opens an MJCF file from disk: the file and every file its
+ * <include file="..."/> elements name (recursively, relative to the
+ * including file) must be regular files within the text size limit, so a
+ * FIFO or device in their place is an error instead of a hang. */
+int rl_sim_check_mjcf_file(const char *path);
 
 /* Make the env's mjData for a shared model. Free with rl_sim_free. */
 int rl_sim_init(rl_sim *sim, const mjModel *m, int n_substeps);

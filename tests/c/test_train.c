@@ -136,9 +136,108 @@ START_TEST(resume_continues)
     fclose(f);
     ck_assert_int_eq(headers, 1);
     ck_assert_int_eq(last, 4096);
+    /* Resuming on another env is refused, naming both (the message was once
+     * read from the freed agent: ASan catches a regression). */
+    rl_train_cfg other = {.env_id = "cartpole-v1", .steps = 8192, .n_threads = 1, .resume = dir};
+    ck_assert_int_eq(rl_train(&other), RL_EINVAL);
+    ck_assert_msg(strstr(rl_last_error(), "cannot resume a pendulum-v1 run on cartpole-v1"), "%s",
+                  rl_last_error());
     /* Nothing left to do at the same budget. */
     ck_assert_int_eq(rl_train(&more), RL_EINVAL);
     ck_assert_ptr_nonnull(strstr(rl_last_error(), "larger --steps"));
+}
+END_TEST
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    ck_assert(a && b);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, a)) > 0) ck_assert_uint_eq(fwrite(buf, 1, n, b), n);
+    fclose(a);
+    fclose(b);
+}
+
+/* A run directory is never replaced by accident; --overwrite replaces all
+ * of it (no old step-N.rlt left among the new run's). */
+START_TEST(existing_run_refused)
+{
+    make_tmp();
+    char dir[300];
+    snprintf(dir, sizeof dir, "%s/run", tmp);
+    rl_train_cfg cfg = {.env_id = "pendulum-v1", .agent = "ppo", .steps = 4096, .seed = 1,
+                        .n_threads = 1, .out_dir = dir, .hparams = "envs=4,rollout=64,epochs=1"};
+    ck_assert_int_eq(rl_train(&cfg), RL_OK);
+    ck_assert(exists(dir, "step-1024.rlt"));
+    cfg.steps = 1024;
+    ck_assert_int_eq(rl_train(&cfg), RL_EINVAL);
+    ck_assert_msg(strstr(rl_last_error(), "already holds a run") &&
+                      strstr(rl_last_error(), "--overwrite"), "%s", rl_last_error());
+    rl_agent *a = rl_agent_load(dir);
+    ck_assert_int_eq(a->steps_done, 4096); /* untouched */
+    rl_agent_free(a);
+    cfg.overwrite = 1;
+    ck_assert_int_eq(rl_train(&cfg), RL_OK);
+    ck_assert(!exists(dir, "step-1024.rlt"));
+    a = rl_agent_load(dir);
+    ck_assert_int_eq(a->steps_done, 1024);
+    rl_agent_free(a);
+    /* An empty --out is refused, not turned into "/final.rlt". */
+    cfg.out_dir = "";
+    ck_assert_int_eq(rl_train(&cfg), RL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rl_last_error(), "empty"));
+}
+END_TEST
+
+/* --resume DIR takes the newest full state whatever its name; a damaged
+ * newest file falls back to the next; --resume FILE trains into the file's
+ * directory and cuts what came after it. */
+START_TEST(resume_picks_newest)
+{
+    make_tmp();
+    char dir[300], p1[400], p2[400], csv[400];
+    snprintf(dir, sizeof dir, "%s/run", tmp);
+    snprintf(csv, sizeof csv, "%s/metrics.csv", dir);
+    rl_train_cfg cfg = {.env_id = "pendulum-v1", .agent = "ppo", .steps = 5120, .seed = 1,
+                        .n_threads = 1, .out_dir = dir, .hparams = "envs=4,rollout=64,epochs=1"};
+    ck_assert_int_eq(rl_train(&cfg), RL_OK);
+    ck_assert(!exists(dir, "latest.rlt")); /* final.rlt took its place */
+    /* final.rlt older than latest.rlt, as after a failed final write. */
+    snprintf(p1, sizeof p1, "%s/final.rlt", dir);
+    snprintf(p2, sizeof p2, "%s/latest.rlt", dir);
+    ck_assert_int_eq(rename(p1, p2), 0);
+    snprintf(p1, sizeof p1, "%s/step-1024.rlt", dir);
+    snprintf(p2, sizeof p2, "%s/final.rlt", dir);
+    copy_file(p1, p2);
+    rl_train_cfg more = {.n_threads = 1, .resume = dir}; /* the recorded budget: 5120 */
+    ck_assert_int_eq(rl_train(&more), RL_EINVAL);
+    ck_assert_msg(strstr(rl_last_error(), "already has 5120 steps"), "%s", rl_last_error());
+    /* Damage latest.rlt: step-4096.rlt is the newest intact state. */
+    snprintf(p2, sizeof p2, "%s/latest.rlt", dir);
+    ck_assert(truncate(p2, 200) == 0);
+    more.more_steps = 1024;
+    ck_assert_int_eq(rl_train(&more), RL_OK);
+    rl_agent *a = rl_agent_load(dir);
+    ck_assert_int_eq(a->steps_done, 5120);
+    rl_agent_free(a);
+    /* From an older file, without an out dir. */
+    rl_train_cfg old = {.n_threads = 1, .resume = p1, .more_steps = 1024};
+    ck_assert_int_eq(rl_train(&old), RL_OK);
+    a = rl_agent_load(dir);
+    ck_assert_int_eq(a->steps_done, 2048);
+    rl_agent_free(a);
+    ck_assert(!exists(dir, "step-4096.rlt")); /* the abandoned timeline */
+    FILE *f = fopen(csv, "r");
+    char line[1024];
+    long long last = -1;
+    while (fgets(line, sizeof line, f)) {
+        if (!strncmp(line, "step,", 5)) continue;
+        ck_assert_int_gt(atoll(line), last);
+        last = atoll(line);
+    }
+    fclose(f);
+    ck_assert_int_eq(last, 2048);
 }
 END_TEST
 
@@ -237,6 +336,8 @@ int main(void)
     tcase_add_test(tc, save_load_same_actions);
     tcase_add_test(tc, resume_continues);
     tcase_add_test(tc, callback_stops_training);
+    tcase_add_test(tc, existing_run_refused);
+    tcase_add_test(tc, resume_picks_newest);
     tcase_add_test(tc, bad_input);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -146,7 +146,8 @@ class TrainCfg(Structure):
                 ("policy", c_char_p), ("hparams", c_char_p), ("steps", c_int64),
                 ("seed", c_uint64), ("n_envs", c_int), ("n_threads", c_int),
                 ("out_dir", c_char_p), ("resume", c_char_p), ("progress", PROGRESS_FN),
-                ("user", c_void_p)]
+                ("user", c_void_p), ("overwrite", c_int), ("save_interval", c_double),
+                ("more_steps", c_int64)]
 
 
 class EvalResult(Structure):

@@ -34,15 +34,20 @@ def _progress_line(d):
 
 
 def train(env_id, agent="ppo", steps=None, seed=0, out=None, n_envs=None, policy=None,
-          env_options=None, progress=True, n_threads=None, resume=None, callback=None, **hp):
+          env_options=None, progress=True, n_threads=None, resume=None, callback=None,
+          overwrite=False, **hp):
     """Train `agent` on `env_id` with librltool's training loop.
 
     env_id may also be a Gymnasium-style Python env object or a zero-argument
     factory of one: it is then stepped through callbacks (see rltool.pyenv;
     one env, one thread, slower than C tasks).
 
-    steps: env steps (None: the recipe's default). out: run directory
-    (None: runs/<env>-<agent>-<seed>). env_options: dict of env options.
+    steps: env steps in total, a resumed run's included (None: the recipe's
+    default, or the resumed run's own budget). out: run directory (None:
+    runs/<env>-<agent>-<seed>, or the resumed run's directory); a directory
+    that already holds a run is refused unless overwrite=True or resuming
+    it. resume: a run directory (its newest full state) or a checkpoint.
+    env_options: dict of env options.
     hp: hyperparameters ("lr=3e-4" as lr=3e-4; lists like hidden=(64, 64)).
     progress=True redraws a progress line on stderr. callback(dict) is
     called with each progress record; a true return stops training.
@@ -69,6 +74,9 @@ def train(env_id, agent="ppo", steps=None, seed=0, out=None, n_envs=None, policy
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or \
             not 0 <= seed < 2 ** 64:
         raise ValueError("seed must be an int in [0, 2**64), got %r" % (seed,))
+    if out is None and resume is not None:
+        r = os.fspath(resume)
+        out = r if os.path.isdir(r) else (os.path.dirname(r) or ".")
     if out is None:
         out = os.path.join("runs", "%s-%s-%d" % (env_id, agent or "default", seed))
     out = os.fspath(out)
@@ -84,6 +92,7 @@ def train(env_id, agent="ppo", steps=None, seed=0, out=None, n_envs=None, policy
     cfg.n_threads = int(n_threads or 0)
     cfg.out_dir = enc(out)
     cfg.resume = enc(os.fspath(resume)) if resume is not None else None
+    cfg.overwrite = 1 if overwrite else 0
 
     state = {"exc": None, "last": None}
     tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
