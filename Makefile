@@ -3,6 +3,9 @@
 
 BUILD    ?= build
 BUILD_SAN ?= build-sanitize
+BUILD_FUZZ ?= build-fuzz
+# Seconds each libFuzzer harness runs inside `make test`.
+FUZZ_SECONDS ?= 20
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 PYTHON   ?= /usr/bin/python3
 PREFIX   ?= /usr/local
@@ -18,9 +21,10 @@ SANITIZE_EXCLUDE ?= ^test_learn_|^test_mpi
 
 DEB_PACKAGES = build-essential cmake pkg-config libmujoco-dev libopenblas-dev \
   zlib1g-dev check libglfw3-dev libgl-dev python3 python3-numpy python3-pytest \
-  python3-setuptools python3-wheel python3-pip python3-venv xvfb libosmesa6-dev libopenmpi-dev openmpi-bin
+  python3-setuptools python3-wheel python3-pip python3-venv xvfb libosmesa6-dev libopenmpi-dev openmpi-bin \
+  clang
 
-.PHONY: all deps build run test test-c test-sanitize test-python venv bench install clean
+.PHONY: all deps build run test test-c test-sanitize test-python test-fuzz fuzz venv bench install clean
 
 all: build
 
@@ -44,10 +48,10 @@ build: deps $(BUILD)/Makefile
 # The main job on embedded defaults: train the default agent on the default
 # task, then evaluate the result.
 run: build
-	./$(BUILD)/rltool train --out runs/default
+	./$(BUILD)/rltool train --out runs/default --overwrite
 	./$(BUILD)/rltool eval runs/default --episodes 10
 
-test: build test-c test-sanitize test-python
+test: build test-c test-sanitize test-python test-fuzz
 
 test-c: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -57,6 +61,24 @@ test-sanitize: deps
 	cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Debug -DRLTOOL_SANITIZE=ON -DRLTOOL_BUILD_BENCH=OFF
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 	cd $(BUILD_SAN) && RLTOOL_QUICK=1 ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS) -E "$(SANITIZE_EXCLUDE)"
+
+# libFuzzer harnesses (tests/fuzz) for the checkpoint loader and the option
+# parsers, built with clang + ASan/UBSan; `make test` runs each for
+# FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus.
+fuzz: deps
+	CC=clang cmake -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=Debug -DRLTOOL_FUZZ=ON \
+	  -DRLTOOL_BUILD_TESTS=OFF -DRLTOOL_BUILD_BENCH=OFF -DRLTOOL_WITH_GLFW=OFF -DRLTOOL_WITH_MPI=OFF
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_checkpoint fuzz_options
+
+test-fuzz: fuzz
+	@for f in checkpoint options; do \
+	  mkdir -p $(BUILD_FUZZ)/corpus-$$f; \
+	  echo "fuzz_$$f: $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=1 ./$(BUILD_FUZZ)/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+	    -rss_limit_mb=1024 -max_len=65536 -print_final_stats=1 \
+	    $(BUILD_FUZZ)/corpus-$$f tests/fuzz/corpus/$$f > $(BUILD_FUZZ)/fuzz_$$f.log 2>&1; \
+	  rc=$$?; tail -n 12 $(BUILD_FUZZ)/fuzz_$$f.log; [ $$rc = 0 ] || exit 1; \
+	done
 
 # Remade only when a requirements file changes (the stamp is older). SB3 needs
 # a CPU torch wheel; where none is reachable its test is skipped and says so.
@@ -88,4 +110,4 @@ install: build
 	-ldconfig
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)

@@ -177,6 +177,12 @@ rl_agent *rl_agent_create(const char *agent, const char *policy, const char *env
         rl_policy_free(rl_policy_make(policy, NULL, NULL)); /* sets the message */
         return NULL;
     }
+    if (strlen(env_id) >= sizeof ((rl_agent *)0)->env_id ||
+        (env_opts && strlen(env_opts) >= sizeof ((rl_agent *)0)->env_opts)) {
+        rl_error(RL_EINVAL, "env id or env options too long (at most %zu and %zu characters)",
+                 sizeof ((rl_agent *)0)->env_id - 1, sizeof ((rl_agent *)0)->env_opts - 1);
+        return NULL;
+    }
     rl_agent *ag = agent_new(vt);
     if (!ag) return NULL;
     snprintf(ag->env_id, sizeof ag->env_id, "%s", env_id);

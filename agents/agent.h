@@ -112,7 +112,7 @@ struct rl_agent {
     const rl_agent_vt *vt;
     void *cfg;                 /* hyperparameters (vt->cfg_size) */
     void *impl;                /* the algorithm's state */
-    char env_id[64];
+    char env_id[RL_OPT_STR_MAX + 8]; /* fits "mjcf:" + the longest path option */
     char env_opts[1024];
     char policy[32];           /* architecture name */
     char policy_opts[512];     /* its options, canonical */

@@ -27,7 +27,8 @@ int rl_parse_int(const char *s, long long *out)
 
 int rl_parse_double(const char *s, double *out)
 {
-    if (!s || !*s || isspace((unsigned char)*s)) return RL_EINVAL;
+    /* Decimal only: strtod would also read "0x10" (hex) as 16. */
+    if (!s || !*s || isspace((unsigned char)*s) || strpbrk(s, "xX")) return RL_EINVAL;
     errno = 0;
     char *end = NULL;
     double v = strtod(s, &end);

@@ -212,6 +212,11 @@ rl_env *rl_env_make(const char *id, const char *opts)
     rl_clear_error();
     const rl_task *task = rl_task_find(id);
     if (!task && rl_last_code()) return NULL; /* a task file or model path said what is wrong */
+    if (!task && id && strpbrk(id, ", =")) {
+        rl_error(RL_ENOTFOUND, "env id '%s' contains ',', ' ' or '=': an id is one name such as "
+                 "swimmer-v1; options go separately (--set key=value)", id);
+        return NULL;
+    }
     if (!task) {
         char known[1024] = "";
         size_t used = 0;

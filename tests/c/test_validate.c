@@ -7,8 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "agents/agent.h"
+#include "custom_util.h"
 #include "rltool.h"
 
 /* One configurable misbehaving task: which fault is chosen by the id. */
@@ -166,6 +170,78 @@ START_TEST(non_finite_values_stop_training)
 }
 END_TEST
 
+/* The same through the CLI with a plugin: `rltool rollout` on each bad task
+ * exits with a usage error naming the problem (Discrete(0) was a SIGFPE). */
+START_TEST(bad_plugin_tasks)
+{
+    make_tmp();
+    char so[400], out[400], cmd[2048], msg[2048];
+    build_plugin("tests/c/bad_plugin.c", "bad.so", so, sizeof so);
+    const char *cli = getenv("RLTOOL_CLI");
+    ck_assert_ptr_nonnull(cli);
+    const char *ids[] = {"bad-discrete0-v1", "bad-negdim-v1", "bad-hugedim-v1", "bad-lowhigh-v1"};
+    const char *expect[] = {"Discrete(0)", "has -4 values", "has 2000000000 values",
+                            "low must be <= high"};
+    for (int i = 0; i < 4; i++) {
+        snprintf(out, sizeof out, "%s/out%d.txt", tmpdir, i);
+        snprintf(cmd, sizeof cmd, "'%s' --plugin '%s' rollout %s --episodes 1 > '%s' 2>&1", cli,
+                 so, ids[i], out);
+        int rc = system(cmd);
+        FILE *f = fopen(out, "r");
+        size_t n = f ? fread(msg, 1, sizeof msg - 1, f) : 0;
+        msg[n] = 0;
+        if (f) fclose(f);
+        ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) >= 1 && WEXITSTATUS(rc) <= 2 &&
+                          strstr(msg, expect[i]),
+                      "%s: status %d: %s", ids[i], rc, msg);
+    }
+    (void)write_file;
+}
+END_TEST
+
+/* Inputs that used to be read as something else, or to lose their own
+ * error behind "unknown env id". */
+START_TEST(no_silent_misdirection)
+{
+    long long v;
+    ck_assert_int_ne(rl_parse_int("0x10", &v), RL_OK); /* was 16 */
+    ck_assert_int_eq(rl_parse_int("1e6", &v), RL_OK);
+    ck_assert_int_eq(v, 1000000);
+    ck_assert_ptr_null(rl_env_make("cartpole-v1,links=3", NULL));
+    ck_assert_msg(strstr(rl_last_error(), "contains ','"), "%s", rl_last_error());
+    char id[600];
+    snprintf(id, sizeof id, "mjcf:/tmp/%0300d.xml", 0);
+    ck_assert_ptr_null(rl_env_make(id, NULL));
+    ck_assert_msg(strstr(rl_last_error(), "too long"), "%s", rl_last_error());
+    for (int i = 0; i < 33; i++) {
+        snprintf(id, sizeof id, "mjcf:/nonexistent/model%d.xml", i);
+        ck_assert_ptr_null(rl_env_make(id, NULL));
+        ck_assert_msg(!strstr(rl_last_error(), "unknown env id"), "%s", rl_last_error());
+    }
+    ck_assert_msg(strstr(rl_last_error(), "at most 32"), "%s", rl_last_error());
+}
+END_TEST
+
+/* An mjcf: id longer than the old 64-byte field keeps its whole path. */
+START_TEST(long_mjcf_id_kept)
+{
+    make_tmp();
+    char sub[400], path[600], id[700];
+    snprintf(sub, sizeof sub, "%s/a-directory-name-long-enough-to-pass-sixty-four-bytes", tmpdir);
+    ck_assert_int_eq(mkdir(sub, 0755), 0);
+    snprintf(path, sizeof path, "%s/pointmass.xml", sub);
+    FILE *f = fopen(path, "w");
+    fputs(POINT_MASS_XML, f);
+    fclose(f);
+    snprintf(id, sizeof id, "mjcf:%s", path);
+    ck_assert_int_gt((int)strlen(id), 64);
+    rl_agent *a = rl_agent_create("ppo", NULL, id, POINT_MASS_REWARD, NULL, 1);
+    ck_assert_msg(a != NULL, "%s", rl_last_error());
+    ck_assert_str_eq(a->env_id, id);
+    rl_agent_free(a);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("validate");
@@ -174,6 +250,9 @@ int main(void)
     tcase_add_test(tc, bad_spaces);
     tcase_add_test(tc, bad_ids);
     tcase_add_test(tc, non_finite_values_stop_training);
+    tcase_add_test(tc, no_silent_misdirection);
+    tcase_add_test(tc, bad_plugin_tasks);
+    tcase_add_test(tc, long_mjcf_id_kept);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
