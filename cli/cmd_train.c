@@ -36,20 +36,41 @@ static int on_progress(void *user, const rl_progress *p)
     if (!ps->tty && p->done && p->step == ps->last_step) return 0;
     ps->last_line = p->wall_time;
     ps->last_step = p->step;
-    char eta[32], ret[32] = "-", succ[32] = "";
-    double left = p->steps_per_sec > 0 ? (double)(p->total_steps - p->step) / p->steps_per_sec : 0;
-    if (left < 0) left = 0;
-    fmt_duration(left, eta, sizeof eta);
+    char eta[32] = "-", rate[32] = "-", ret[32] = "-", succ[32] = "", past[96] = "";
+    /* The rate over the first moments (setup, a first partial rollout) says
+     * nothing yet: no rate or ETA before a second of training. */
+    if (p->wall_time >= 1 || p->done) {
+        double left = p->steps_per_sec > 0 ? (double)(p->total_steps - p->step) / p->steps_per_sec : 0;
+        fmt_duration(left < 0 ? 0 : left, eta, sizeof eta);
+        snprintf(rate, sizeof rate, "%.0f", p->steps_per_sec);
+    }
     if (!isnan(p->recent_return)) snprintf(ret, sizeof ret, "%.1f", p->recent_return);
     if (p->recent_success >= 0) snprintf(succ, sizeof succ, " | success %.0f%%", 100 * p->recent_success);
-    double pct = 100.0 * (double)p->step / (double)(p->total_steps ? p->total_steps : 1);
-    if (pct > 100) pct = 100; /* agents finish their last rollout or generation */
-    fprintf(stderr, "%s%lld/%lld steps (%3.0f%%) | %.0f steps/s | %lld episodes | return %s%s | ETA %s%s",
-            ps->tty ? "\r\033[K" : "", (long long)p->step, (long long)p->total_steps, pct,
-            p->steps_per_sec, (long long)p->episodes, ret, succ, eta,
-            ps->tty && !p->done ? "" : "\n");
+    /* Agents finish their last rollout or generation past the budget: the
+     * line counts up to the budget, and the final line says how far past. */
+    long long shown = p->step < p->total_steps ? p->step : p->total_steps;
+    double pct = 100.0 * (double)shown / (double)(p->total_steps ? p->total_steps : 1);
+    if (p->done && p->step > p->total_steps)
+        snprintf(past, sizeof past, " | %lld steps in all (the last update ran past the budget)",
+                 (long long)p->step);
+    fprintf(stderr, "%s%lld/%lld steps (%3.0f%%) | %s steps/s | %lld episodes | return %s%s | ETA %s%s%s",
+            ps->tty ? "\r\033[K" : "", shown, (long long)p->total_steps, pct, rate,
+            (long long)p->episodes, ret, succ, eta, past, ps->tty && !p->done ? "" : "\n");
     fflush(stderr);
     return 0;
+}
+
+/* Under mpirun or srun only rank 0 speaks (as only it logs and writes the
+ * run directory); the launcher's rank variables say which one this is. */
+static int is_rank0(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK",
+                                       "SLURM_PROCID"};
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v && v[0]) return atoi(v) == 0;
+    }
+    return 1;
 }
 
 /* Route --set pairs: env (task + wrapper) options vs agent hyperparameters. */
@@ -208,20 +229,22 @@ int cmd_train(int argc, char **argv)
     };
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
-    if (!resume)
+    int speaks = is_rank0();
+    if (!speaks) cfg.progress = NULL;
+    if (!resume && speaks)
         fprintf(stderr, "training %s with %s (seed %lld) -> %s\n", env_id,
                 agent ? agent : (rec ? rec->agent : "ppo"), seed, dir);
     rc = rl_train(&cfg);
     signal(SIGINT, SIG_DFL);
     if (rc == RL_EINTERRUPT) {
-        fprintf(stderr, "%s\n", rl_last_error());
+        if (speaks) fprintf(stderr, "%s\n", rl_last_error());
         return 130;
     }
     if (rc) {
         cli_error("train", "%s", rl_last_error());
         return cli_status(rc);
     }
-    printf("run directory: %s\nfinal checkpoint: %s/final.rlt\n", dir, dir);
+    if (speaks) printf("run directory: %s\nfinal checkpoint: %s/final.rlt\n", dir, dir);
     return CLI_OK;
 }
 

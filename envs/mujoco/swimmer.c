@@ -109,6 +109,10 @@ static char *swimmer_mjcf(int links, int target)
         "      <joint name=\"rootz\" type=\"hinge\" axis=\"0 0 1\" pos=\"0 -.05 0\"/>\n"
         "      <geom name=\"head\" class=\"visual\" type=\"ellipsoid\" size=\".02 .04 .017\""
         " pos=\"0 -.022 0\"/>\n"
+        /* The head's own segment, up to the first joint: without it the
+         * head is drawn 3 cm off its first segment. Visual only (mass 0). */
+        "      <geom name=\"visual0\" class=\"visual\" type=\"capsule\" size=\".01\""
+        " fromto=\"0 -.05 0 0 .05 0\"/>\n"
         "      <geom name=\"nose\" class=\"visual\" type=\"sphere\" size=\".004\""
         " pos=\"0 -.06 0\" rgba=\".9 .2 .2 1\"/>\n"
         "      <geom name=\"inertial0\" class=\"inertial\"/>\n",

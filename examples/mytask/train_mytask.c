@@ -22,6 +22,7 @@ int main(int argc, char **argv)
         .seed = 1,
         .n_threads = 1,
         .out_dir = "runs/mytask",
+        .overwrite = 1, /* each run of this program trains afresh */
     };
     if (rl_train(&cfg) != RL_OK) {
         fprintf(stderr, "train: %s\n", rl_last_error());

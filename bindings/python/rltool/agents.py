@@ -21,14 +21,15 @@ def _progress_dict(p):
 
 def _progress_line(d):
     total = d["total_steps"]
-    pct = " (%3.0f%%)" % (100.0 * d["step"] / total) if total > 0 else ""
-    line = "step %d/%d%s  %.0f steps/s  episodes %d" % (
-        d["step"], total, pct, d["steps_per_sec"], d["episodes"])
+    shown = min(d["step"], total) if total > 0 else d["step"]  # the last update may run past
+    pct = " (%3.0f%%)" % (100.0 * shown / total) if total > 0 else ""
+    rate = "%.0f" % d["steps_per_sec"] if d["wall_time"] >= 1 or d["done"] else "-"
+    line = "step %d/%d%s  %s steps/s  episodes %d" % (shown, total, pct, rate, d["episodes"])
     if not math.isnan(d["recent_return"]):
         line += "  return %.2f" % d["recent_return"]
     if d["recent_success"] >= 0:
         line += "  success %.2f" % d["recent_success"]
-    if 0 < d["step"] < total and d["steps_per_sec"] > 0 and not d["done"]:
+    if 0 < d["step"] < total and d["steps_per_sec"] > 0 and not d["done"] and d["wall_time"] >= 1:
         line += "  eta %.0fs" % ((total - d["step"]) / d["steps_per_sec"])
     return line
 
@@ -94,14 +95,16 @@ def train(env_id, agent="ppo", steps=None, seed=0, out=None, n_envs=None, policy
     cfg.resume = enc(os.fspath(resume)) if resume is not None else None
     cfg.overwrite = 1 if overwrite else 0
 
-    state = {"exc": None, "last": None}
+    state = {"exc": None, "last": None, "printed": -1e9}
     tty = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
 
     def on_progress(user, p):
         try:
             d = _progress_dict(p.contents)
             state["last"] = d
-            if progress:
+            # The CLI's cadence: a live line on a terminal, else one every 10 s.
+            if progress and (tty or d["done"] or d["wall_time"] - state["printed"] >= 10):
+                state["printed"] = d["wall_time"]
                 line = "[rltool] %s %s: %s" % (env_id, agent, _progress_line(d))
                 if tty:
                     sys.stderr.write("\r\x1b[K" + line + ("\n" if d["done"] else ""))
