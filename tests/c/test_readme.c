@@ -1,10 +1,11 @@
 /* Every README command runs as written: the ```sh blocks are extracted and
- * run in order in a scratch directory (with `build` and `bindings` linked
- * to the real ones and the model files the README's mjcf: commands name).
+ * run in order in a scratch directory (with `build`, `bindings` and
+ * `examples` linked to the real ones and the model files the README's mjcf: commands name).
  * A command listed below is either skipped, with the reason, or run with a
  * shorter budget appended (same command otherwise), because it is slow;
  * every other command must exit 0. A README command that cannot run and is
  * not listed here fails this test, so the list stays honest. */
+#define _POSIX_C_SOURCE 200809L /* popen */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +14,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+enum { NEEDS_X = 1, NEEDS_GYM = 2 };
+
 typedef struct {
     const char *prefix;   /* the command as written starts with this ("...$": is this) */
     const char *suffix;   /* appended (a smaller budget), or NULL: skipped */
     const char *why;
-    int display;          /* 1: needs an X server; skipped without DISPLAY */
+    int needs;            /* NEEDS_X: an X server (DISPLAY); NEEDS_GYM: gymnasium's models */
 } listed;
 
 static const listed LIST[] = {
     {"make ", NULL, "builds, installs or tests the tree itself (what make test runs)", 0},
     {"cc my.c", NULL, "my.c is the C snippet shown below it, not a file", 0},
+    {"pip install gymnasium", NULL, "network; the next lines run when gymnasium is importable", 0},
     {"pip install", NULL, "installs the Python package into /tmp/site (network-free, but slow)", 0},
     {"cd examples/mytask", NULL, "needs `make install` into a prefix first", 0},
     {"./train_mytask", NULL, "needs the example built (previous line)", 0},
@@ -30,8 +34,14 @@ static const listed LIST[] = {
     {"mpirun", NULL, "MPI runs are covered by test_mpi and test_learn_mpi", 0},
     {"srun", NULL, "needs Slurm", 0},
     {"build/rltool <command>", NULL, "a placeholder", 0},
-    {"build/rltool render swimmer-v1 --record", " --steps 30", "1000 PNG frames: 30; needs X", 1},
-    {"rltool render swimmer-v1 --record", " --steps 30", "1000 PNG frames: 30; needs X", 1},
+    {"build/rltool render swimmer-v1 --record", " --steps 30", "1000 PNG frames: 30", NEEDS_X},
+    {"rltool render swimmer-v1 --record", " --steps 30", "1000 PNG frames: 30", NEEDS_X},
+    {"rltool info examples/gym/", "", "", NEEDS_GYM},
+    {"rltool train examples/gym/inverted_pendulum.task", " --steps 3000", "100k steps",
+     NEEDS_GYM},
+    {"rltool eval runs/inverted_pendulum", "", "", NEEDS_GYM},
+    {"rltool train examples/gym/hopper.task", " --steps 2000", "20k steps", NEEDS_GYM},
+    {"rltool render examples/gym/", NULL, "a window", 0},
     {"xvfb-run -a rltool render swimmer-v1 --record", " --steps 30", "as above, under Xvfb", 0},
     {"rltool render quadrotor-hover-v1 --record out.mp4", NULL, "needs ffmpeg", 0},
     {"rltool render swimmer-v1$", NULL, "opens a window until it is closed", 0},
@@ -115,10 +125,13 @@ START_TEST(readme_commands_run)
     *strrchr(build_dir, '/') = 0;
     snprintf(path, sizeof path, "%s/build", dir);
     ck_assert_int_eq(symlink(build_dir, path), 0);
-    char from[1024];
-    snprintf(from, sizeof from, "%s/bindings", src);
-    snprintf(path, sizeof path, "%s/bindings", dir);
-    ck_assert_int_eq(symlink(from, path), 0);
+    const char *linked[] = {"bindings", "examples"}; /* read by README commands */
+    for (int i = 0; i < 2; i++) {
+        char from[1024];
+        snprintf(from, sizeof from, "%s/%s", src, linked[i]);
+        snprintf(path, sizeof path, "%s/%s", dir, linked[i]);
+        ck_assert_int_eq(symlink(from, path), 0);
+    }
     snprintf(path, sizeof path, "%s/robot.xml", dir);
     write_text(path, ROBOT_XML);
     snprintf(path, sizeof path, "%s/reacher.xml", dir);
@@ -147,8 +160,27 @@ START_TEST(readme_commands_run)
         while (*c == ' ') c++;
         if (*c) {
             const listed *l = find_listed(c);
-            if (l && (!l->suffix || (l->display && !getenv("DISPLAY")))) {
-                printf("skipped: %s  (%s%s)\n", c, l->why, l->suffix ? ", no DISPLAY" : "");
+            const char *unmet = !l ? NULL
+                              : l->needs == NEEDS_X && !getenv("DISPLAY") ? "no X server (DISPLAY)"
+                              : l->needs == NEEDS_GYM && !getenv("RLTOOL_GYM_ASSETS")
+                                  ? "gymnasium's model files are not installed" : NULL;
+            if (!strncmp(c, "export ", 7)) {
+                /* The README sets a variable for the commands after it. */
+                char *eq = strchr(c + 7, '=');
+                ck_assert_ptr_nonnull(eq);
+                char name[128], val[4096] = "";
+                snprintf(name, sizeof name, "%.*s", (int)(eq - c - 7), c + 7);
+                snprintf(cmd, sizeof cmd, "{ %s; } 2>/dev/null && printf '%%s' \"$%s\"", c, name);
+                FILE *pp = popen(cmd, "r");
+                size_t k = pp ? fread(val, 1, sizeof val - 1, pp) : 0;
+                val[k] = 0;
+                int ok = pp && pclose(pp) == 0 && k > 0;
+                struct stat st;
+                if (ok && !stat(val, &st)) setenv(name, val, 1);
+                printf("%s: %s\n", ok ? "set" : "skipped (could not evaluate)", c);
+            } else if (l && (!l->suffix || unmet)) {
+                printf("skipped: %s  (%s%s%s)\n", c, l->why, l->why[0] && unmet ? "; " : "",
+                       unmet ? unmet : "");
                 skipped++;
             } else {
                 /* `rltool` as on an installed machine: the built one. */
