@@ -148,11 +148,11 @@ static int write_row(rl_trainer *tr, const rl_metric *m, int n_m, double wall)
     for (int i = 0; i < n_m; i++) fprintf(tr->csv, ",%.6g", m[i].value);
     fputc('\n', tr->csv);
     errno = 0;
-    if (rl_file_write_fault()) errno = ENOSPC; /* test hook: a full disk */
-    if (errno == ENOSPC || fflush(tr->csv) != 0 || ferror(tr->csv))
+    int fault = rl_file_write_fault(); /* test hook: a full disk */
+    if (fault || fflush(tr->csv) != 0 || ferror(tr->csv))
         return rl_error(RL_EIO, "cannot write %s/metrics.csv: %s; training stopped (the "
                         "checkpoints written so far are intact: free space, then --resume %s)",
-                        tr->dir, strerror(errno ? errno : EIO), tr->dir);
+                        tr->dir, strerror(fault ? ENOSPC : errno ? errno : EIO), tr->dir);
     return RL_OK;
 }
 

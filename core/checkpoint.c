@@ -444,16 +444,16 @@ int rl_ckpt_save(const rl_ckpt *ck, const char *path)
         goto done;
     }
     snprintf(tmp, tn, "%s.tmp.%ld", path, (long)getpid());
-    errno = 0;
     f = fopen(tmp, "wb");
     if (!f) {
         rc = rl_error(RL_EIO, "checkpoint: cannot create '%s': %s", tmp, strerror(errno));
         goto done;
     }
-    if (rl_file_write_fault()) errno = ENOSPC; /* test hook: a full disk */
-    if (errno == ENOSPC || fwrite(head.p, 1, head.n, f) != head.n || fwrite(z, 1, zn, f) != zn ||
+    int fault = rl_file_write_fault(); /* test hook: a full disk */
+    if (fault || fwrite(head.p, 1, head.n, f) != head.n || fwrite(z, 1, zn, f) != zn ||
         fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        rc = rl_error(RL_EIO, "checkpoint: cannot write '%s': %s", tmp, strerror(errno));
+        rc = rl_error(RL_EIO, "checkpoint: cannot write '%s': %s", tmp,
+                      strerror(fault ? ENOSPC : errno));
         goto done;
     }
     int closed = fclose(f);

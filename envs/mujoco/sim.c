@@ -3,6 +3,7 @@
 #include "envs/mujoco/sim.h"
 #include "core/file.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ------------------------------------------------------------ error hooks */
 
@@ -94,22 +96,38 @@ static int check_mjcf(const char *path, int depth)
     if (rc) return rc;
     const char *slash = strrchr(path, '/');
     int dir_len = slash ? (int)(slash - path) + 1 : 0;
-    for (const char *p = (const char *)text; !rc && (p = strstr(p, "<include"));) {
-        const char *end = strchr(p, '>'), *f = strstr(p, "file");
-        p += 8;
-        if (!end || !f || f > end) continue;
-        f = strpbrk(f, "\"'");
-        if (!f || f > end) continue;
+    /* Every file="..." attribute: <include> files are read and checked in
+     * turn; meshes, textures and height fields must at least not be FIFOs or
+     * devices (a missing one is MuJoCo's error to report). With a meshdir or
+     * texturedir the path checked here may not be the one MuJoCo opens. */
+    for (const char *p = (const char *)text; !rc && (p = strstr(p, "file"));) {
+        const char *tag = p;
+        while (tag > (const char *)text && *tag != '<' && *tag != '>') tag--;
+        const char *f = p + 4;
+        p += 4;
+        while (*f == ' ' || *f == '\t' || *f == '\n' || *f == '\r') f++;
+        if (*f != '=' || (p - 5 >= (const char *)text && (isalnum((unsigned char)p[-5]) ||
+                                                            p[-5] == '_')))
+            continue; /* not an attribute named exactly "file" */
+        for (f++; *f == ' ' || *f == '\t' || *f == '\n' || *f == '\r'; f++) {}
+        if (*f != '"' && *f != '\'') continue;
         const char *close = strchr(f + 1, *f);
-        if (!close || close > end) continue;
+        if (!close) continue;
         char inc[4096];
         int len = (int)(close - f - 1);
         if (snprintf(inc, sizeof inc, "%.*s%.*s", f[1] == '/' ? 0 : dir_len, path, len, f + 1) >=
             (int)sizeof inc) {
-            rc = rl_error(RL_EINVAL, "MJCF file '%s': include path too long", path);
+            rc = rl_error(RL_EINVAL, "MJCF file '%s': file path too long", path);
             break;
         }
-        rc = check_mjcf(inc, depth + 1);
+        if (*tag == '<' && !strncmp(tag, "<include", 8)) {
+            rc = check_mjcf(inc, depth + 1);
+        } else {
+            struct stat st;
+            if (stat(inc, &st) == 0 && !S_ISREG(st.st_mode))
+                rc = rl_error(RL_EIO, "MJCF file '%s' names '%s', which is not a regular file",
+                              path, inc);
+        }
     }
     free(text);
     return rc;

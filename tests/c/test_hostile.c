@@ -307,6 +307,17 @@ START_TEST(mjcf_includes)
     refused(MAKE_ENV, id, "is a FIFO");
     snprintf(id, sizeof id, "mjcf:%s", fifo);
     refused(MAKE_ENV, id, "is a FIFO");
+    /* A mesh that MuJoCo would open and block on. */
+    char mesh[400], model2[400];
+    path_of(mesh, sizeof mesh, "m.stl");
+    ck_assert_int_eq(mkfifo(mesh, 0644), 0);
+    path_of(model2, sizeof model2, "meshy.xml");
+    f = fopen(model2, "w");
+    fprintf(f, "<mujoco>\n  <asset><mesh name=\"m\" file = 'm.stl'/></asset>\n  <worldbody/>\n"
+               "</mujoco>\n");
+    fclose(f);
+    snprintf(id, sizeof id, "mjcf:%s", model2);
+    refused(MAKE_ENV, id, "not a regular file");
 }
 END_TEST
 
