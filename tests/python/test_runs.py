@@ -14,8 +14,9 @@ import rltool
 
 def _train(out, **kw):
     kw.setdefault("steps", 2048)
+    kw.setdefault("progress", False)
     return rltool.train("pendulum-v1", agent="ppo", seed=1, out=out, n_envs=2, n_threads=1,
-                        progress=False, rollout=64, epochs=1, **kw)
+                        rollout=64, epochs=1, **kw)
 
 
 def test_resume_on_another_env_is_refused(tmp_path):
@@ -56,3 +57,19 @@ def test_locked_directory(tmp_path):
     finally:
         child.kill()
         child.wait()
+
+
+def test_nul_in_strings_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="NUL"):
+        rltool.make("cartpole-v1\0extra")
+    with pytest.raises(ValueError, match="NUL"):
+        _train(str(tmp_path / "run\0other"))
+
+
+def test_progress_cadence_off_a_terminal(tmp_path, capsys):
+    # Like the CLI: off a terminal, one line every 10 s plus the final one.
+    t0 = time.time()
+    _train(str(tmp_path / "run"), steps=60000, progress=True)
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("[rltool]")]
+    assert 1 <= len(lines) <= 2 + int((time.time() - t0) / 10), lines
+    assert "100%" in lines[-1] and "/60000 " in lines[-1]  # capped at the budget

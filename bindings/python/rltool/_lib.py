@@ -322,7 +322,12 @@ def library_path():
 
 
 def enc(s):
-    return None if s is None else s.encode("utf-8")
+    if s is None:
+        return None
+    b = s.encode("utf-8")
+    if b"\0" in b:  # C would read only up to it: another id, path or option
+        raise ValueError("%r contains a NUL character" % (s,))
+    return b
 
 
 def dec(b):
