@@ -79,6 +79,13 @@ static void assert_same_tensors(const char *a_path, const char *b_path)
     rl_ckpt_free(b);
 }
 
+static int count_of(const char *text, const char *what)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, what)); p += strlen(what)) n++;
+    return n;
+}
+
 /* Train 2 ranks with the per-rank checkpoint hook; both ranks' final
  * states must be identical (parameters, optimizer moments, normalisers). */
 static void two_ranks_identical(const char *args, char *dir, size_t cap)
@@ -89,6 +96,9 @@ static void two_ranks_identical(const char *args, char *dir, size_t cap)
              cli(), args, dir);
     int st = sh(cmd, out, sizeof out);
     ck_assert_msg(st == 0, "%s\n%s", cmd, out);
+    /* Only rank 0 speaks: one of each line, not one per rank. */
+    ck_assert_msg(count_of(out, "training ") == 1 && count_of(out, "run directory:") == 1 &&
+                      count_of(out, "final checkpoint:") == 1, "%s", out);
     snprintf(a, sizeof a, "%s/final.rlt", dir);
     snprintf(b, sizeof b, "%s/final.rank1.rlt", dir);
     assert_same_tensors(a, b);
