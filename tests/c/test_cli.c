@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static const char *cli(void)
 {
@@ -72,6 +73,33 @@ START_TEST(bad_input_exits_2_with_a_message)
 }
 END_TEST
 
+/* The progress line counts up to the budget (the last update runs past it
+ * and the final line says so), shows no rate before a second of training,
+ * and bad train arguments are refused, not read as something else. */
+START_TEST(train_progress_and_arguments)
+{
+    char dir[64] = "/tmp/rltool-test-cli-XXXXXX", args[512];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(args, sizeof args, "train pendulum-v1 --agent ppo --steps 5000 --threads 1 "
+             "--out %s/run --set envs=4,rollout=512,epochs=1", dir);
+    ck_assert_int_eq(run(args, out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "5000/5000 steps (100%)") && strstr(out, "6144 steps in all") &&
+                      !strstr(out, "6144/5000"), "%s", out);
+    ck_assert_msg(strstr(out, "| - steps/s |"), "first line shows a rate: %s", out);
+    const char *cases[][2] = {
+        {"train pendulum-v1 --steps 0x10", "bad value '0x10' for --steps"},
+        {"train pendulum-v1 --out ''", "--out is empty"},
+        {"train pendulum-v1 --more 5", "--more N adds steps to a resumed run"},
+        {"train pendulum-v1 --save-every 0", "--save-every must be a positive"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int st = run(cases[i][0], out, sizeof out);
+        ck_assert_msg(st == 2 && strstr(out, cases[i][1]), "'%s' exited %d: %s", cases[i][0], st,
+                      out);
+    }
+}
+END_TEST
+
 START_TEST(help_everywhere)
 {
     const char *cmds[] = {"--help", "envs --help", "info --help", "rollout --help"};
@@ -90,6 +118,7 @@ int main(void)
     tcase_add_test(tc, envs_info_rollout);
     tcase_add_test(tc, bad_input_exits_2_with_a_message);
     tcase_add_test(tc, help_everywhere);
+    tcase_add_test(tc, train_progress_and_arguments);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
