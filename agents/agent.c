@@ -355,8 +355,9 @@ int rl_agent_resolve_path(const char *path, char *out, size_t cap)
     if (S_ISDIR(st.st_mode)) {
         snprintf(out, cap, "%s/final.rlt", path);
         if (stat(out, &st))
-            return rl_error(RL_ENOTFOUND, "run directory %s has no final.rlt (did training finish?)",
-                            path);
+            return rl_error(RL_ENOTFOUND, "run directory %s has no final.rlt: its training has "
+                            "not finished (continue it with rltool train --resume %s, or load "
+                            "its latest.rlt or a step-N.rlt directly)", path, path);
     } else {
         snprintf(out, cap, "%s", path);
     }
