@@ -237,6 +237,7 @@ static int train_main(int argc, char **argv)
         cfg.steps = steps;
         cfg.seed = (uint64_t)seed;
         cfg.out_dir = dir;
+        cfg.overwrite = 1; /* each bench run trains afresh */
         cfg.n_threads = threads;
         double t0 = bench_now(), c0 = bench_cpu_now();
         if (rl_train(&cfg)) die("rl_train");

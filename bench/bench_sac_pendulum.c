@@ -47,7 +47,7 @@ static void run(const job *j, int seeds)
         snprintf(dir, sizeof dir, "/tmp/bench_offpolicy_%s_%s_s%d", j->agent, j->env, s);
         rl_train_cfg cfg = {.env_id = j->env, .env_opts = j->env_opts, .agent = j->agent,
                             .hparams = j->hparams, .steps = j->steps, .seed = (uint64_t)s + 1,
-                            .n_threads = 1, .out_dir = dir};
+                            .n_threads = 1, .out_dir = dir, .overwrite = 1 /* afresh */};
         double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
         int rc = rl_train(&cfg);
         double w1 = clock_s(CLOCK_MONOTONIC), c1 = clock_s(CLOCK_PROCESS_CPUTIME_ID);

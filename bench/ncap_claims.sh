@@ -33,7 +33,7 @@ run() { # name agent policy steps extra-sets seed
     if [ ! -f "$d/final.rlt" ]; then
         t0=$(date +%s.%N)
         "$RLTOOL" train swimmer-v1 --agent "$2" --policy "$3" --steps "$4" --seed "$6" \
-            --threads 2 $5 --out "$d" >/dev/null 2>&1
+            --threads 2 $5 --out "$d" --overwrite >/dev/null 2>&1
         t1=$(date +%s.%N)
         echo "$t0 $t1" | awk '{ printf "%.0f", $2 - $1 }' > "$d/wall"
     fi

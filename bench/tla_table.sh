@@ -46,7 +46,7 @@ for task in $TASKS; do
       t0=$(date +%s.%N)
       # shellcheck disable=SC2086
       "$RLTOOL" train "$task" --agent "$agent" --steps "$steps" --seed "$s" --threads 1 \
-        --out "$dir" $(hp_for "$task") $extra >/dev/null 2>&1
+        --out "$dir" --overwrite $(hp_for "$task") $extra >/dev/null 2>&1
       t1=$(date +%s.%N)
       ev=$("$RLTOOL" eval "$dir" --episodes 10)
       rets="$rets $(echo "$ev" | awk '/^return/ {print $2}')"
