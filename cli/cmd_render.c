@@ -142,8 +142,9 @@ static int record(rl_env *env, policy_state *ps, const char *target, long long e
     if (rc) {
         cli_error("render", "%s", rl_last_error());
         if (rc == RL_ESTATE)
-            fprintf(stderr, "hint: recording needs no window but does need an X server; "
-                            "try: xvfb-run -a rltool render ... --record %s\n", target);
+            fprintf(stderr, "hint: recording renders offscreen through EGL (Debian: libegl1 "
+                            "libegl-mesa0); a build without EGL needs an X server (DISPLAY) "
+                            "to record %s\n", target);
         return CLI_FAIL;
     }
     printf("wrote %lld frames (%dx%d) to %s/ in %.1f s\n", frames, w, h, dir, cli_now() - t0);
@@ -210,7 +211,8 @@ int cmd_render(int argc, char **argv)
                        "Window keys: space pause, right arrow single step (paused), R reset,\n"
                        "+/- speed, C cycle cameras, Q or Esc quit; mouse drag orbits (shift:\n"
                        "horizontal), right drag pans, scroll zooms.\n\n"
-                       "Without a display, record instead: xvfb-run -a rltool render ENV --record out/",
+                       "Without a display, record instead (offscreen, no X server needed):\n"
+                       "  rltool render ENV --record out/",
                        args, n_args, argc, argv, 2, pos, 1, &n_pos);
     if (rc) return rc < 0 ? CLI_OK : rc;
     if (n_pos != 1) {
@@ -284,9 +286,10 @@ int cmd_render(int argc, char **argv)
         if (!rl_viewer_available(&why)) {
             fprintf(stderr,
                     "rltool render: cannot open a window: %s\n"
-                    "To record instead (PNG frames, or an mp4 when ffmpeg is installed):\n"
-                    "  xvfb-run -a rltool render %s --record frames/\n"
-                    "  xvfb-run -a rltool render %s --record out.mp4\n",
+                    "To record instead (offscreen, no X server needed; PNG frames, or an mp4\n"
+                    "when ffmpeg is installed):\n"
+                    "  rltool render %s --record frames/\n"
+                    "  rltool render %s --record out.mp4\n",
                     why ? why : "no display", pos[0], pos[0]);
             status = CLI_FAIL;
         } else {

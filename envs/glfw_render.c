@@ -1,9 +1,10 @@
 /* glfw_render.c: OpenGL contexts from GLFW (built with RLTOOL_WITH_GLFW).
  *
  * - rl_glfw_start: glfwInit once, with GLFW's error text kept for messages.
- * - The offscreen context: one hidden window whose context MuJoCo renders
- *   into its offscreen framebuffer (rl_env_render, `rltool render --record`).
- *   A hidden window still needs an X server; under Xvfb that is enough.
+ * - The offscreen context, only in builds without EGL (egl_render.c): one
+ *   hidden window whose context MuJoCo renders into its offscreen
+ *   framebuffer (rl_env_render, `rltool render --record`). A hidden window
+ *   still needs an X server.
  * - The viewer: a visible window playing episodes in real time.
  */
 #include <GLFW/glfw3.h>
@@ -28,8 +29,8 @@ static void on_glfw_error(int code, const char *desc)
     snprintf(glfw_msg, sizeof glfw_msg, "%s (GLFW error 0x%x)", desc ? desc : "?", code);
 }
 
-#define HOWTO_DISPLAY "rendering needs an X server: run under `xvfb-run -a ...`, or start " \
-                      "`Xvfb :99 &` and set DISPLAY=:99"
+#define HOWTO_DISPLAY "a window needs an X server; `rltool render ENV --record DIR` renders " \
+                      "offscreen without one"
 
 int rl_glfw_start(void)
 {
@@ -55,6 +56,7 @@ int rl_glfw_start(void)
 
 /* ------------------------------------------------------------ offscreen */
 
+#ifndef RLTOOL_WITH_EGL
 static pthread_mutex_t gl_lock = PTHREAD_MUTEX_INITIALIZER;
 static GLFWwindow *hidden;
 
@@ -85,6 +87,7 @@ void rl_gl_offscreen_release(void)
     glfwMakeContextCurrent(NULL);
     pthread_mutex_unlock(&gl_lock);
 }
+#endif
 
 /* ------------------------------------------------------------ viewer */
 

@@ -458,14 +458,21 @@ int rl_png_write(const char *path, const unsigned char *rgb, int width, int heig
     return RL_OK;
 }
 
-/* ------------------------------------------------------------ without GLFW */
+/* ------------------------------------------------------------ without GLFW / EGL */
+
+#if !defined(RLTOOL_WITH_GLFW) && !defined(RLTOOL_WITH_EGL)
+int rl_gl_offscreen_acquire(void)
+{
+    return rl_error(RL_ESTATE, "rendering needs an OpenGL context, and this rltool was built "
+                               "without EGL or GLFW (install libegl-dev, then rebuild)");
+}
+void rl_gl_offscreen_release(void) {}
+#endif
 
 #ifndef RLTOOL_WITH_GLFW
-#define NO_GLFW "rendering needs an OpenGL context, and this rltool was built without GLFW " \
+#define NO_GLFW "a window needs GLFW, and this rltool was built without it " \
                 "(install libglfw3-dev and libgl-dev, then rebuild with -DRLTOOL_WITH_GLFW=ON)"
 
-int rl_gl_offscreen_acquire(void) { return rl_error(RL_ESTATE, NO_GLFW); }
-void rl_gl_offscreen_release(void) {}
 int rl_viewer_run(const rl_viewer_cfg *cfg) { return rl_error(RL_ESTATE, NO_GLFW); }
 int rl_viewer_available(const char **why)
 {

@@ -7,11 +7,14 @@
  *                  bound to one model, reading and flipping pixels, and PNG
  *                  files (zlib). Needs an OpenGL context to be current but
  *                  does not know where it came from.
- *   glfw_render.c  where it is drawn: a hidden GLFW window whose context
- *                  renders offscreen (rl_env_render, recording) and the
- *                  interactive viewer window (`rltool render`). Built only
- *                  with RLTOOL_WITH_GLFW; otherwise render.c defines these
- *                  entry points to return RL_ESTATE "built without GLFW".
+ *   egl_render.c   where offscreen frames are drawn (rl_env_render,
+ *                  recording): a surfaceless EGL context, no X server
+ *                  needed. Built with RLTOOL_WITH_EGL.
+ *   glfw_render.c  the interactive viewer window (`rltool render`), and
+ *                  the offscreen context in builds without EGL (a hidden
+ *                  window, which needs an X server). Built with
+ *                  RLTOOL_WITH_GLFW; render.c stubs whatever is missing
+ *                  with RL_ESTATE and the reason.
  *   tasks          each MuJoCo task sets `.render = rl_render_mujoco`.
  */
 #ifndef RLTOOL_ENVS_RENDER_H
@@ -26,8 +29,8 @@
 /* rl_task.render of every MuJoCo task: the env's current state seen from
  * the task's default camera, as RGB (height, width, 3), top row first.
  * Uses one process-wide offscreen GL context (serialised by a lock).
- * RL_ESTATE when there is no GL context to be had (no X display, or built
- * without GLFW), RL_ESIM when MuJoCo's renderer fails. */
+ * RL_ESTATE when there is no GL context to be had (no EGL, and no X display
+ * for the GLFW fallback), RL_ESIM when MuJoCo's renderer fails. */
 int rl_render_mujoco(rl_env *env, unsigned char *rgb, int width, int height);
 /* The same with hide = 1 leaving out the tracked body (every body but the
  * world when the view tracks none): tests compare the two frames. */
@@ -87,7 +90,7 @@ int rl_rscene_read(rl_rscene *rs, unsigned char *rgb, int width, int height);
 
 /* ------------------------------------------------------------ GL context */
 
-/* Make the process-wide hidden window's context current on this thread,
+/* Make the process-wide offscreen context current on this thread,
  * creating it on first use, and hold the render lock until
  * rl_gl_offscreen_release. RL_ESTATE (with the reason) when no context can
  * be made; the lock is not held then. */

@@ -1,6 +1,8 @@
 /* cartpole-v1: Gym's CartPole (Barto, Sutton, Anderson 1983), Euler, tau 0.02. */
 #include "envs/tasks.h"
 
+#include "envs/classic/draw.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -85,6 +87,27 @@ static void close_env(rl_env *env)
     env->data = NULL;
 }
 
+/* Gym's picture: a cart on a track, the pole hinged on it; the world is
+ * 2 * X_LIMIT wide (scaled to the image width). */
+static int render(rl_env *env, unsigned char *rgb, int width, int height)
+{
+    const cartpole *s = env->data;
+    static const unsigned char white[3] = {255, 255, 255}, black[3] = {0, 0, 0},
+                               pole[3] = {202, 152, 101}, axle[3] = {129, 132, 203};
+    rl_canvas c = {rgb, width, height};
+    double scale = width / (2.0 * X_LIMIT); /* pixels per metre */
+    double track_y = 0.75 * height, cart_w = 0.5 * scale, cart_h = 0.3 * scale;
+    double cx = width / 2.0 + s->x * scale, cy = track_y - cart_h / 2;
+    double pole_len = 2.0 * HALF_LENGTH * scale;
+    rl_draw_clear(&c, white);
+    rl_draw_rect(&c, 0, track_y, width, track_y + 1, black);
+    rl_draw_rect(&c, cx - cart_w / 2, track_y - cart_h, cx + cart_w / 2, track_y, black);
+    rl_draw_segment(&c, cx, cy, cx + pole_len * sin(s->theta), cy - pole_len * cos(s->theta),
+                    0.1 * scale, pole);
+    rl_draw_disc(&c, cx, cy, 0.05 * scale, axle);
+    return RL_OK;
+}
+
 const rl_task rl_task_cartpole = {
     .id = "cartpole-v1",
     .summary = "balance a pole on a cart (Gym CartPole; pure C)",
@@ -94,4 +117,5 @@ const rl_task rl_task_cartpole = {
     .reset = reset,
     .step = step,
     .close = close_env,
+    .render = render,
 };

@@ -2,6 +2,8 @@
  * a torque in [-2, 2]. */
 #include "envs/tasks.h"
 
+#include "envs/classic/draw.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -79,6 +81,23 @@ static void close_env(rl_env *env)
     env->data = NULL;
 }
 
+/* Gym's picture: a rod hinged at the centre, theta = 0 pointing up; the
+ * world is 4.4 m across (scaled to the smaller image side). */
+static int render(rl_env *env, unsigned char *rgb, int width, int height)
+{
+    const pendulum *s = env->data;
+    static const unsigned char white[3] = {255, 255, 255}, rod[3] = {204, 77, 77},
+                               hinge[3] = {0, 0, 0};
+    rl_canvas c = {rgb, width, height};
+    double scale = (width < height ? width : height) / 4.4;
+    double cx = width / 2.0, cy = height / 2.0;
+    rl_draw_clear(&c, white);
+    rl_draw_segment(&c, cx, cy, cx + LENGTH * scale * sin(s->th),
+                    cy - LENGTH * scale * cos(s->th), 0.2 * scale, rod);
+    rl_draw_disc(&c, cx, cy, 0.05 * scale, hinge);
+    return RL_OK;
+}
+
 const rl_task rl_task_pendulum = {
     .id = "pendulum-v1",
     .summary = "swing up and hold a pendulum (Gym Pendulum; pure C)",
@@ -88,4 +107,5 @@ const rl_task rl_task_pendulum = {
     .reset = reset,
     .step = step,
     .close = close_env,
+    .render = render,
 };

@@ -127,3 +127,9 @@ def test_load_plugin(tmp_path):
     obs, _ = env.reset(seed=0)
     assert len(obs) == 2
     env.close()
+    # A task registered after import reaches Gymnasium's registry too.
+    if rltool._common.gym is not None:
+        import gymnasium
+        genv = gymnasium.make("rltool/mytask-v1")
+        assert genv.reset(seed=0)[0].shape == (2,)
+        genv.close()

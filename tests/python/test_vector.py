@@ -133,15 +133,15 @@ def test_next_step_autoreset_semantics():
         ref.step(1)
     # Step 4 ended every episode by the time limit.
     assert trunc.all() and not term.any()
-    assert infos["_episode"].all()
-    assert list(infos["episode"]["l"]) == [4] * n
-    assert np.allclose(infos["episode"]["r"], 4.0)
+    assert infos["_rltool_episode"].all()
+    assert list(infos["rltool_episode"]["l"]) == [4] * n
+    assert np.allclose(infos["rltool_episode"]["r"], 4.0)
     # The next step ignores the actions and resets: first obs, reward 0, flags clear.
     expect, _ = ref.reset()
     obs, rew, term, trunc, infos = v.step(np.array([0, 1, 0]))
     assert np.array_equal(obs[0], expect)
     assert (rew == 0).all() and not term.any() and not trunc.any()
-    assert "episode" not in infos
+    assert "rltool_episode" not in infos
     # Then it goes on normally.
     obs, rew, term, trunc, infos = v.step(np.zeros(n, np.int64))
     assert (rew == 1).all()

@@ -11,6 +11,10 @@
     rltool.train(MyPythonEnv(), agent="ppo")   # a Gymnasium-style env (rltool.pyenv)
     rltool.load_plugin("./libmytask.so")       # tasks written in C (examples/mytask)
 
+With gymnasium installed, importing rltool registers every task under
+`rltool/`: gymnasium.make("rltool/swimmer-v1", links=8),
+gymnasium.make_vec("rltool/cartpole-v1", num_envs=64) (an rltool.VectorEnv).
+
 librltool is found through RLTOOL_LIB, this package's folder, a build/
 folder above it, or the installed location (see rltool._lib).
 """
@@ -20,6 +24,10 @@ from .agents import Policy, evaluate, load, train
 from .env import Env, EnvSpec, info, make, registry
 from .vector import VectorEnv
 from .pyenv import load_plugin
+from . import _gym
+
+# With gymnasium installed, every task becomes gymnasium.make("rltool/ID").
+_gym.register()
 
 __version__ = "0.1.0"
 

@@ -6,36 +6,42 @@ from . import _lib
 from ._common import (Closeable, check_seed, describe_space,
                       entropy_seed, format_options, gym, make_space, np, parse_options,
                       text)
+from ._gym import make_spec
 from ._lib import StateError, enc, error_from_code, last_error, load
 
 _Base = gym.Env if gym is not None else object
 
+# Where an ending step reports the episode's return and length.
+EPISODE_KEY = "rltool_episode"
+
 
 class EnvSpec:
-    """What made an env (Gymnasium's EnvSpec fields that apply)."""
+    """What made an env, when gymnasium is absent (the fields of
+    gymnasium.envs.registration.EnvSpec that apply; see rltool._gym)."""
 
-    def __init__(self, id, max_episode_steps=None, kwargs=None):
+    def __init__(self, id, entry_point=None, vector_entry_point=None, max_episode_steps=None,
+                 reward_threshold=None, kwargs=None):
         self.id = id
-        self.entry_point = "rltool:make"
+        self.entry_point = entry_point
+        self.vector_entry_point = vector_entry_point
         self.max_episode_steps = max_episode_steps
+        self.reward_threshold = reward_threshold
         self.kwargs = dict(kwargs or {})
-        self.reward_threshold = None
         self.nondeterministic = False
 
+    def make(self, **kwargs):
+        """The env this spec describes (kwargs override the spec's)."""
+        from ._gym import make_env
+        kw = dict(self.kwargs)
+        kw.update(kwargs)
+        return make_env(**kw)
+
+    def __eq__(self, other):
+        return isinstance(other, EnvSpec) and vars(self) == vars(other)
+
     def __repr__(self):
-        return "EnvSpec(id=%r, max_episode_steps=%r, kwargs=%r)" % (
-            self.id, self.max_episode_steps, self.kwargs)
-
-
-def _make_spec(id, max_steps, options):
-    if gym is not None:
-        from gymnasium.envs.registration import EnvSpec as GymSpec
-        try:
-            return GymSpec(id=id, entry_point="rltool:make", max_episode_steps=max_steps or None,
-                           kwargs=dict(options))
-        except gym.error.Error:  # a path id (task file, mjcf:PATH) is no Gymnasium id
-            pass
-    return EnvSpec(id, max_steps or None, options)
+        return "EnvSpec(id=%r, max_episode_steps=%r, reward_threshold=%r, kwargs=%r)" % (
+            self.id, self.max_episode_steps, self.reward_threshold, self.kwargs)
 
 
 class _EnvMeta:
@@ -143,7 +149,10 @@ class Env(Closeable, _Base):
                              % (id, render_mode, self.metadata["render_modes"] or "none"))
         self.render_mode = render_mode
         self.render_width, self.render_height = int(render_width), int(render_height)
-        self.spec = _make_spec(id, m.max_steps, options)
+        spec_opts = dict(options)
+        if (self.render_width, self.render_height) != (480, 480):
+            spec_opts.update(render_width=self.render_width, render_height=self.render_height)
+        self.spec = make_spec(id, m.max_steps, spec_opts, render_mode)
         self.observation_space = make_space(m.obs_c, float("inf"))
         self.action_space = make_space(m.act_c, 1.0)
         self.slices = dict(m.slices)
@@ -216,7 +225,9 @@ class Env(Closeable, _Base):
             for i, name in enumerate(self.info_names):
                 info[name] = extra[i]
         if c.done:
-            info["episode"] = {"r": c.episode_return, "l": c.episode_length}
+            # Not info["episode"]: RecordEpisodeStatistics (and SB3's Monitor)
+            # own that key and refuse an env that already writes it.
+            info[EPISODE_KEY] = {"r": c.episode_return, "l": c.episode_length}
         return (self._get_obs(), float(lib.rl_env_reward(env)),
                 bool(lib.rl_env_terminated(env)), bool(lib.rl_env_truncated(env)), info)
 
@@ -227,21 +238,9 @@ class Env(Closeable, _Base):
             raise self._closed("render")
         if not self._meta.can_render:
             raise NotImplementedError("%s has no renderer (render modes: none)" % self._meta.id)
-        w = int(width or self.render_width)
-        h = int(height or self.render_height)
-        if not (0 < w <= 8192 and 0 < h <= 8192):
-            raise ValueError("render size %dx%d is out of range (1..8192)" % (w, h))
-        if np is not None:
-            rgb = np.zeros((h, w, 3), np.uint8)
-            ptr = rgb.ctypes.data_as(ctypes.POINTER(ctypes.c_ubyte))
-        else:
-            rgb = bytearray(w * h * 3)
-            ptr = (ctypes.c_ubyte * len(rgb)).from_buffer(rgb)
-            ptr = ctypes.cast(ptr, ctypes.POINTER(ctypes.c_ubyte))
-        rc = self._lib.rl_env_render(self._env, ptr, w, h)
-        if rc:
-            raise error_from_code(rc)
-        return rgb
+        return render_env(self._lib, self._env,
+                          int(self.render_width if width is None else width),
+                          int(self.render_height if height is None else height))
 
     def close(self):
         env, self._env = self._env, None
@@ -263,6 +262,24 @@ class Env(Closeable, _Base):
                                      " closed" if self._env is None else "")
 
     __str__ = __repr__
+
+
+def render_env(lib, env, w, h):
+    """rl_env_render into a fresh (h, w, 3) uint8 array (a bytearray
+    without numpy)."""
+    if not (0 < w <= 8192 and 0 < h <= 8192):
+        raise ValueError("render size %dx%d is out of range (1..8192)" % (w, h))
+    if np is not None:
+        rgb = np.zeros((h, w, 3), np.uint8)
+        ptr = rgb.ctypes.data_as(ctypes.POINTER(ctypes.c_ubyte))
+    else:
+        rgb = bytearray(w * h * 3)
+        ptr = (ctypes.c_ubyte * len(rgb)).from_buffer(rgb)
+        ptr = ctypes.cast(ptr, ctypes.POINTER(ctypes.c_ubyte))
+    rc = lib.rl_env_render(env, ptr, w, h)
+    if rc:
+        raise error_from_code(rc)
+    return rgb
 
 
 def make(id, render_mode=None, **options):

@@ -368,3 +368,5 @@ def load_plugin(path):
     rc = _lib.require("rl_plugin_load", "rltool.load_plugin")(os.fsencode(os.fspath(path)))
     if rc:
         raise _lib.error_from_code(rc)
+    from ._gym import register
+    register()  # its tasks become gymnasium.make("rltool/ID") too

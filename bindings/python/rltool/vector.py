@@ -9,7 +9,8 @@ from . import _lib
 from ._common import (Closeable, _Keeper, check_seed, entropy_seed, format_options, gym,
                       make_space, np, view)
 from ._lib import Info, StateError, enc, error_from_code, last_error, load
-from .env import _EnvMeta, _make_spec
+from ._gym import make_spec
+from .env import EPISODE_KEY, _EnvMeta, render_env
 
 _Base = object
 _NEXT_STEP = "next_step"
@@ -63,14 +64,15 @@ class VectorEnv(Closeable, _Base):
     autoreset="same_step" instead resets at once and puts the last
     observation in infos["final_obs"] (mask infos["_final_obs"]).
 
-    infos: "episode": {"r": returns, "l": lengths} and the mask "_episode"
-    when an episode ended in this step; "success"/"_success" when the task
+    infos: "rltool_episode": {"r": returns, "l": lengths} and the mask
+    "_rltool_episode" when an episode ended in this step (not "episode",
+    which gymnasium's RecordEpisodeStatistics writes); "success"/"_success" when the task
     defines it; "sim_unstable"/"_sim_unstable" when the physics blew up;
     each named task value (rltool.info(id)["info_names"]) with its mask.
     """
 
     def __init__(self, id, num_envs, num_threads=None, copy=False, autoreset="next_step",
-                 **options):
+                 render_mode=None, render_width=480, render_height=480, **options):
         self._vec = None
         self.closed = True
         if np is None:
@@ -114,9 +116,14 @@ class VectorEnv(Closeable, _Base):
         self.num_threads = lib.rl_vec_num_threads(vec)
         md = m.metadata()
         self.metadata = {"autoreset_mode": self.autoreset_mode,
-                         "render_fps": md["render_fps"], "render_modes": []}
-        self.render_mode = None
-        self.spec = _make_spec(id, m.max_steps, options)
+                         "render_fps": md["render_fps"], "render_modes": md["render_modes"]}
+        if render_mode is not None and render_mode not in md["render_modes"]:
+            self.close()
+            raise ValueError("%s: render_mode %r is not supported (supported: %s)"
+                             % (id, render_mode, md["render_modes"] or "none"))
+        self.render_mode = render_mode
+        self.render_width, self.render_height = int(render_width), int(render_height)
+        self.spec = make_spec(id, m.max_steps, options, render_mode)
         self.single_observation_space = make_space(m.obs_c, float("inf"))
         self.single_action_space = make_space(m.act_c, 1.0)
         self.observation_space = make_space(m.obs_c, float("inf"), batch=n)
@@ -181,8 +188,8 @@ class VectorEnv(Closeable, _Base):
             # Flags are 0/1 bytes, so a bytewise OR is an integer OR.
             both = (int.from_bytes(term, "little") | int.from_bytes(trunc, "little"))
             done = np.frombuffer(both.to_bytes(len(zero), "little"), np.bool_)
-            infos["episode"] = dict(self._ep)
-            infos["_episode"] = done
+            infos[EPISODE_KEY] = dict(self._ep)
+            infos["_" + EPISODE_KEY] = done
             if self.autoreset_mode == _SAME_STEP:
                 infos["final_obs"] = self._final_obs
                 infos["_final_obs"] = done
@@ -251,6 +258,17 @@ class VectorEnv(Closeable, _Base):
             raise error_from_code(rc)
         return self._outputs()
 
+    def render(self):
+        """A tuple of num_envs RGB frames (height, width, 3) with
+        render_mode="rgb_array", as gymnasium's vector envs return; None
+        without a render mode."""
+        self._check_open("render")
+        if self.render_mode is None:
+            return None
+        lib = self._lib
+        return tuple(render_env(lib, lib.rl_vec_env(self._vec, i), self.render_width,
+                                self.render_height) for i in range(self.num_envs))
+
     def close(self, **kwargs):
         if self._vec is None:
             return
@@ -284,3 +302,4 @@ def _deep_copy(d):
         else:
             out[k] = v
     return out
+

@@ -1,0 +1,107 @@
+"""rltool tasks in Gymnasium's registry, under the `rltool/` namespace.
+
+    import gymnasium, rltool
+    env = gymnasium.make("rltool/swimmer-v1", links=8)
+    vec = gymnasium.make_vec("rltool/cartpole-v1", num_envs=64)   # rltool.VectorEnv
+
+Every spec's kwargs carry the rltool id ({"env_id": "swimmer-v1", ...}), so
+`gymnasium.make(env.spec)` makes the same env again. (Not "id": make_vec's
+sync and async modes call gymnasium.make(spec, **kwargs), whose first
+parameter is named id.) Tasks registered after
+import (rltool.load_plugin) are added by the same function, register().
+"""
+import re
+
+from ._common import gym
+
+NAMESPACE = "rltool"
+ENTRY_POINT = "rltool._gym:make_env"
+VECTOR_ENTRY_POINT = "rltool._gym:make_vec"
+
+# Return that counts as solving a task (the same figures `rltool bench`
+# reports against: Gym's 475 for CartPole-v1, the others from each task's
+# reward scale and episode length).
+REWARD_THRESHOLDS = {
+    "cartpole-v1": 475.0,
+    "pendulum-v1": -200.0,
+    "swimmer-v1": 500.0,
+    "swimmer-target-v1": 300.0,
+    "quadrotor-hover-v1": 850.0,
+    "quadrotor-goto-v1": 700.0,
+    "hand-reach-v1": 50.0,
+    "hand-rotate-v1": -20.0,
+}
+
+# Gymnasium's id grammar: [namespace/]name[-vN], names of word chars, ':', '.', '-'.
+_NAME_OK = re.compile(r"^[\w:.-]+$")
+
+
+def gym_id(task_id):
+    """"swimmer-v1" -> "rltool/swimmer-v1". Ids Gymnasium cannot parse (an
+    `mjcf:PATH` with slashes) become a readable stand-in; the spec's kwargs
+    still hold the real id, so the spec makes the env again."""
+    name = task_id if _NAME_OK.match(task_id) else re.sub(r"[^\w:.-]", "_", task_id)
+    return "%s/%s" % (NAMESPACE, name)
+
+
+def make_spec(task_id, max_steps, options, render_mode=None):
+    """The EnvSpec of an env made with rltool.make(task_id, **options)
+    (Gymnasium's class when gymnasium is present, else rltool.EnvSpec)."""
+    if gym is not None:
+        from gymnasium.envs.registration import EnvSpec
+    else:
+        from .env import EnvSpec
+    kwargs = {"env_id": task_id}
+    kwargs.update(options)
+    if render_mode is not None:
+        kwargs["render_mode"] = render_mode
+    return EnvSpec(id=gym_id(task_id), entry_point=ENTRY_POINT,
+                   vector_entry_point=VECTOR_ENTRY_POINT,
+                   max_episode_steps=max_steps or None,
+                   reward_threshold=REWARD_THRESHOLDS.get(task_id), kwargs=kwargs)
+
+
+def register():
+    """Add every rltool task not yet in Gymnasium's registry; return the
+    Gymnasium ids added. Called on import and after load_plugin."""
+    if gym is None:
+        return []
+    from . import _lib
+    from ._common import text
+    lib = _lib.load()
+    added = []
+    for i in range(lib.rl_task_count()):
+        task = lib.rl_task_at(i).contents
+        tid = text(task.id)
+        gid = gym_id(tid)
+        if gid in gym.registry:
+            continue
+        gym.register(id=gid, entry_point=ENTRY_POINT, vector_entry_point=VECTOR_ENTRY_POINT,
+                     max_episode_steps=task.max_steps or None,
+                     reward_threshold=REWARD_THRESHOLDS.get(tid), kwargs={"env_id": tid})
+        added.append(gid)
+    return added
+
+
+def make_env(env_id, **kwargs):
+    """gymnasium.make's entry point for rltool/ ids: rltool.make."""
+    from .env import make
+    return make(env_id, **kwargs)
+
+
+def make_vec(num_envs=1, env_id=None, max_episode_steps=None, copy=True, **options):
+    """gymnasium.make_vec's entry point for rltool/ ids (vectorization_mode
+    "vector_entry_point", the default for them): one rltool.VectorEnv
+    stepped in C threads. Arrays are copies by default, as gymnasium's own
+    vector envs return (copy=False hands out the C buffers).
+    max_episode_steps, which make_vec passes from the spec, becomes the
+    `max_steps` option when it differs from the task's own limit."""
+    from . import _lib
+    from .vector import VectorEnv
+    if env_id is None:
+        raise TypeError("rltool._gym.make_vec needs the task id (env_id=...)")
+    if max_episode_steps is not None and "max_steps" not in options:
+        task = _lib.load().rl_task_find(_lib.enc(env_id))
+        if not task or task.contents.max_steps != max_episode_steps:
+            options["max_steps"] = max_episode_steps
+    return VectorEnv(env_id, num_envs, copy=copy, **options)
