@@ -24,7 +24,7 @@ DEB_PACKAGES = build-essential cmake pkg-config libmujoco-dev libopenblas-dev \
   python3-setuptools python3-wheel python3-pip python3-venv libegl-dev libegl-mesa0 \
   libosmesa6-dev libopenmpi-dev openmpi-bin clang
 
-.PHONY: all deps build run test test-c test-sanitize test-python test-fuzz fuzz venv bench install clean
+.PHONY: all deps build run test test-c test-sanitize test-python test-fuzz fuzz test-install venv bench install clean
 
 all: build
 
@@ -51,7 +51,7 @@ run: build
 	./$(BUILD)/rltool train --out runs/default --overwrite
 	./$(BUILD)/rltool eval runs/default --episodes 10
 
-test: build test-c test-sanitize test-python test-fuzz
+test: build test-c test-sanitize test-python test-fuzz test-install
 
 test-c: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -102,6 +102,18 @@ test-python: build venv
 	RLTOOL_REQUIRE_GYMNASIUM=1 $(VENV)/bin/python -m pytest -q -rs tests/python && \
 	RLTOOL_NO_GYMNASIUM=1 $(PYTHON) -m pytest -q -rs tests/python/test_env.py \
 	  tests/python/test_vector.py tests/python/test_no_numpy.py
+
+# The README's install, as a new user runs it: a fresh venv, `pip install
+# ".[gymnasium]"` (librltool bundled, from this build tree), then the import
+# from elsewhere, with no RLTOOL_LIB or PYTHONPATH pointing into the checkout.
+INSTALL_VENV = $(BUILD)/venv-install
+test-install: build
+	rm -rf $(INSTALL_VENV)
+	$(PYTHON) -m venv $(INSTALL_VENV)
+	RLTOOL_BUILD_DIR=$(CURDIR)/$(BUILD) $(INSTALL_VENV)/bin/pip install -q ".[gymnasium]"
+	cd / && env -u RLTOOL_LIB -u PYTHONPATH -u DISPLAY $(CURDIR)/$(INSTALL_VENV)/bin/python -c \
+	  "import gymnasium, rltool; gymnasium.make('rltool/swimmer-v1').reset(seed=0); \
+	  p = rltool.library_path(); assert '/site-packages/rltool/' in p, p; print('installed:', p)"
 
 bench: build
 	@for b in $(BUILD)/bench_*; do [ -x "$$b" ] || continue; echo "== $$b"; "$$b" || exit 1; done

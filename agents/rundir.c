@@ -78,6 +78,7 @@ static int is_run_file(const char *name)
 {
     size_t n = strlen(name);
     return !strcmp(name, "config.txt") || !strcmp(name, "metrics.csv") ||
+           !strncmp(name, "events.out.tfevents.", 20) || /* TensorBoard (core/tb.c) */
            (n > 4 && !strcmp(name + n - 4, ".rlt"));
 }
 

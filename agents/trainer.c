@@ -6,6 +6,7 @@
 #include "agents/comm.h"
 #include "agents/rundir.h"
 #include "core/file.h"
+#include "core/tb.h"
 
 #include <ctype.h>
 #include <cblas.h>
@@ -39,6 +40,7 @@ struct rl_trainer {
     double save_interval, last_latest; /* wall-clock latest.rlt saves */
     FILE *csv;
     int csv_header;        /* header written (or present from a resumed run) */
+    rl_tb *tb;             /* the same rows as TensorBoard scalars */
     double t0, last_progress;
     int64_t log_every, next_log, ckpt_every, next_ckpt;
     double recent[RECENT];
@@ -127,6 +129,26 @@ static int save_latest(rl_trainer *tr, const char *same_as)
     return save_ckpt(tr, "latest.rlt", 1);
 }
 
+/* The metrics.csv row as TensorBoard scalars tagged with the column names
+ * (success_rate only where the task defines success). */
+static void write_tb_row(rl_trainer *tr, const rl_metric *m, int n_m, const double *fixed)
+{
+    static const char *const names[] = {"wall_time", "episodes", "return_mean", "return_min",
+                                        "return_max", "success_rate", "steps_per_sec"};
+    const char *tags[7 + MAX_METRICS];
+    double v[7 + MAX_METRICS];
+    int n = 0;
+    for (int i = 0; i < 7 + n_m && i < 7 + MAX_METRICS; i++) {
+        if (i == 5 && fixed[5] < 0) continue;
+        tags[n] = i < 7 ? names[i] : m[i - 7].name;
+        v[n++] = i < 7 ? fixed[i] : m[i - 7].value;
+    }
+    if (tr->tb && rl_tb_scalars(tr->tb, tr->ag->steps_done, tags, v, n)) {
+        rl_tb_close(tr->tb); /* a full disk stops the dashboard; metrics.csv reports it */
+        tr->tb = NULL;
+    }
+}
+
 static int write_row(rl_trainer *tr, const rl_metric *m, int n_m, double wall)
 {
     if (!tr->csv) return RL_OK;
@@ -147,6 +169,8 @@ static int write_row(rl_trainer *tr, const rl_metric *m, int n_m, double wall)
             (long long)tr->ag->episodes_done, mean, lo, hi, recent_success(tr), sps);
     for (int i = 0; i < n_m; i++) fprintf(tr->csv, ",%.6g", m[i].value);
     fputc('\n', tr->csv);
+    write_tb_row(tr, m, n_m, (double[]){wall, (double)tr->ag->episodes_done, mean, lo, hi,
+                                        recent_success(tr), sps});
     errno = 0;
     int fault = rl_file_write_fault(); /* test hook: a full disk */
     if (fault || fflush(tr->csv) != 0 || ferror(tr->csv))
@@ -377,6 +401,7 @@ static int open_metrics(rl_trainer *tr, int continuing)
     tr->csv_header = continuing && !stat(path, &st) && st.st_size > 0;
     tr->csv = fopen(path, tr->csv_header ? "a" : "w");
     if (!tr->csv) return rl_error(RL_EIO, "cannot write %s: %s", path, strerror(errno));
+    if (!(tr->tb = rl_tb_open(tr->dir))) return rl_last_code();
     return RL_OK;
 }
 
@@ -603,6 +628,7 @@ int rl_train(const rl_train_cfg *cfg)
     int rc = train_session(tr, tr->cfg);
     if (tr->csv && fclose(tr->csv) != 0 && !rc)
         rc = rl_error(RL_EIO, "cannot write %s/metrics.csv: %s", tr->dir, strerror(errno));
+    rl_tb_close(tr->tb);
     rl_vec_free(tr->vec);
     rl_agent_free(tr->ag);
     if (tr->lock_fd >= 0) close(tr->lock_fd);

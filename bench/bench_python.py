@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
-"""Python bindings vs C: throughput of a 64-env VectorEnv and the cost of
-one single-env step call, measured in the same run (medians of 5, C and
-Python runs interleaved so machine load hits both alike).
+"""Python bindings vs C: throughput of a 64-env VectorEnv on every MuJoCo
+task (and cartpole with 1024 envs), the cost of one single-env step call,
+and headless rgb_array frames per second at 480x480 for each MuJoCo family,
+measured in the same run (medians of --repeats, C and Python runs
+interleaved so machine load hits both alike).
 
     RLTOOL_LIB=build/librltool.so PYTHONPATH=bindings/python \\
-        /usr/bin/python3 bench/bench_python.py [--build build] [--envs 64]
+        build/venv/bin/python bench/bench_python.py [--build build] [--envs 64]
         [--threads 2] [--ids cartpole-v1,swimmer-v1] [--repeats 5]
+        [--cartpole-envs 1024] [--no-render]
+
+"Python" steps rltool.VectorEnv (numpy views of the C buffers); "gymnasium"
+steps the env gymnasium.make_vec("rltool/ID") returns, which copies its
+outputs as gymnasium's own vector envs do.
 
 The C side is bench_vec_c (bench/bench_vec_c.c) from the build folder. Both
 sides copy pre-generated random actions (a pool of 16 batches) into the C
@@ -40,8 +47,12 @@ def c_run(exe, *args):
     raise RuntimeError("no RESULT line from %s: %s" % (exe, out.stdout + out.stderr))
 
 
-def py_vec(rltool, env_id, n, threads, steps, with_rng=False):
-    vec = rltool.VectorEnv(env_id, n, num_threads=threads)
+def py_vec(rltool, env_id, n, threads, steps, with_rng=False, gym_make=False):
+    if gym_make:
+        import gymnasium
+        vec = gymnasium.make_vec("rltool/" + env_id, num_envs=n, num_threads=threads)
+    else:
+        vec = rltool.VectorEnv(env_id, n, num_threads=threads)
     space = vec.action_space
     space.seed(1)
     pool = [np.asarray(space.sample()) for _ in range(POOL)]
@@ -86,6 +97,27 @@ def py_single(rltool, env_id, steps):
     return (time.perf_counter() - t0) * 1e6 / steps
 
 
+def frames_per_sec(rltool, env_id, size, frames):
+    """Headless rgb_array frames/s (DISPLAY unset: EGL), one step per frame."""
+    env = rltool.make(env_id, render_mode="rgb_array", render_width=size, render_height=size)
+    env.reset(seed=0)
+    zero = np.zeros(env.action_space.shape, np.float32)
+    env.render()  # context and scene set-up, not timed
+    t0 = time.perf_counter()
+    for _ in range(frames):
+        _, _, term, trunc, _ = env.step(zero)
+        if term or trunc:
+            env.reset()
+        env.render()
+    fps = frames / (time.perf_counter() - t0)
+    env.close()
+    return fps
+
+
+# One task per MuJoCo family for the frame rates.
+RENDER_IDS = ["swimmer-v1", "quadrotor-hover-v1", "hand-rotate-v1"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=None, help="build folder with bench_vec_c")
@@ -95,7 +127,10 @@ def main():
                     "and swimmer-v1 when registered)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--steps", type=int, default=None, help="batch steps per run")
+    ap.add_argument("--cartpole-envs", type=int, default=1024)
+    ap.add_argument("--no-render", action="store_true")
     a = ap.parse_args()
+    os.environ.pop("DISPLAY", None)  # frames must come from EGL
 
     build = a.build
     if build is None:
@@ -107,22 +142,30 @@ def main():
     os.environ.setdefault("RLTOOL_LIB", os.path.join(build, "librltool.so"))
     import rltool
 
-    ids = a.ids.split(",") if a.ids else ["cartpole-v1"] + [
-        i for i in ("swimmer-v1",) if i in rltool.registry()]
-    print("librltool: %s, %d envs, %d threads, median of %d\n"
-          % (rltool.library_path(), a.envs, a.threads, a.repeats))
-    print("| task | C env steps/s | Python env steps/s | Python / C | Python incl. numpy RNG "
-          "/ C |")
-    print("|---|---:|---:|---:|---:|")
-    for env_id in ids:
+    mujoco = [i for i in rltool.registry() if rltool.info(i)["render"]
+              and i not in ("cartpole-v1", "pendulum-v1")]
+    runs = ([(i, a.envs) for i in a.ids.split(",")] if a.ids else
+            [(i, a.envs) for i in mujoco] + [("cartpole-v1", a.cartpole_envs)])
+    with open("/proc/loadavg") as f:
+        load = f.read().split()[:3]
+    print("librltool: %s, %d threads, median of %d, load average %s\n"
+          % (rltool.library_path(), a.threads, a.repeats, " ".join(load)))
+    print("| task | envs | C env steps/s | Python env steps/s | Python / C | "
+          "Python incl. numpy RNG / C | gymnasium.make_vec / C |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for env_id, n in runs:
         steps = a.steps or DEFAULT_STEPS.get(env_id, OTHER_STEPS)
-        cs, ps, prs = [], [], []
+        if n > 64:
+            steps = max(steps * 64 // n, 200)
+        cs, ps, prs, gs = [], [], [], []
         for _ in range(a.repeats):
-            cs.append(c_run(exe, env_id, a.envs, a.threads, steps))
-            ps.append(py_vec(rltool, env_id, a.envs, a.threads, steps))
-            prs.append(py_vec(rltool, env_id, a.envs, a.threads, steps, with_rng=True))
-        c, p, pr = map(statistics.median, (cs, ps, prs))
-        print("| %s | %.0f | %.0f | %.3f | %.3f |" % (env_id, c, p, p / c, pr / c))
+            cs.append(c_run(exe, env_id, n, a.threads, steps))
+            ps.append(py_vec(rltool, env_id, n, a.threads, steps))
+            prs.append(py_vec(rltool, env_id, n, a.threads, steps, with_rng=True))
+            gs.append(py_vec(rltool, env_id, n, a.threads, steps, gym_make=True))
+        c, p, pr, g = map(statistics.median, (cs, ps, prs, gs))
+        print("| %s | %d | %.0f | %.0f | %.3f | %.3f | %.3f |"
+              % (env_id, n, c, p, p / c, pr / c, g / c))
         sys.stdout.flush()
 
     print("\n| single env | C us/step | Python us/step | Python overhead us/call |")
@@ -134,6 +177,16 @@ def main():
             ps.append(py_single(rltool, env_id, SINGLE_STEPS))
         c, p = statistics.median(cs), statistics.median(ps)
         print("| %s | %.3f | %.2f | %.2f |" % (env_id, c, p, p - c))
+
+    if a.no_render:
+        return
+    print("\n| headless rgb_array (EGL, no X server) | 480x480 frames/s |")
+    print("|---|---:|")
+    for env_id in [i for i in RENDER_IDS if i in rltool.registry()]:
+        fps = statistics.median(frames_per_sec(rltool, env_id, 480, 40)
+                                for _ in range(a.repeats))
+        print("| %s | %.1f |" % (env_id, fps))
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":
