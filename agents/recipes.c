@@ -68,6 +68,11 @@ static const rl_recipe recipes[] = {
     {"hand-rotate", "ppo", NULL, "envs=32,rollout=64,epochs=4,minibatches=4,gamma=0.98,"
                                  "hidden=128x128,log_std_init=-0.5", 2000000, 1},
     {"hand-rotate", "sac", NULL, "envs=4,gamma=0.98,norm_obs=1", 2000000, 0},
+    /* hand-spin: PPO, 1.4M steps (seed 1, 26 min, --threads 2, load 9-15):
+     * mean spin rate 0.075 rad/s over 100 episodes, 0 % drops (zero action:
+     * 0.000); the issue's 0.5 rad/s is not reached (bench/results/hand.md). */
+    {"hand-spin", "ppo", NULL, "envs=32,rollout=64,epochs=4,minibatches=4,gamma=0.99,"
+                               "hidden=128x128,log_std_init=-0.5", 1400000, 1},
     /* quadrotor (hover and goto): PPO met the hover criterion within 120k-300k
      * steps, ~30 s on one idle core (bench_quadrotor train); TD3 with L2F's
      * 64-64 nets ran at 0.6-2.5k steps/s here and at 200k steps still hovered

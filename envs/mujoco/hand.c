@@ -1,5 +1,5 @@
 /* The dexterous-hand family: a procedural five-finger hand built from
- * capsules and a box, generated as MJCF (see ../shared/TASKS.md).
+ * capsules and a box, generated as MJCF.
  *
  *   hand-reach-v1   bring the five fingertips to goal positions produced by
  *                   forward kinematics of a random joint configuration
@@ -539,12 +539,13 @@ static int task_kind(const rl_task *t)
     return -1;
 }
 
-static int is_rotate_task(const rl_env *env) { return task_kind(env->task) != REACH; }
-
 static int is_hand(const rl_env *env) { return env && task_kind(env->task) >= 0 && env->data; }
 
 /* Built on the faster model (hand.c's header comment). */
-static int fast_task(const rl_task *t) { return t != &rl_task_hand_reach && t != &rl_task_hand_rotate; }
+static int fast_task(const rl_task *t)
+{
+    return t != &rl_task_hand_reach && t != &rl_task_hand_rotate;
+}
 
 static void close_env(rl_env *env)
 {
@@ -1129,7 +1130,7 @@ int rl_hand_tips(const rl_env *env, double *tips)
 
 int rl_hand_goal(const rl_env *env, double *tips, double *q)
 {
-    if (!is_hand(env) || is_rotate_task(env))
+    if (!is_hand(env) || task_kind(env->task) != REACH)
         return rl_error(RL_EINVAL, "rl_hand_goal: not a hand-reach env");
     const hand_env *h = env->data;
     if (tips) memcpy(tips, h->goal_tips, sizeof h->goal_tips);
