@@ -61,7 +61,9 @@ static const rl_recipe recipes[] = {
      * seed in three (-0.04 / -0.27 / -0.09 rad). TD3 + HER (her=1; the drop
      * penalty kept as the goal-independent part of the reward) on the
      * hand-reach settings, before rotation_to_goal existed: 1.63-1.71 rad
-     * after 60k-300k steps, never better than holding still. */
+     * after 60k-300k steps, never better than holding still. The ppo row
+     * also serves hand-rotate-v2: 1.05M steps (seed 1, 20 min) stayed at
+     * the zero-action policy (2 % episode-end success, +0.0001 rad). */
     {"hand-rotate", "td3", NULL, "envs=4,hidden=128x128,batch=256,utd=0.5,gamma=0.95,norm_obs=1,"
                                  "warmup=5000,buffer=300000,lr=1e-3,expl_noise=0.2,her=1",
      1000000, 0},
