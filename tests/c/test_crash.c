@@ -140,13 +140,51 @@ typedef struct {
 } agent_case;
 
 static const agent_case cases[] = {
-    {"ppo", "envs=4,rollout=64,epochs=1,hidden=32x32", "1000000"},
+    {"ppo", "envs=4,rollout=64,epochs=1,hidden=32x32", "100000000"},
     {"sac", "hidden=32x32,batch=32,warmup=200,buffer=100000", "1000000"},
     {"es", "envs=8,hidden=16", "200000000"}, /* ~2M steps/s */
 };
 
+/* CPU seconds the child pid has used so far (utime + stime), or -1. The
+ * kill moments are paced by the trainer's own CPU time, not wall time, so a
+ * loaded machine (CI neighbours, parallel ctest) does not starve a cycle. */
+static double child_cpu(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    slurp(path, buf, sizeof buf);
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    if (!p) return -1;
+    unsigned long long ut = 0, st = 0;
+    /* After ')': state, then fields 4..13, then utime (14) and stime (15). */
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Runs the child until it has used cpu_s seconds of CPU (or 120 s of wall
+ * time pass), then kill -9. Returns -1 if it was killed, else the exit
+ * status it finished with first; *used is its CPU time when it stopped. */
+static int run_then_kill(pid_t pid, double cpu_s, double *used)
+{
+    double t0 = now();
+    *used = 0;
+    for (;;) {
+        int st;
+        if (waitpid(pid, &st, WNOHANG) == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+        double c = child_cpu(pid);
+        if (c > *used) *used = c;
+        if (*used >= cpu_s || now() - t0 > 120) break;
+        usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    ck_assert_int_eq(wait_status(pid), 128 + SIGKILL);
+    return -1;
+}
+
 /* One kill/resume cycle: start (fresh or --resume), let it run a random
- * moment, kill -9. Returns 1 if it was killed, 0 if it finished first. */
+ * amount of CPU time, kill -9. Returns 1 if it was killed, 0 if it finished
+ * first. */
 static int kill_cycle(const char *dir, const agent_case *c, unsigned *seed, int *advanced)
 {
     char err[400];
@@ -157,29 +195,27 @@ static int kill_cycle(const char *dir, const agent_case *c, unsigned *seed, int 
                      "--save-every", "0.2", "--set", (char *)c->hparams, "--overwrite", NULL};
     char *resume[] = {(char *)cli, "train", "--resume", (char *)dir, "--threads", "1",
                       "--save-every", "0.2", NULL};
-    double t0 = now(), w0 = wall_now();
+    double w0 = wall_now();
     pid_t pid = spawn(before < 0 ? fresh : resume, err, 0);
-    double delay = 0.3 + 1.7 * (double)(rand_r(seed) % 1000) / 1000.0;
-    if (quick()) delay *= 2; /* sanitizer builds start slowly */
-    usleep((useconds_t)(delay * 1e6));
-    int finished = waitpid(pid, NULL, WNOHANG) == pid;
-    if (!finished) {
-        kill(pid, SIGKILL);
-        ck_assert_int_eq(wait_status(pid), 128 + SIGKILL);
-    }
-    double lived = now() - t0, mtime = 0;
+    double cpu = 0.3 + 1.7 * (double)(rand_r(seed) % 1000) / 1000.0;
+    if (quick()) cpu *= 2; /* sanitizer builds start slowly */
+    double used;
+    int rc = run_then_kill(pid, cpu, &used);
+    double mtime = 0;
     long long after = newest(dir, &mtime);
     char msg[4096];
     slurp(err, msg, sizeof msg);
+    ck_assert_msg(rc <= 0, "%s: trainer exited %d before the kill\n%s", c->agent, rc, msg);
     /* Never back in time; the newest state survives the kill. */
     ck_assert_msg(after >= before, "%s: newest state went from %lld to %lld steps\n%s", c->agent,
                   before, after, msg);
-    /* A trainer that ran well past its start saved recently. */
-    if (lived > 1.5 && strstr(msg, "steps/s"))
-        ck_assert_msg(after > before && mtime >= w0, "%s: ran %.1f s but left no new state "
-                      "(%lld -> %lld)\n%s", c->agent, lived, before, after, msg);
+    /* A trainer that worked well past its start (CPU time, so a loaded
+     * machine cannot fake it) saved recently. */
+    if (used > 1.5 && strstr(msg, "steps/s"))
+        ck_assert_msg(after > before && mtime >= w0, "%s: used %.1f s of CPU but left no new "
+                      "state (%lld -> %lld)\n%s", c->agent, used, before, after, msg);
     *advanced += after > before;
-    return !finished;
+    return rc < 0;
 }
 
 START_TEST(kill_and_resume)
