@@ -1,6 +1,7 @@
-/* Flat-parameter MLPs whose dense layers are single cblas_sgemm calls over
- * the batch. See nn.h for the parameter layout. */
+/* Flat-parameter MLPs whose dense layers are single passes over the batch
+ * (own kernels or cblas_sgemm). See nn.h for the parameter layout. */
 #include "core/nn.h"
+#include "core/kernels.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -58,23 +59,31 @@ rl_mlp *rl_mlp_make(int in, int n_hidden, const int *hidden, int out, rl_act hid
     m->n_params = (int)total;
     m->hidden_act = hidden_act;
     m->out_act = out_act;
+    m->kern = rl_kern_default();
     m->sizes = malloc(sizeof(int) * (size_t)(m->n_layers + 1));
     m->w_off = malloc(sizeof(int) * (size_t)m->n_layers);
     m->b_off = malloc(sizeof(int) * (size_t)m->n_layers);
+    m->wt_off = malloc(sizeof(int) * (size_t)m->n_layers);
     m->acts = calloc((size_t)m->n_layers + 1, sizeof(float *));
     m->params = calloc((size_t)total, sizeof(float));
     m->grads = calloc((size_t)total, sizeof(float));
-    if (!m->sizes || !m->w_off || !m->b_off || !m->acts || !m->params || !m->grads) goto oom;
+    if (!m->sizes || !m->w_off || !m->b_off || !m->wt_off || !m->acts || !m->params ||
+        !m->grads)
+        goto oom;
     m->sizes[0] = in;
     for (int i = 0; i < n_hidden; i++) m->sizes[i + 1] = hidden[i];
     m->sizes[m->n_layers] = out;
     int off = 0;
+    size_t wt_total = 0;
     for (int l = 0; l < m->n_layers; l++) {
         m->w_off[l] = off;
         off += m->sizes[l] * m->sizes[l + 1];
         m->b_off[l] = off;
         off += m->sizes[l + 1];
+        m->wt_off[l] = (int)wt_total;
+        wt_total += (size_t)m->sizes[l] * (size_t)rl_kern_pad(m->sizes[l + 1]);
     }
+    if (!(m->wt = malloc(sizeof(float) * wt_total))) goto oom;
     return m;
 oom:
     rl_mlp_free(m);
@@ -88,6 +97,8 @@ void rl_mlp_free(rl_mlp *m)
     free(m->sizes);
     free(m->w_off);
     free(m->b_off);
+    free(m->wt_off);
+    free(m->wt);
     free(m->acts);
     free(m->params);
     free(m->grads);
@@ -99,7 +110,10 @@ rl_mlp *rl_mlp_clone(const rl_mlp *m)
 {
     rl_mlp *c = rl_mlp_make(m->in, m->n_layers - 1, m->sizes + 1, m->out, m->hidden_act,
                             m->out_act);
-    if (c) memcpy(c->params, m->params, sizeof(float) * (size_t)m->n_params);
+    if (c) {
+        memcpy(c->params, m->params, sizeof(float) * (size_t)m->n_params);
+        c->kern = m->kern;
+    }
     return c;
 }
 
@@ -133,6 +147,15 @@ int rl_mlp_layer_view(rl_mlp *m, int l, rl_mlp_layer *v)
     v->b = m->params + m->b_off[l];
     v->dW = m->grads + m->w_off[l];
     v->db = m->grads + m->b_off[l];
+    return RL_OK;
+}
+
+int rl_mlp_set_kernel(rl_mlp *m, int path)
+{
+    if (path < RL_KERN_AUTO || path > RL_KERN_BLAS || !rl_kern_available((rl_kern_path)path))
+        return rl_error(RL_EINVAL, "mlp: kernel path %d (%s) is not available on this CPU",
+                        path, rl_kern_name((rl_kern_path)path));
+    m->kern = path;
     return RL_OK;
 }
 
@@ -348,6 +371,16 @@ const float *rl_mlp_forward(rl_mlp *m, const float *x, int batch)
         int in = m->sizes[l], out = m->sizes[l + 1];
         const float *W = m->params + m->w_off[l], *b = m->params + m->b_off[l];
         float *y = m->acts[l + 1];
+        rl_kern_path path = rl_kern_pick((rl_kern_path)m->kern, batch, in, out);
+        if (path != RL_KERN_BLAS) {
+            /* Transposed weights make the output features the vector lanes;
+             * packing costs in*out, the product batch*in*out. */
+            float *wt = m->wt + m->wt_off[l];
+            int ldw = rl_kern_pad(out);
+            rl_kern_pack_wt(W, out, in, wt, ldw);
+            rl_kern_forward(path, m->acts[l], batch, in, wt, ldw, b, out, layer_act(m, l), y);
+            continue;
+        }
         /* Y = X W^T in one sgemm (beta 0 lets OpenBLAS use its small-matrix
          * kernels), then bias and activation in one pass over Y. */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, out, in, 1.0f,
@@ -368,6 +401,23 @@ int rl_mlp_backward(rl_mlp *m, const float *dy, float *dx, int param_grads)
     for (int l = L - 1; l >= 0; l--) {
         int in = m->sizes[l], out = m->sizes[l + 1];
         const float *W = m->params + m->w_off[l];
+        rl_kern_path path = rl_kern_pick((rl_kern_path)m->kern, batch, in, out);
+        if (path != RL_KERN_BLAS) {
+            if (param_grads)
+                rl_kern_backward_dw(path, dz, batch, out, m->acts[l], in, m->grads + m->w_off[l],
+                                    m->grads + m->b_off[l], 0, out);
+            if (l == 0 && !dx) break;
+            /* dX with the previous layer's activation derivative fused in. */
+            rl_act prev = l > 0 ? layer_act(m, l - 1) : RL_ACT_NONE;
+            rl_kern_backward_dx(path, dz, batch, out, W, in, prev, m->acts[l],
+                                l == 0 ? dx : dnext);
+            if (l > 0) {
+                float *t = dz;
+                dz = dnext;
+                dnext = t;
+            }
+            continue;
+        }
         if (param_grads) {
             /* dW (out, in) += dZ^T (out, batch) X (batch, in) */
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, batch, 1.0f, dz,

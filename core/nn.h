@@ -6,9 +6,11 @@
  * Layout per layer l, in order: W_l (out_l, in_l) row-major as in PyTorch,
  * then b_l (out_l).
  *
- * Every dense layer runs as one cblas_sgemm over the whole batch, forward and
- * backward (dX and dW). The forward pass caches each layer's activated output
- * for the next backward; a second forward overwrites that cache.
+ * Each dense layer runs as one pass over the whole batch, forward and
+ * backward (dX and dW), through the own kernels of core/kernels.h or, for
+ * large shapes, cblas_sgemm (rl_kern_pick decides per layer). The forward
+ * pass caches each layer's activated output for the next backward; a second
+ * forward overwrites that cache.
  */
 #ifndef RL_CORE_NN_H
 #define RL_CORE_NN_H
@@ -35,6 +37,9 @@ typedef struct rl_mlp {
     float *ws;         /* workspace block */
     float **acts;      /* (n_layers + 1) pointers into ws: (batch, sizes[l]) */
     float *dz0, *dz1;  /* (cap_batch, max width) ping-pong gradients */
+    int kern;          /* rl_kern_path preference (rl_kern_default at make) */
+    float *wt;         /* per layer (in_l, rl_kern_pad(out_l)): W_l transposed */
+    int *wt_off;       /* (n_layers) offset of layer l in wt */
 } rl_mlp;
 
 /* Per-layer view for debugging and tests. Pointers borrow from the mlp. */
@@ -72,6 +77,9 @@ const float *rl_mlp_forward(rl_mlp *m, const float *x, int batch);
  * RL_ESTATE if there is no cached forward pass. */
 int rl_mlp_backward(rl_mlp *m, const float *dy, float *dx, int param_grads);
 void rl_mlp_zero_grad(rl_mlp *m);
+/* Force a kernel path (an rl_kern_path from core/kernels.h; RL_KERN_AUTO
+ * lets each layer pick by shape). RL_EINVAL if this CPU cannot run it. */
+int rl_mlp_set_kernel(rl_mlp *m, int path);
 
 /* Layer l in [0, n_layers). RL_EINVAL for a bad index. */
 int rl_mlp_layer_view(rl_mlp *m, int l, rl_mlp_layer *view);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/kernels.h"
 #include "core/nn.h"
 
 /* Relative error of two vectors, ||a - b|| / max(||a||, ||b||, floor). */
@@ -60,13 +61,14 @@ static double fd_rel_err(rl_mlp *m, float *x, int batch, const float *c, float *
  * eps 1e-2 keeps float rounding of the loss far below the tolerance; with
  * relu a step that large can cross a kink (where the derivative jumps), so
  * relu nets use a smaller step. */
-static void check_grads(rl_act hid, rl_act out_act, uint64_t seed)
+static void check_grads_path(rl_act hid, rl_act out_act, uint64_t seed, rl_kern_path path)
 {
     const int in = 4, out = 3, batch = 5, hidden[2] = {6, 5};
     rl_rng rng;
     rl_rng_seed(&rng, seed, 1);
     rl_mlp *m = rl_mlp_make(in, 2, hidden, out, hid, out_act);
     ck_assert_ptr_nonnull(m);
+    ck_assert_int_eq(rl_mlp_set_kernel(m, path), RL_OK);
     rl_mlp_init_uniform(m, &rng);
     /* Non-zero biases so every bias gradient path is exercised. */
     for (int l = 0; l < m->n_layers; l++) {
@@ -94,6 +96,13 @@ static void check_grads(rl_act hid, rl_act out_act, uint64_t seed)
     double e = fd_rel_err(m, x, batch, c, x, dx, batch * in, eps);
     ck_assert_msg(e < 1e-3, "dx rel err %g (act %d/%d)", e, hid, out_act);
     rl_mlp_free(m);
+}
+
+/* Every kernel path this CPU can run, forced, and BLAS. */
+static void check_grads(rl_act hid, rl_act out_act, uint64_t seed)
+{
+    for (int p = RL_KERN_PORTABLE; p <= RL_KERN_BLAS; p++)
+        if (rl_kern_available((rl_kern_path)p)) check_grads_path(hid, out_act, seed, (rl_kern_path)p);
 }
 
 START_TEST(grad_tanh_none) { check_grads(RL_ACT_TANH, RL_ACT_NONE, 1); }

@@ -1,0 +1,292 @@
+/* Dense-layer kernels: one loop nest (kernels_tile.h) built three times,
+ * for AVX-512, AVX2+FMA and portable C, behind function-level target
+ * attributes so the library runs on any x86-64 and uses what the CPU has.
+ * See kernels.h. */
+#include "core/kernels.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RL_KERN_X86 1
+#include <immintrin.h>
+#endif
+
+/* ---------------------------------------------------------------- portable
+ * Four-float vectors from GCC's vector extension (SSE on x86-64, NEON on
+ * ARM); multiply and add stay separate (ISO C mode does not contract). */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int v4i __attribute__((vector_size(16)));
+
+static inline v4f p_loadm(const float *p, int n)
+{
+    v4f v = {0, 0, 0, 0};
+    memcpy(&v, p, sizeof(float) * (size_t)n);
+    return v;
+}
+static inline void p_storem(float *p, v4f v, int n) { memcpy(p, &v, sizeof(float) * (size_t)n); }
+static inline v4f p_set1(float x) { return (v4f){x, x, x, x}; }
+static inline v4f p_relu(v4f v)
+{
+    v4f z = {0, 0, 0, 0};
+    return (v4f)((v4i)v & (v > z)); /* a vector comparison gives -1 / 0 per lane */
+}
+static inline v4f p_relu_mask(v4f g, v4f y)
+{
+    v4f z = {0, 0, 0, 0};
+    return (v4f)((v4i)g & (y > z));
+}
+
+#define KN(name) name##_portable
+#define KTARGET
+#define VW 4
+#define vec v4f
+#define vmask int
+#define V_ZERO() p_set1(0.0f)
+#define V_SET1(x) p_set1(x)
+#define V_LOADU(p) p_loadm((p), 4)
+#define V_LOADM(p, m) p_loadm((p), (m))
+#define V_STOREM(p, v, m) p_storem((p), (v), (m))
+#define V_FMA(a, b, c) ((a) * (b) + (c))
+#define V_MUL(a, b) ((a) * (b))
+#define V_SUB(a, b) ((a) - (b))
+#define V_RELU(v) p_relu(v)
+#define V_RELU_MASK(g, y) p_relu_mask((g), (y))
+#define V_MASK(n) (n)
+#include "core/kernels_tile.h"
+#undef KN
+#undef KTARGET
+#undef VW
+#undef vec
+#undef vmask
+#undef V_ZERO
+#undef V_SET1
+#undef V_LOADU
+#undef V_LOADM
+#undef V_STOREM
+#undef V_FMA
+#undef V_MUL
+#undef V_SUB
+#undef V_RELU
+#undef V_RELU_MASK
+#undef V_MASK
+
+#ifdef RL_KERN_X86
+/* ---------------------------------------------------------------- AVX2 + FMA */
+#define KT2 __attribute__((target("avx2,fma")))
+
+/* Lane masks: the first n of 8 lanes, from a sliding window over a table. */
+static const int avx2_mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+static inline KT2 __m256i avx2_mask(int n) { return _mm256_loadu_si256((const __m256i *)(avx2_mask_table + 8 - n)); }
+static inline KT2 __m256 avx2_relu_mask(__m256 g, __m256 y)
+{
+    return _mm256_and_ps(g, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));
+}
+
+#define KN(name) name##_avx2
+#define KTARGET KT2
+#define VW 8
+#define vec __m256
+#define vmask __m256i
+#define V_ZERO() _mm256_setzero_ps()
+#define V_SET1(x) _mm256_set1_ps(x)
+#define V_LOADU(p) _mm256_loadu_ps(p)
+#define V_LOADM(p, m) _mm256_maskload_ps((p), (m))
+#define V_STOREM(p, v, m) _mm256_maskstore_ps((p), (m), (v))
+#define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define V_MUL(a, b) _mm256_mul_ps((a), (b))
+#define V_SUB(a, b) _mm256_sub_ps((a), (b))
+#define V_RELU(v) _mm256_max_ps((v), _mm256_setzero_ps())
+#define V_RELU_MASK(g, y) avx2_relu_mask((g), (y))
+#define V_MASK(n) avx2_mask(n)
+#include "core/kernels_tile.h"
+#undef KN
+#undef KTARGET
+#undef VW
+#undef vec
+#undef vmask
+#undef V_ZERO
+#undef V_SET1
+#undef V_LOADU
+#undef V_LOADM
+#undef V_STOREM
+#undef V_FMA
+#undef V_MUL
+#undef V_SUB
+#undef V_RELU
+#undef V_RELU_MASK
+#undef V_MASK
+
+/* ---------------------------------------------------------------- AVX-512 */
+#define KT5 __attribute__((target("avx512f")))
+
+static inline KT5 __m512 avx512_relu_mask(__m512 g, __m512 y)
+{
+    __mmask16 pos = _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GT_OQ);
+    return _mm512_maskz_mov_ps(pos, g);
+}
+
+#define KN(name) name##_avx512
+#define KTARGET KT5
+#define VW 16
+#define vec __m512
+#define vmask __mmask16
+#define V_ZERO() _mm512_setzero_ps()
+#define V_SET1(x) _mm512_set1_ps(x)
+#define V_LOADU(p) _mm512_loadu_ps(p)
+#define V_LOADM(p, m) _mm512_maskz_loadu_ps((m), (p))
+#define V_STOREM(p, v, m) _mm512_mask_storeu_ps((p), (m), (v))
+#define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define V_MUL(a, b) _mm512_mul_ps((a), (b))
+#define V_SUB(a, b) _mm512_sub_ps((a), (b))
+#define V_RELU(v) _mm512_max_ps((v), _mm512_setzero_ps())
+#define V_RELU_MASK(g, y) avx512_relu_mask((g), (y))
+#define V_MASK(n) ((__mmask16)((1u << (n)) - 1u))
+#include "core/kernels_tile.h"
+#undef KN
+#undef KTARGET
+#undef VW
+#undef vec
+#undef vmask
+#undef V_ZERO
+#undef V_SET1
+#undef V_LOADU
+#undef V_LOADM
+#undef V_STOREM
+#undef V_FMA
+#undef V_MUL
+#undef V_SUB
+#undef V_RELU
+#undef V_RELU_MASK
+#undef V_MASK
+#endif /* RL_KERN_X86 */
+
+/* ---------------------------------------------------------------- dispatch */
+
+static const char *const kern_names[] = {"auto", "portable", "avx2", "avx512", "blas"};
+
+const char *rl_kern_name(rl_kern_path p)
+{
+    return p >= RL_KERN_AUTO && p <= RL_KERN_BLAS ? kern_names[p] : "?";
+}
+
+int rl_kern_parse(const char *name, rl_kern_path *out)
+{
+    for (int p = RL_KERN_AUTO; p <= RL_KERN_BLAS; p++)
+        if (name && !strcmp(name, kern_names[p])) {
+            *out = (rl_kern_path)p;
+            return RL_OK;
+        }
+    return rl_error(RL_EINVAL, "unknown kernel path '%s' (known: auto, portable, avx2, avx512, blas)",
+                    name ? name : "(null)");
+}
+
+int rl_kern_available(rl_kern_path p)
+{
+#ifdef RL_KERN_X86
+    if (p == RL_KERN_AVX2)
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (p == RL_KERN_AVX512) return __builtin_cpu_supports("avx512f");
+#else
+    if (p == RL_KERN_AVX2 || p == RL_KERN_AVX512) return 0;
+#endif
+    return p >= RL_KERN_AUTO && p <= RL_KERN_BLAS;
+}
+
+rl_kern_path rl_kern_best_isa(void)
+{
+    if (rl_kern_available(RL_KERN_AVX512)) return RL_KERN_AVX512;
+    if (rl_kern_available(RL_KERN_AVX2)) return RL_KERN_AVX2;
+    return RL_KERN_PORTABLE;
+}
+
+rl_kern_path rl_kern_default(void)
+{
+    /* The environment does not change under a running process, so reading
+     * it once is safe; races on first use write the same value. */
+    static _Atomic int cached = -1;
+    if (cached < 0) {
+        rl_kern_path p = RL_KERN_AUTO;
+        const char *s = getenv("RLTOOL_KERNEL");
+        if (s && *s && (rl_kern_parse(s, &p) || !rl_kern_available(p))) p = RL_KERN_AUTO;
+        cached = (int)p;
+    }
+    return (rl_kern_path)cached;
+}
+
+/* Measured with bench_nn on an AVX-512 core (OpenBLAS 0.3.21, Cooperlake
+ * kernels, one thread): the own kernels beat sgemm plus the separate bias /
+ * activation passes on every layer of the SAC update up to 256 wide at batch
+ * 256, where the products are at most 256 x 256 x 256. Above
+ * BLAS_MIN_MACS multiply-adds per product sgemm's cache blocking wins. */
+#define BLAS_MIN_MACS (1LL << 25)
+
+rl_kern_path rl_kern_pick(rl_kern_path pref, int rows, int in, int out)
+{
+    if (pref != RL_KERN_AUTO) return pref;
+    if ((long long)rows * in * out >= BLAS_MIN_MACS) return RL_KERN_BLAS;
+    return rl_kern_best_isa();
+}
+
+/* ---------------------------------------------------------------- entry points */
+
+int rl_kern_pad(int out) { return (out + 15) & ~15; }
+
+void rl_kern_pack_wt(const float *W, int out, int in, float *Wt, int ldw)
+{
+    for (int i = 0; i < in; i++) {
+        float *row = Wt + (size_t)i * ldw;
+        for (int o = 0; o < out; o++) row[o] = W[(size_t)o * in + i];
+        for (int o = out; o < ldw; o++) row[o] = 0.0f;
+    }
+}
+
+void rl_kern_forward(rl_kern_path path, const float *X, int rows, int in, const float *Wt,
+                     int ldw, const float *b, int out, rl_act act, float *Y)
+{
+#ifdef RL_KERN_X86
+    if (path == RL_KERN_AVX512) {
+        forward_avx512(X, rows, in, Wt, ldw, b, out, act, Y);
+        return;
+    }
+    if (path == RL_KERN_AVX2) {
+        forward_avx2(X, rows, in, Wt, ldw, b, out, act, Y);
+        return;
+    }
+#endif
+    forward_portable(X, rows, in, Wt, ldw, b, out, act, Y);
+}
+
+void rl_kern_backward_dx(rl_kern_path path, const float *dZ, int rows, int out, const float *W,
+                         int in, rl_act act, const float *Yin, float *dX)
+{
+#ifdef RL_KERN_X86
+    if (path == RL_KERN_AVX512) {
+        backward_dx_avx512(dZ, rows, out, W, in, act, Yin, dX);
+        return;
+    }
+    if (path == RL_KERN_AVX2) {
+        backward_dx_avx2(dZ, rows, out, W, in, act, Yin, dX);
+        return;
+    }
+#endif
+    backward_dx_portable(dZ, rows, out, W, in, act, Yin, dX);
+}
+
+void rl_kern_backward_dw(rl_kern_path path, const float *dZ, int rows, int out, const float *X,
+                         int in, float *dW, float *db, int o0, int o1)
+{
+#ifdef RL_KERN_X86
+    if (path == RL_KERN_AVX512) {
+        backward_dw_avx512(dZ, rows, out, X, in, dW, db, o0, o1);
+        return;
+    }
+    if (path == RL_KERN_AVX2) {
+        backward_dw_avx2(dZ, rows, out, X, in, dW, db, o0, o1);
+        return;
+    }
+#endif
+    backward_dw_portable(dZ, rows, out, X, in, dW, db, o0, o1);
+}

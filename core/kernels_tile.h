@@ -1,0 +1,211 @@
+/* kernels_tile.h: the loop nests of kernels.c, written once and included
+ * once per instruction set. The includer defines:
+ *   KN(name)        suffixes a function name (name##_avx512, ...)
+ *   KTARGET         function attribute selecting the instruction set
+ *   VW              floats per vector
+ *   vec, vmask      vector and tail-mask types
+ *   V_ZERO() V_SET1(x) V_LOADU(p) V_LOADM(p, m) V_STOREM(p, v, m)
+ *   V_FMA(a, b, c) (a * b + c)  V_MUL(a, b)  V_SUB(a, b)  V_RELU(v)
+ *   V_RELU_MASK(g, y) (g where y > 0, else 0)  V_MASK(n) (first n of VW lanes)
+ * Tiles are MR rows (or MO output features) by NV vectors; MR, NV are
+ * constants at every call so the accumulators live in registers. Each
+ * element's value does not depend on the tile it falls in (see kernels.h). */
+
+#define KINLINE static inline __attribute__((always_inline)) KTARGET
+
+/* ---------------------------------------------------------------- forward */
+
+KINLINE void KN(fwd_tile)(const float *X, int in, const float *Wt, int ldw, const float *b,
+                          float *Y, int out, int c0, int MR, int NV, vmask mlast, int relu)
+{
+    vec acc[4][4];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) {
+        vec bv = V_LOADM(b + c0 + v * VW, v == NV - 1 ? mlast : V_MASK(VW));
+#pragma GCC unroll 4
+        for (int r = 0; r < MR; r++) acc[r][v] = bv;
+    }
+    const float *w = Wt + c0;
+    for (int i = 0; i < in; i++, w += ldw) {
+        vec wv[4];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) wv[v] = V_LOADU(w + v * VW);
+#pragma GCC unroll 4
+        for (int r = 0; r < MR; r++) {
+            vec xr = V_SET1(X[(size_t)r * in + i]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) acc[r][v] = V_FMA(xr, wv[v], acc[r][v]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++)
+            V_STOREM(Y + (size_t)r * out + c0 + v * VW, relu ? V_RELU(acc[r][v]) : acc[r][v],
+                     v == NV - 1 ? mlast : V_MASK(VW));
+}
+
+KINLINE void KN(fwd_cols)(const float *X, int rows, int in, const float *Wt, int ldw,
+                          const float *b, float *Y, int out, int c0, int NV, vmask mlast,
+                          int relu)
+{
+    int r = 0;
+    for (; r + 4 <= rows; r += 4)
+        KN(fwd_tile)(X + (size_t)r * in, in, Wt, ldw, b, Y + (size_t)r * out, out, c0, 4, NV,
+                     mlast, relu);
+    for (; r < rows; r++)
+        KN(fwd_tile)(X + (size_t)r * in, in, Wt, ldw, b, Y + (size_t)r * out, out, c0, 1, NV,
+                     mlast, relu);
+}
+
+static KTARGET void KN(forward)(const float *X, int rows, int in, const float *Wt, int ldw,
+                                const float *b, int out, rl_act act, float *Y)
+{
+    int relu = act == RL_ACT_RELU;
+    for (int c0 = 0; c0 < out; c0 += 4 * VW) {
+        int left = out - c0, nv = (left + VW - 1) / VW;
+        if (nv > 4) nv = 4;
+        int tail = left - (nv - 1) * VW;
+        vmask m = V_MASK(tail < VW ? tail : VW);
+        switch (nv) {
+        case 1: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 1, m, relu); break;
+        case 2: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 2, m, relu); break;
+        case 3: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 3, m, relu); break;
+        default: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 4, m, relu); break;
+        }
+    }
+    if (act == RL_ACT_TANH)
+        for (size_t k = 0; k < (size_t)rows * out; k++) Y[k] = tanhf(Y[k]);
+}
+
+/* ---------------------------------------------------------------- dX */
+
+KINLINE void KN(dx_tile)(const float *dZ, int out, const float *W, int in, int act,
+                         const float *Yin, float *dX, int c0, int MR, int NV, vmask mlast)
+{
+    vec acc[4][4];
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) acc[r][v] = V_ZERO();
+    const float *w = W + c0;
+    for (int o = 0; o < out; o++, w += in) {
+        vec wv[4];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) wv[v] = V_LOADM(w + v * VW, v == NV - 1 ? mlast : V_MASK(VW));
+#pragma GCC unroll 4
+        for (int r = 0; r < MR; r++) {
+            vec g = V_SET1(dZ[(size_t)r * out + o]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) acc[r][v] = V_FMA(g, wv[v], acc[r][v]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) {
+            vmask m = v == NV - 1 ? mlast : V_MASK(VW);
+            size_t at = (size_t)r * in + c0 + v * VW;
+            vec g = acc[r][v];
+            if (act == RL_ACT_RELU) {
+                g = V_RELU_MASK(g, V_LOADM(Yin + at, m));
+            } else if (act == RL_ACT_TANH) {
+                vec y = V_LOADM(Yin + at, m);
+                g = V_MUL(g, V_SUB(V_SET1(1.0f), V_MUL(y, y)));
+            }
+            V_STOREM(dX + at, g, m);
+        }
+}
+
+KINLINE void KN(dx_cols)(const float *dZ, int rows, int out, const float *W, int in, int act,
+                         const float *Yin, float *dX, int c0, int NV, vmask mlast)
+{
+    int r = 0;
+    for (; r + 4 <= rows; r += 4)
+        KN(dx_tile)(dZ + (size_t)r * out, out, W, in, act, Yin ? Yin + (size_t)r * in : NULL,
+                    dX + (size_t)r * in, c0, 4, NV, mlast);
+    for (; r < rows; r++)
+        KN(dx_tile)(dZ + (size_t)r * out, out, W, in, act, Yin ? Yin + (size_t)r * in : NULL,
+                    dX + (size_t)r * in, c0, 1, NV, mlast);
+}
+
+static KTARGET void KN(backward_dx)(const float *dZ, int rows, int out, const float *W, int in,
+                                    rl_act act, const float *Yin, float *dX)
+{
+    for (int c0 = 0; c0 < in; c0 += 4 * VW) {
+        int left = in - c0, nv = (left + VW - 1) / VW;
+        if (nv > 4) nv = 4;
+        int tail = left - (nv - 1) * VW;
+        vmask m = V_MASK(tail < VW ? tail : VW);
+        switch (nv) {
+        case 1: KN(dx_cols)(dZ, rows, out, W, in, act, Yin, dX, c0, 1, m); break;
+        case 2: KN(dx_cols)(dZ, rows, out, W, in, act, Yin, dX, c0, 2, m); break;
+        case 3: KN(dx_cols)(dZ, rows, out, W, in, act, Yin, dX, c0, 3, m); break;
+        default: KN(dx_cols)(dZ, rows, out, W, in, act, Yin, dX, c0, 4, m); break;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- dW */
+
+KINLINE void KN(dw_tile)(const float *dZ, int rows, int out, const float *X, int in, float *dW,
+                         int o, int c0, int MO, int NV, vmask mlast)
+{
+    vec acc[4][4];
+#pragma GCC unroll 4
+    for (int k = 0; k < MO; k++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++)
+            acc[k][v] = V_LOADM(dW + (size_t)(o + k) * in + c0 + v * VW,
+                                v == NV - 1 ? mlast : V_MASK(VW));
+    const float *x = X + c0, *g = dZ + o;
+    for (int r = 0; r < rows; r++, x += in, g += out) {
+        vec xv[4];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) xv[v] = V_LOADM(x + v * VW, v == NV - 1 ? mlast : V_MASK(VW));
+#pragma GCC unroll 4
+        for (int k = 0; k < MO; k++) {
+            vec gk = V_SET1(g[k]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) acc[k][v] = V_FMA(gk, xv[v], acc[k][v]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < MO; k++)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++)
+            V_STOREM(dW + (size_t)(o + k) * in + c0 + v * VW, acc[k][v],
+                     v == NV - 1 ? mlast : V_MASK(VW));
+}
+
+KINLINE void KN(dw_cols)(const float *dZ, int rows, int out, const float *X, int in, float *dW,
+                         int o0, int o1, int c0, int NV, vmask mlast)
+{
+    int o = o0;
+    for (; o + 4 <= o1; o += 4) KN(dw_tile)(dZ, rows, out, X, in, dW, o, c0, 4, NV, mlast);
+    for (; o < o1; o++) KN(dw_tile)(dZ, rows, out, X, in, dW, o, c0, 1, NV, mlast);
+}
+
+static KTARGET void KN(backward_dw)(const float *dZ, int rows, int out, const float *X, int in,
+                                    float *dW, float *db, int o0, int o1)
+{
+    for (int c0 = 0; c0 < in; c0 += 4 * VW) {
+        int left = in - c0, nv = (left + VW - 1) / VW;
+        if (nv > 4) nv = 4;
+        int tail = left - (nv - 1) * VW;
+        vmask m = V_MASK(tail < VW ? tail : VW);
+        switch (nv) {
+        case 1: KN(dw_cols)(dZ, rows, out, X, in, dW, o0, o1, c0, 1, m); break;
+        case 2: KN(dw_cols)(dZ, rows, out, X, in, dW, o0, o1, c0, 2, m); break;
+        case 3: KN(dw_cols)(dZ, rows, out, X, in, dW, o0, o1, c0, 3, m); break;
+        default: KN(dw_cols)(dZ, rows, out, X, in, dW, o0, o1, c0, 4, m); break;
+        }
+    }
+    /* Bias: column sums, rows in order for every feature. */
+    for (int r = 0; r < rows; r++) {
+        const float *g = dZ + (size_t)r * out;
+        for (int o = o0; o < o1; o++) db[o] += g[o];
+    }
+}
+
+#undef KINLINE
