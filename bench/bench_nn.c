@@ -31,10 +31,13 @@
 
 /* ---------------------------------------------------------------- timing */
 
+/* Thread CPU time, not wall time: on a shared machine the wall clock counts
+ * the time slices other processes took; every timed loop here runs on one
+ * thread (OpenBLAS threads 1 unless --threads says otherwise). */
 static double now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec + 1e-9 * ts.tv_nsec;
 }
 
@@ -374,37 +377,50 @@ static void sac_free(sac_ctx *c)
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
-/* 24 independent FMA chains, enough to cover latency x ports on current
- * cores; returns single-precision FLOP/s of one core. */
+/* 12 independent FMA chains (named, so they stay in registers), enough
+ * to cover latency x ports on current cores; returns single-precision
+ * FLOP/s of one core. */
+#define FMA12(F)                                                                               \
+    a0 = F(a0, m, c), a1 = F(a1, m, c), a2 = F(a2, m, c), a3 = F(a3, m, c), a4 = F(a4, m, c), \
+    a5 = F(a5, m, c), a6 = F(a6, m, c), a7 = F(a7, m, c), a8 = F(a8, m, c), a9 = F(a9, m, c), \
+    a10 = F(a10, m, c), a11 = F(a11, m, c)
 __attribute__((target("avx512f"))) static double peak_avx512(long iters)
 {
-    __m512 a[24], m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
-    for (int k = 0; k < 24; k++) a[k] = _mm512_set1_ps((float)k);
+    __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+    /* Distinct starting values, or the compiler merges equal chains. */
+    __m512 a0 = _mm512_set1_ps(0.f), a1 = _mm512_set1_ps(1.f), a2 = _mm512_set1_ps(2.f),
+           a3 = _mm512_set1_ps(3.f), a4 = _mm512_set1_ps(4.f), a5 = _mm512_set1_ps(5.f),
+           a6 = _mm512_set1_ps(6.f), a7 = _mm512_set1_ps(7.f), a8 = _mm512_set1_ps(8.f),
+           a9 = _mm512_set1_ps(9.f), a10 = _mm512_set1_ps(10.f), a11 = _mm512_set1_ps(11.f);
     double t0 = now();
-    for (long i = 0; i < iters; i++)
-        for (int k = 0; k < 24; k++) a[k] = _mm512_fmadd_ps(a[k], m, c);
+    for (long i = 0; i < iters; i++) FMA12(_mm512_fmadd_ps);
     double dt = now() - t0;
-    __m512 s = a[0];
-    for (int k = 1; k < 24; k++) s = _mm512_add_ps(s, a[k]);
+    __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+                             _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+    s = _mm512_add_ps(s, _mm512_add_ps(_mm512_add_ps(a8, a9), _mm512_add_ps(a10, a11)));
     volatile float sink = _mm512_reduce_add_ps(s);
     (void)sink;
-    return 2.0 * 16 * 24 * (double)iters / dt;
+    return 2.0 * 16 * 12 * (double)iters / dt;
 }
 __attribute__((target("avx2,fma"))) static double peak_avx2(long iters)
 {
-    __m256 a[24], m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
-    for (int k = 0; k < 24; k++) a[k] = _mm256_set1_ps((float)k);
+    __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+    /* Distinct starting values, or the compiler merges equal chains. */
+    __m256 a0 = _mm256_set1_ps(0.f), a1 = _mm256_set1_ps(1.f), a2 = _mm256_set1_ps(2.f),
+           a3 = _mm256_set1_ps(3.f), a4 = _mm256_set1_ps(4.f), a5 = _mm256_set1_ps(5.f),
+           a6 = _mm256_set1_ps(6.f), a7 = _mm256_set1_ps(7.f), a8 = _mm256_set1_ps(8.f),
+           a9 = _mm256_set1_ps(9.f), a10 = _mm256_set1_ps(10.f), a11 = _mm256_set1_ps(11.f);
     double t0 = now();
-    for (long i = 0; i < iters; i++)
-        for (int k = 0; k < 24; k++) a[k] = _mm256_fmadd_ps(a[k], m, c);
+    for (long i = 0; i < iters; i++) FMA12(_mm256_fmadd_ps);
     double dt = now() - t0;
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                             _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+    s = _mm256_add_ps(s, _mm256_add_ps(_mm256_add_ps(a8, a9), _mm256_add_ps(a10, a11)));
     float out[8];
-    __m256 s = a[0];
-    for (int k = 1; k < 24; k++) s = _mm256_add_ps(s, a[k]);
     _mm256_storeu_ps(out, s);
     volatile float sink = out[0];
     (void)sink;
-    return 2.0 * 8 * 24 * (double)iters / dt;
+    return 2.0 * 8 * 12 * (double)iters / dt;
 }
 #endif
 
@@ -415,8 +431,8 @@ static double fma_peak(void)
     double best = 0;
 #if defined(__x86_64__) && defined(__GNUC__)
     for (int r = 0; r < 5; r++) {
-        double p = rl_kern_available(RL_KERN_AVX512) ? peak_avx512(200000)
-                   : rl_kern_available(RL_KERN_AVX2) ? peak_avx2(400000)
+        double p = rl_kern_available(RL_KERN_AVX512) ? peak_avx512(400000)
+                   : rl_kern_available(RL_KERN_AVX2) ? peak_avx2(800000)
                                                      : 0;
         if (p > best) best = p;
     }
@@ -453,7 +469,7 @@ static void layer_run(void *p)
     }
     if (c->which == 0) {
         rl_kern_pack_wt(c->w, c->out, c->in, c->wt, ldw);
-        rl_kern_forward(c->path, c->x, c->B, c->in, c->wt, ldw, c->b, c->out, RL_ACT_RELU, c->y);
+        rl_kern_forward(c->path, c->x, c->B, c->in, c->wt, ldw, c->w, c->b, c->out, RL_ACT_RELU, c->y);
     } else if (c->which == 1) {
         rl_kern_backward_dx(c->path, c->dz, c->B, c->out, c->w, c->in, RL_ACT_RELU, c->y, c->x);
     } else {

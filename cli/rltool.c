@@ -1,7 +1,10 @@
 /* rltool: command-line entry point; dispatches to one function per command. */
 #include "cli/cli.h"
+#include "core/kernels.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     const char *name;
@@ -67,8 +70,31 @@ static int load_plugins(int *argc, char **argv)
     return CLI_OK;
 }
 
+/* OpenBLAS reads OPENBLAS_CORETYPE only while it loads, so when it fell
+ * back to a generic SSE core on a CPU with AVX2 / AVX-512 the one fix from
+ * inside is to start again with the variable set (the user's own setting
+ * always stands). RLTOOL_BLAS_REEXEC marks the second start: if OpenBLAS
+ * still reports a generic core, or exec fails, say once how to fix it. */
+static void fix_blas_core(char **argv)
+{
+    const char *core = rl_kern_blas_fix();
+    int second = getenv("RLTOOL_BLAS_REEXEC") != NULL;
+    if (!core || (getenv("OPENBLAS_CORETYPE") && !second)) return;
+    if (!second) {
+        setenv("OPENBLAS_CORETYPE", core, 1);
+        setenv("RLTOOL_BLAS_REEXEC", "1", 1);
+        execv("/proc/self/exe", argv);
+        unsetenv("OPENBLAS_CORETYPE"); /* exec failed: carry on as we are */
+    }
+    fprintf(stderr,
+            "rltool: warning: OpenBLAS runs its generic '%s' kernels on this CPU, 2-5x slower "
+            "than it can; run with OPENBLAS_CORETYPE=%s set in the environment\n",
+            rl_kern_blas_core(), core);
+}
+
 int main(int argc, char **argv)
 {
+    fix_blas_core(argv);
     int prc = load_plugins(&argc, argv);
     if (prc) return prc;
     if (argc < 2) {

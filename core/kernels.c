@@ -4,15 +4,22 @@
  * See kernels.h. */
 #include "core/kernels.h"
 
+#include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define RL_KERN_X86 1
 #include <immintrin.h>
 #endif
+
+/* Layers with at most VW/4 outputs run as dot products along the inputs
+ * (one vector lane per output would waste the rest). */
+#define KERN_DOT_FORWARD(out, vw) ((out) * 4 <= (vw))
 
 /* ---------------------------------------------------------------- portable
  * Four-float vectors from GCC's vector extension (SSE on x86-64, NEON on
@@ -55,6 +62,8 @@ static inline v4f p_relu_mask(v4f g, v4f y)
 #define V_RELU(v) p_relu(v)
 #define V_RELU_MASK(g, y) p_relu_mask((g), (y))
 #define V_MASK(n) (n)
+#define V_STOREU(p, v) p_storem((p), (v), 4)
+#define V_HSUM(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
 #include "core/kernels_tile.h"
 #undef KN
 #undef KTARGET
@@ -72,6 +81,8 @@ static inline v4f p_relu_mask(v4f g, v4f y)
 #undef V_RELU
 #undef V_RELU_MASK
 #undef V_MASK
+#undef V_STOREU
+#undef V_HSUM
 
 #ifdef RL_KERN_X86
 /* ---------------------------------------------------------------- AVX2 + FMA */
@@ -83,6 +94,14 @@ static inline KT2 __m256i avx2_mask(int n) { return _mm256_loadu_si256((const __
 static inline KT2 __m256 avx2_relu_mask(__m256 g, __m256 y)
 {
     return _mm256_and_ps(g, _mm256_cmp_ps(y, _mm256_setzero_ps(), _CMP_GT_OQ));
+}
+
+static inline KT2 float avx2_hsum(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
 }
 
 #define KN(name) name##_avx2
@@ -101,6 +120,8 @@ static inline KT2 __m256 avx2_relu_mask(__m256 g, __m256 y)
 #define V_RELU(v) _mm256_max_ps((v), _mm256_setzero_ps())
 #define V_RELU_MASK(g, y) avx2_relu_mask((g), (y))
 #define V_MASK(n) avx2_mask(n)
+#define V_STOREU(p, v) _mm256_storeu_ps((p), (v))
+#define V_HSUM(v) avx2_hsum(v)
 #include "core/kernels_tile.h"
 #undef KN
 #undef KTARGET
@@ -118,6 +139,8 @@ static inline KT2 __m256 avx2_relu_mask(__m256 g, __m256 y)
 #undef V_RELU
 #undef V_RELU_MASK
 #undef V_MASK
+#undef V_STOREU
+#undef V_HSUM
 
 /* ---------------------------------------------------------------- AVX-512 */
 #define KT5 __attribute__((target("avx512f")))
@@ -144,6 +167,8 @@ static inline KT5 __m512 avx512_relu_mask(__m512 g, __m512 y)
 #define V_RELU(v) _mm512_max_ps((v), _mm512_setzero_ps())
 #define V_RELU_MASK(g, y) avx512_relu_mask((g), (y))
 #define V_MASK(n) ((__mmask16)((1u << (n)) - 1u))
+#define V_STOREU(p, v) _mm512_storeu_ps((p), (v))
+#define V_HSUM(v) _mm512_reduce_add_ps(v)
 #include "core/kernels_tile.h"
 #undef KN
 #undef KTARGET
@@ -161,6 +186,8 @@ static inline KT5 __m512 avx512_relu_mask(__m512 g, __m512 y)
 #undef V_RELU
 #undef V_RELU_MASK
 #undef V_MASK
+#undef V_STOREU
+#undef V_HSUM
 #endif /* RL_KERN_X86 */
 
 /* ---------------------------------------------------------------- dispatch */
@@ -230,9 +257,60 @@ rl_kern_path rl_kern_pick(rl_kern_path pref, int rows, int in, int out)
     return rl_kern_best_isa();
 }
 
+/* ---------------------------------------------------------------- OpenBLAS core */
+
+const char *rl_kern_blas_core(void) { return openblas_get_corename(); }
+
+const char *rl_kern_blas_fix_for(const char *current, int has_avx2_fma, int has_avx512)
+{
+    /* OpenBLAS's pre-AVX2 x86 cores: what it falls back to on a model it
+     * does not recognise. Sandybridge (AVX) counts when AVX2 is there. */
+    static const char *const generic[] = {"Prescott", "Core2",    "Penryn",    "Dunnington",
+                                          "Nehalem",  "Atom",     "Katmai",    "Coppermine",
+                                          "Northwood", "Banias",  "Opteron",   "Opteron_SSE3",
+                                          "Barcelona", "Bobcat",  "Sandybridge", "Generic",
+                                          "Bulldozer", "Piledriver", "Steamroller",
+                                          "Excavator", "Nano"};
+    if (!current || !has_avx2_fma) return NULL;
+    int is_generic = 0;
+    for (size_t i = 0; i < sizeof generic / sizeof generic[0]; i++)
+        if (!strcasecmp(current, generic[i])) is_generic = 1;
+    if (!is_generic) return NULL;
+    return has_avx512 ? "SkylakeX" : "Haswell";
+}
+
+const char *rl_kern_blas_fix(void)
+{
+    int avx512 = 0;
+#ifdef RL_KERN_X86
+    /* SkylakeX kernels use AVX-512 F, BW, DQ and VL. */
+    avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+#endif
+    return rl_kern_blas_fix_for(rl_kern_blas_core(), rl_kern_available(RL_KERN_AVX2), avx512);
+}
+
+void rl_kern_describe(char *buf, size_t cap)
+{
+    rl_kern_path p = rl_kern_default();
+    if (p == RL_KERN_AUTO)
+        snprintf(buf, cap, "own %s (auto: BLAS at >= %lld MACs per product), OpenBLAS %s, %d thread(s)",
+                 rl_kern_name(rl_kern_best_isa()), (long long)BLAS_MIN_MACS, rl_kern_blas_core(),
+                 openblas_get_num_threads());
+    else
+        snprintf(buf, cap, "forced %s (RLTOOL_KERNEL), OpenBLAS %s, %d thread(s)", rl_kern_name(p),
+                 rl_kern_blas_core(), openblas_get_num_threads());
+}
+
 /* ---------------------------------------------------------------- entry points */
 
 int rl_kern_pad(int out) { return (out + 15) & ~15; }
+
+int rl_kern_wants_wt(rl_kern_path path, int out)
+{
+    int vw = path == RL_KERN_AVX512 ? 16 : path == RL_KERN_AVX2 ? 8 : 4;
+    return !KERN_DOT_FORWARD(out, vw);
+}
 
 void rl_kern_pack_wt(const float *W, int out, int in, float *Wt, int ldw)
 {
@@ -244,19 +322,19 @@ void rl_kern_pack_wt(const float *W, int out, int in, float *Wt, int ldw)
 }
 
 void rl_kern_forward(rl_kern_path path, const float *X, int rows, int in, const float *Wt,
-                     int ldw, const float *b, int out, rl_act act, float *Y)
+                     int ldw, const float *W, const float *b, int out, rl_act act, float *Y)
 {
 #ifdef RL_KERN_X86
     if (path == RL_KERN_AVX512) {
-        forward_avx512(X, rows, in, Wt, ldw, b, out, act, Y);
+        forward_avx512(X, rows, in, Wt, ldw, W, b, out, act, Y);
         return;
     }
     if (path == RL_KERN_AVX2) {
-        forward_avx2(X, rows, in, Wt, ldw, b, out, act, Y);
+        forward_avx2(X, rows, in, Wt, ldw, W, b, out, act, Y);
         return;
     }
 #endif
-    forward_portable(X, rows, in, Wt, ldw, b, out, act, Y);
+    forward_portable(X, rows, in, Wt, ldw, W, b, out, act, Y);
 }
 
 void rl_kern_backward_dx(rl_kern_path path, const float *dZ, int rows, int out, const float *W,

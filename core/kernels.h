@@ -23,6 +23,8 @@
 
 #include "core/nn.h"
 
+#include <stddef.h>
+
 typedef enum {
     RL_KERN_AUTO = 0, /* best path for the machine, BLAS for large shapes */
     RL_KERN_PORTABLE,
@@ -47,11 +49,30 @@ rl_kern_path rl_kern_best_isa(void);
  * sgemm wins (thresholds measured with bench_nn, see kernels.c). */
 rl_kern_path rl_kern_pick(rl_kern_path pref, int rows, int in, int out);
 
-/* Y (rows, out) = act(X (rows, in) Wt + b), with Wt (in, ldw) the transposed
- * weights padded to ldw = rl_kern_pad(out) columns (rl_kern_pack_wt).
+/* One line naming the kernels this process runs, e.g. "own avx512 (auto:
+ * BLAS above 33554432 MACs), OpenBLAS Cooperlake, 1 thread", for benches. */
+void rl_kern_describe(char *buf, size_t cap);
+
+/* OpenBLAS core detection. OpenBLAS picks its kernels from a table of
+ * known CPU models; on a model it does not know it falls back to a generic
+ * core (Prescott, Core2, Nehalem, ...) that uses SSE only, 2-5x slower on a
+ * CPU with AVX2 or AVX-512. The fix is OPENBLAS_CORETYPE, which OpenBLAS
+ * reads when it loads (so it must be set before the process starts).
+ * rl_kern_blas_fix_for: the core to set for OpenBLAS core name `current` on
+ * a CPU with these features, or NULL when `current` is already right.
+ * rl_kern_blas_fix: the same for this process. rl_kern_blas_core: OpenBLAS's current core name. */
+const char *rl_kern_blas_fix_for(const char *current, int has_avx2_fma, int has_avx512);
+const char *rl_kern_blas_fix(void);
+const char *rl_kern_blas_core(void);
+
+/* Y (rows, out) = act(X (rows, in) W^T + b), W (out, in). Wt (in, ldw) is
+ * W transposed and padded to ldw = rl_kern_pad(out) columns
+ * (rl_kern_pack_wt); it is read only when rl_kern_wants_wt(path, out)
+ * (layers with very few outputs run as dot products on W instead).
  * path: PORTABLE, AVX2 or AVX512. */
 void rl_kern_forward(rl_kern_path path, const float *X, int rows, int in, const float *Wt,
-                     int ldw, const float *b, int out, rl_act act, float *Y);
+                     int ldw, const float *W, const float *b, int out, rl_act act, float *Y);
+int rl_kern_wants_wt(rl_kern_path path, int out);
 /* Wt (in, ldw) = W (out, in)^T, columns out..ldw-1 zero. */
 void rl_kern_pack_wt(const float *W, int out, int in, float *Wt, int ldw);
 /* Columns of the padded transposed weights: out rounded up to 16. */

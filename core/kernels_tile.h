@@ -58,10 +58,50 @@ KINLINE void KN(fwd_cols)(const float *X, int rows, int in, const float *Wt, int
                      mlast, relu);
 }
 
+/* Few outputs (a critic's Q head): dot products along the inputs with one
+ * horizontal sum per element, MR rows at a time, from the unpacked W. */
+KINLINE void KN(fwd_dot_tile)(const float *X, int in, const float *W, const float *b, float *Y,
+                              int out, int o, int MR, int relu)
+{
+    vec acc[4];
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++) acc[r] = V_ZERO();
+    const float *w = W + (size_t)o * in;
+    for (int i = 0; i < in; i += VW) {
+        vmask m = V_MASK(in - i < VW ? in - i : VW);
+        vec wv = V_LOADM(w + i, m);
+#pragma GCC unroll 4
+        for (int r = 0; r < MR; r++) acc[r] = V_FMA(V_LOADM(X + (size_t)r * in + i, m), wv, acc[r]);
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; r++) {
+        float y = V_HSUM(acc[r]) + b[o];
+        Y[(size_t)r * out + o] = relu && !(y > 0.0f) ? 0.0f : y;
+    }
+}
+
+static KTARGET void KN(forward_dot)(const float *X, int rows, int in, const float *W,
+                                    const float *b, int out, int relu, float *Y)
+{
+    int r = 0;
+    for (; r + 4 <= rows; r += 4)
+        for (int o = 0; o < out; o++)
+            KN(fwd_dot_tile)(X + (size_t)r * in, in, W, b, Y + (size_t)r * out, out, o, 4, relu);
+    for (; r < rows; r++)
+        for (int o = 0; o < out; o++)
+            KN(fwd_dot_tile)(X + (size_t)r * in, in, W, b, Y + (size_t)r * out, out, o, 1, relu);
+}
+
 static KTARGET void KN(forward)(const float *X, int rows, int in, const float *Wt, int ldw,
-                                const float *b, int out, rl_act act, float *Y)
+                                const float *W, const float *b, int out, rl_act act, float *Y)
 {
     int relu = act == RL_ACT_RELU;
+    if (KERN_DOT_FORWARD(out, VW)) {
+        KN(forward_dot)(X, rows, in, W, b, out, relu, Y);
+        if (act == RL_ACT_TANH)
+            for (size_t k = 0; k < (size_t)rows * out; k++) Y[k] = tanhf(Y[k]);
+        return;
+    }
     for (int c0 = 0; c0 < out; c0 += 4 * VW) {
         int left = out - c0, nv = (left + VW - 1) / VW;
         if (nv > 4) nv = 4;
@@ -186,10 +226,73 @@ KINLINE void KN(dw_cols)(const float *dZ, int rows, int out, const float *X, int
     for (; o < o1; o++) KN(dw_tile)(dZ, rows, out, X, in, dW, o, c0, 1, NV, mlast);
 }
 
+/* Few inputs (a first layer): the output features are the vector lanes.
+ * Each element still starts from dW and adds dZ[r, o] X[r, i] for r in
+ * order with one fused multiply-add per row, so the result is the same bits
+ * as the other orientation. MI input columns by NV vectors of features. */
+KINLINE void KN(dwt_tile)(const float *dZ, int rows, int out, const float *X, int in, float *dW,
+                          int i0, int oc, int on, int MI, int NV, vmask mlast)
+{
+    float tmp[4][4 * VW];
+    vec acc[4][4];
+#pragma GCC unroll 4
+    for (int k = 0; k < MI; k++) {
+        for (int j = 0; j < on; j++) tmp[k][j] = dW[(size_t)(oc + j) * in + i0 + k];
+        for (int j = on; j < NV * VW; j++) tmp[k][j] = 0.0f;
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) acc[k][v] = V_LOADU(&tmp[k][v * VW]);
+    }
+    const float *x = X + i0, *g = dZ + oc;
+    for (int r = 0; r < rows; r++, x += in, g += out) {
+        vec gv[4];
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) gv[v] = V_LOADM(g + v * VW, v == NV - 1 ? mlast : V_MASK(VW));
+#pragma GCC unroll 4
+        for (int k = 0; k < MI; k++) {
+            vec xk = V_SET1(x[k]);
+#pragma GCC unroll 4
+            for (int v = 0; v < NV; v++) acc[k][v] = V_FMA(gv[v], xk, acc[k][v]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int k = 0; k < MI; k++) {
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++) V_STOREU(&tmp[k][v * VW], acc[k][v]);
+        for (int j = 0; j < on; j++) dW[(size_t)(oc + j) * in + i0 + k] = tmp[k][j];
+    }
+}
+
+KINLINE void KN(dwt_rows)(const float *dZ, int rows, int out, const float *X, int in, float *dW,
+                          int oc, int on, int NV, vmask mlast)
+{
+    int i = 0;
+    for (; i + 4 <= in; i += 4) KN(dwt_tile)(dZ, rows, out, X, in, dW, i, oc, on, 4, NV, mlast);
+    for (; i < in; i++) KN(dwt_tile)(dZ, rows, out, X, in, dW, i, oc, on, 1, NV, mlast);
+}
+
+static KTARGET void KN(backward_dwt)(const float *dZ, int rows, int out, const float *X, int in,
+                                     float *dW, int o0, int o1)
+{
+    for (int oc = o0; oc < o1; oc += 4 * VW) {
+        int left = o1 - oc, nv = (left + VW - 1) / VW;
+        if (nv > 4) nv = 4;
+        int on = left < 4 * VW ? left : 4 * VW, tail = left - (nv - 1) * VW;
+        vmask m = V_MASK(tail < VW ? tail : VW);
+        switch (nv) {
+        case 1: KN(dwt_rows)(dZ, rows, out, X, in, dW, oc, on, 1, m); break;
+        case 2: KN(dwt_rows)(dZ, rows, out, X, in, dW, oc, on, 2, m); break;
+        case 3: KN(dwt_rows)(dZ, rows, out, X, in, dW, oc, on, 3, m); break;
+        default: KN(dwt_rows)(dZ, rows, out, X, in, dW, oc, on, 4, m); break;
+        }
+    }
+}
+
 static KTARGET void KN(backward_dw)(const float *dZ, int rows, int out, const float *X, int in,
                                     float *dW, float *db, int o0, int o1)
 {
-    for (int c0 = 0; c0 < in; c0 += 4 * VW) {
+    if (in < VW)
+        KN(backward_dwt)(dZ, rows, out, X, in, dW, o0, o1);
+    for (int c0 = 0; in >= VW && c0 < in; c0 += 4 * VW) {
         int left = in - c0, nv = (left + VW - 1) / VW;
         if (nv > 4) nv = 4;
         int tail = left - (nv - 1) * VW;

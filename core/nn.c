@@ -377,8 +377,8 @@ const float *rl_mlp_forward(rl_mlp *m, const float *x, int batch)
              * packing costs in*out, the product batch*in*out. */
             float *wt = m->wt + m->wt_off[l];
             int ldw = rl_kern_pad(out);
-            rl_kern_pack_wt(W, out, in, wt, ldw);
-            rl_kern_forward(path, m->acts[l], batch, in, wt, ldw, b, out, layer_act(m, l), y);
+            if (rl_kern_wants_wt(path, out)) rl_kern_pack_wt(W, out, in, wt, ldw);
+            rl_kern_forward(path, m->acts[l], batch, in, wt, ldw, W, b, out, layer_act(m, l), y);
             continue;
         }
         /* Y = X W^T in one sgemm (beta 0 lets OpenBLAS use its small-matrix

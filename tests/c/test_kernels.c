@@ -55,7 +55,7 @@ static void check_shape(rl_kern_path p, int rows, int in, int out, rl_act act, r
 
     /* forward */
     rl_kern_pack_wt(W, out, in, Wt, ldw);
-    rl_kern_forward(p, X, rows, in, Wt, ldw, b, out, act, Y);
+    rl_kern_forward(p, X, rows, in, Wt, ldw, W, b, out, act, Y);
     for (int r = 0; r < rows; r++)
         for (int o = 0; o < out; o++) {
             double z = b[o], m = fabs(b[o]);
@@ -155,9 +155,9 @@ END_TEST
 
 /* Rows computed in any grouping, and output features in any ranges, give
  * the same bits as one call over everything. */
-static void check_split(rl_kern_path p)
+static void check_split(rl_kern_path p, int in)
 {
-    const int rows = 67, in = 37, out = 45;
+    const int rows = 67, out = 45;
     rl_rng rng;
     rl_rng_seed(&rng, 11, 0);
     int ldw = rl_kern_pad(out);
@@ -171,13 +171,13 @@ static void check_split(rl_kern_path p)
     fill(&rng, b, out);
     fill(&rng, dZ, rows * out);
     rl_kern_pack_wt(W, out, in, Wt, ldw);
-    rl_kern_forward(p, X, rows, in, Wt, ldw, b, out, RL_ACT_TANH, Y);
+    rl_kern_forward(p, X, rows, in, Wt, ldw, W, b, out, RL_ACT_TANH, Y);
     rl_kern_backward_dx(p, dZ, rows, out, W, in, RL_ACT_RELU, X, dX);
     rl_kern_backward_dw(p, dZ, rows, out, X, in, dW, db, 0, out);
     const int cuts[] = {0, 1, 6, 7, 30, 33, rows};
     for (int c = 0; c + 1 < 7; c++) {
         int r0 = cuts[c], n = cuts[c + 1] - r0;
-        rl_kern_forward(p, X + r0 * in, n, in, Wt, ldw, b, out, RL_ACT_TANH, Y2 + r0 * out);
+        rl_kern_forward(p, X + r0 * in, n, in, Wt, ldw, W, b, out, RL_ACT_TANH, Y2 + r0 * out);
         rl_kern_backward_dx(p, dZ + r0 * out, n, out, W, in, RL_ACT_RELU, X + r0 * in,
                             dX2 + r0 * in);
     }
@@ -199,7 +199,10 @@ static void check_split(rl_kern_path p)
 START_TEST(split_invariant)
 {
     for (int p = RL_KERN_PORTABLE; p <= RL_KERN_AVX512; p++)
-        if (rl_kern_available((rl_kern_path)p)) check_split((rl_kern_path)p);
+        if (rl_kern_available((rl_kern_path)p)) {
+            check_split((rl_kern_path)p, 37);
+            check_split((rl_kern_path)p, 5); /* few inputs: dW along features */
+        }
 }
 END_TEST
 
@@ -273,6 +276,23 @@ START_TEST(env_forces_path)
 }
 END_TEST
 
+/* Generic OpenBLAS cores on AVX2 / AVX-512 CPUs get the right one; known
+ * cores and CPUs without AVX2 are left alone. */
+START_TEST(blas_core_fix)
+{
+    ck_assert_str_eq(rl_kern_blas_fix_for("Prescott", 1, 1), "SkylakeX");
+    ck_assert_str_eq(rl_kern_blas_fix_for("NEHALEM", 1, 0), "Haswell");
+    ck_assert_str_eq(rl_kern_blas_fix_for("Sandybridge", 1, 0), "Haswell");
+    ck_assert_ptr_null(rl_kern_blas_fix_for("Prescott", 0, 0));
+    ck_assert_ptr_null(rl_kern_blas_fix_for("SkylakeX", 1, 1));
+    ck_assert_ptr_null(rl_kern_blas_fix_for("Zen", 1, 0));
+    ck_assert_ptr_null(rl_kern_blas_fix_for(NULL, 1, 1));
+    char line[256];
+    rl_kern_describe(line, sizeof line);
+    ck_assert_ptr_nonnull(strstr(line, rl_kern_blas_core()));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("kernels");
@@ -285,6 +305,7 @@ int main(void)
     tcase_add_test(tc, mlp_paths_agree);
     tcase_add_test(tc, selection);
     tcase_add_test(tc, env_forces_path);
+    tcase_add_test(tc, blas_core_fix);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     if (srunner_fork_status(sr) == CK_NOFORK) srunner_set_fork_status(sr, CK_FORK);
