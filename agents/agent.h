@@ -10,6 +10,7 @@
 #define RL_AGENTS_AGENT_H
 
 #include "core/nn.h"
+#include "core/threadpool.h"
 #include "rltool.h"
 
 typedef struct rl_trainer rl_trainer;
@@ -65,6 +66,8 @@ const rl_policy_vt *rl_policy_find(const char *name);
 /* opts: architecture options "k=v" (NULL for defaults). */
 rl_policy *rl_policy_make(const char *name, const char *opts, const rl_policy_spec *spec);
 void rl_policy_free(rl_policy *p);
+/* Run the policy's network passes on pool (borrowed; NULL: one thread). */
+void rl_policy_set_pool(rl_policy *p, rl_pool *pool);
 int rl_policy_options(const rl_policy *p, char *buf, size_t cap);
 
 /* ------------------------------------------------------------------ agents */

@@ -6,6 +6,7 @@
 #include "agents/agents.h"
 #include "agents/offpolicy.h"
 #include "core/dist.h"
+#include "envs/vec.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -208,7 +209,7 @@ static int dqn_update(rl_agent *ag, dqn *p, rl_rng *rng, double *loss, double *q
     return RL_OK;
 }
 
-static int dqn_train(rl_agent *ag, rl_trainer *tr)
+static int dqn_train_loop(rl_agent *ag, rl_trainer *tr)
 {
     dqn_cfg *c = ag->cfg;
     dqn *p = ag->impl;
@@ -245,6 +246,21 @@ static int dqn_train(rl_agent *ag, rl_trainer *tr)
         if (rl_trainer_tick(tr, m, 3)) break;
     }
     return RL_OK;
+}
+
+/* The networks borrow the vector env's pool for the run only. */
+static void dqn_set_pool(dqn *p, rl_pool *pool)
+{
+    rl_mlp_set_pool(p->q, pool);
+    rl_mlp_set_pool(p->qt, pool);
+}
+
+static int dqn_train(rl_agent *ag, rl_trainer *tr)
+{
+    dqn_set_pool(ag->impl, rl_vec_pool(rl_trainer_vec(tr)));
+    int rc = dqn_train_loop(ag, tr);
+    dqn_set_pool(ag->impl, NULL);
+    return rc;
 }
 
 

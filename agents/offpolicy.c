@@ -46,6 +46,14 @@ void rl_twinq_free(rl_twinq *t)
     memset(t, 0, sizeof *t);
 }
 
+void rl_twinq_set_pool(rl_twinq *t, rl_pool *pool)
+{
+    for (int k = 0; k < 2; k++) {
+        rl_mlp_set_pool(t->q[k], pool);
+        rl_mlp_set_pool(t->qt[k], pool);
+    }
+}
+
 int rl_twinq_target_min(rl_twinq *t, const float *x, int B, float *out)
 {
     const float *a = rl_mlp_forward(t->qt[0], x, B);

@@ -26,6 +26,8 @@ typedef struct rl_twinq {
 int rl_twinq_init(rl_twinq *t, int obs_dim, int act_dim, const rl_intlist *hidden, rl_act act,
                   float lr, int cap, rl_rng *rng);
 void rl_twinq_free(rl_twinq *t);
+/* Critics and targets run on pool (borrowed; NULL: one thread). */
+void rl_twinq_set_pool(rl_twinq *t, rl_pool *pool);
 /* out (B) = min over the two target critics at x (B, in). */
 int rl_twinq_target_min(rl_twinq *t, const float *x, int B, float *out);
 /* One Adam step of both critics regressing y (B) at x (B, in) with MSE;

@@ -58,6 +58,12 @@ void rl_policy_free(rl_policy *p)
     free(p);
 }
 
+void rl_policy_set_pool(rl_policy *p, rl_pool *pool)
+{
+    /* Only the MLP policy has dense layers worth splitting. */
+    if (p && p->vt == &rl_policy_mlp) rl_mlp_set_pool(p->impl, pool);
+}
+
 int rl_policy_options(const rl_policy *p, char *buf, size_t cap)
 {
     return rl_opts_format(p->vt->opts, p->vt->n_opts, p->cfg, buf, cap);

@@ -9,6 +9,7 @@
 #include "core/normalize.h"
 #include "core/optim.h"
 #include "core/rollout.h"
+#include "envs/vec.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -427,7 +428,7 @@ static int ppo_minibatch(rl_agent *ag, ppo *p, const int *idx, int mb, ppo_stats
     return RL_OK;
 }
 
-static int ppo_train(rl_agent *ag, rl_trainer *tr)
+static int ppo_train_loop(rl_agent *ag, rl_trainer *tr)
 {
     ppo_cfg *c = ag->cfg;
     ppo *p = ag->impl;
@@ -544,6 +545,22 @@ static int ppo_train(rl_agent *ag, rl_trainer *tr)
         if (rl_trainer_tick(tr, m, n_m)) break;
     }
     return RL_OK;
+}
+
+/* The networks borrow the vector env's pool for the run only: the pool
+ * goes away with the trainer. */
+static void ppo_set_pool(ppo *p, rl_pool *pool)
+{
+    rl_policy_set_pool(p->actor, pool);
+    rl_mlp_set_pool(p->critic, pool);
+}
+
+static int ppo_train(rl_agent *ag, rl_trainer *tr)
+{
+    ppo_set_pool(ag->impl, rl_vec_pool(rl_trainer_vec(tr)));
+    int rc = ppo_train_loop(ag, tr);
+    ppo_set_pool(ag->impl, NULL);
+    return rc;
 }
 
 static int ppo_save(const rl_agent *ag, rl_ckpt *ck, int training_state)

@@ -7,6 +7,7 @@
 #include "agents/agents.h"
 #include "agents/offpolicy.h"
 #include "core/dist.h"
+#include "envs/vec.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -271,7 +272,7 @@ static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats
     return RL_OK;
 }
 
-static int sac_train(rl_agent *ag, rl_trainer *tr)
+static int sac_train_loop(rl_agent *ag, rl_trainer *tr)
 {
     sac_cfg *c = ag->cfg;
     sac *s = ag->impl;
@@ -311,6 +312,21 @@ static int sac_train(rl_agent *ag, rl_trainer *tr)
     return RL_OK;
 }
 
+/* The networks borrow the vector env's pool for the run only: the pool
+ * goes away with the trainer. */
+static void sac_set_pool(sac *s, rl_pool *pool)
+{
+    rl_policy_set_pool(s->actor, pool);
+    rl_twinq_set_pool(&s->q, pool);
+}
+
+static int sac_train(rl_agent *ag, rl_trainer *tr)
+{
+    sac_set_pool(ag->impl, rl_vec_pool(rl_trainer_vec(tr)));
+    int rc = sac_train_loop(ag, tr);
+    sac_set_pool(ag->impl, NULL);
+    return rc;
+}
 
 static int sac_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
 {

@@ -5,6 +5,7 @@
 #include "agents/td3.h"
 #include "agents/agents.h"
 #include "agents/comm.h"
+#include "envs/vec.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -392,7 +393,7 @@ static void her_relabel(const rl_agent *ag, td3 *p, rl_vec *vec, rl_rng *rng, in
     }
 }
 
-static int td3_train(rl_agent *ag, rl_trainer *tr)
+static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
 {
     td3_cfg *c = ag->cfg;
     td3 *p = ag->impl;
@@ -469,6 +470,23 @@ static int td3_train(rl_agent *ag, rl_trainer *tr)
         if (rl_trainer_tick(tr, m, 2)) break;
     }
     return RL_OK;
+}
+
+/* The networks borrow the vector env's pool for the run only. */
+static void td3_set_pool(td3_core *t, rl_pool *pool)
+{
+    rl_policy_set_pool(t->actor, pool);
+    rl_policy_set_pool(t->actor_t, pool);
+    rl_twinq_set_pool(&t->q, pool);
+}
+
+static int td3_train(rl_agent *ag, rl_trainer *tr)
+{
+    td3 *p = ag->impl;
+    td3_set_pool(&p->core, rl_vec_pool(rl_trainer_vec(tr)));
+    int rc = td3_train_loop(ag, tr);
+    td3_set_pool(&p->core, NULL);
+    return rc;
 }
 
 

@@ -15,6 +15,7 @@
 
 #include "rltool.h"
 #include "bench/bench_util.h"
+#include "core/kernels.h"
 
 char *openblas_get_corename(void);
 int openblas_get_num_threads(void);
@@ -89,8 +90,15 @@ int main(int argc, char **argv)
     int seeds = argc > 1 ? atoi(argv[1]) : 5;
     if (seeds < 1 || seeds > 16) seeds = 5;
     openblas_set_num_threads(1); /* one core, as the timing configuration asks */
-    printf("OpenBLAS core: %s, threads %d; rltool %s; %d seeds\n\n", openblas_get_corename(),
-           openblas_get_num_threads(), rl_version(), seeds);
+    char kern[256], load[128] = "?";
+    rl_kern_describe(kern, sizeof kern);
+    FILE *lf = fopen("/proc/loadavg", "r");
+    if (lf) {
+        if (fgets(load, sizeof load, lf)) load[strcspn(load, "\n")] = 0;
+        fclose(lf);
+    }
+    printf("OpenBLAS core: %s, threads %d; rltool %s; %d seeds\nkernels: %s\nload average: %s\n\n",
+           openblas_get_corename(), openblas_get_num_threads(), rl_version(), seeds, kern, load);
     printf("| run                                | steps  | seeds | wall s (median) | cpu s (median) "
            "| return median | return mean | return range |\n");
     printf("|------------------------------------|--------|-------|----------|----------|-----------"

@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/plot.h"
 #include "envs/mujoco/sim_access.h"
+#include "core/kernels.h"
 
 #include <cblas.h>
 #include <dirent.h>
@@ -186,8 +187,10 @@ static void machine_desc(char *buf, size_t cap)
         if (fgets(load, sizeof load, f)) load[strcspn(load, "\n")] = 0;
         fclose(f);
     }
-    snprintf(buf, cap, "%ld cores (nproc), %s, load average %s", sysconf(_SC_NPROCESSORS_ONLN),
-             model, load);
+    char kern[256];
+    rl_kern_describe(kern, sizeof kern);
+    snprintf(buf, cap, "%ld cores (nproc), %s, load average %s; kernels: %s",
+             sysconf(_SC_NPROCESSORS_ONLN), model, load, kern);
 }
 
 /* ------------------------------------------------------------------ learning curves */

@@ -18,8 +18,10 @@
 #endif
 
 /* Layers with at most VW/4 outputs run as dot products along the inputs
- * (one vector lane per output would waste the rest). */
-#define KERN_DOT_FORWARD(out, vw) ((out) * 4 <= (vw))
+ * (one vector lane per output would waste the rest), and so do passes of
+ * fewer than 4 rows (acting on one env), where transposing W would cost as
+ * much as the product. */
+#define KERN_DOT_FORWARD(rows, out, vw) ((out) * 4 <= (vw) || (rows) < 4)
 
 /* ---------------------------------------------------------------- portable
  * Four-float vectors from GCC's vector extension (SSE on x86-64, NEON on
@@ -65,24 +67,6 @@ static inline v4f p_relu_mask(v4f g, v4f y)
 #define V_STOREU(p, v) p_storem((p), (v), 4)
 #define V_HSUM(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
 #include "core/kernels_tile.h"
-#undef KN
-#undef KTARGET
-#undef VW
-#undef vec
-#undef vmask
-#undef V_ZERO
-#undef V_SET1
-#undef V_LOADU
-#undef V_LOADM
-#undef V_STOREM
-#undef V_FMA
-#undef V_MUL
-#undef V_SUB
-#undef V_RELU
-#undef V_RELU_MASK
-#undef V_MASK
-#undef V_STOREU
-#undef V_HSUM
 
 #ifdef RL_KERN_X86
 /* ---------------------------------------------------------------- AVX2 + FMA */
@@ -123,24 +107,6 @@ static inline KT2 float avx2_hsum(__m256 v)
 #define V_STOREU(p, v) _mm256_storeu_ps((p), (v))
 #define V_HSUM(v) avx2_hsum(v)
 #include "core/kernels_tile.h"
-#undef KN
-#undef KTARGET
-#undef VW
-#undef vec
-#undef vmask
-#undef V_ZERO
-#undef V_SET1
-#undef V_LOADU
-#undef V_LOADM
-#undef V_STOREM
-#undef V_FMA
-#undef V_MUL
-#undef V_SUB
-#undef V_RELU
-#undef V_RELU_MASK
-#undef V_MASK
-#undef V_STOREU
-#undef V_HSUM
 
 /* ---------------------------------------------------------------- AVX-512 */
 #define KT5 __attribute__((target("avx512f")))
@@ -170,24 +136,6 @@ static inline KT5 __m512 avx512_relu_mask(__m512 g, __m512 y)
 #define V_STOREU(p, v) _mm512_storeu_ps((p), (v))
 #define V_HSUM(v) _mm512_reduce_add_ps(v)
 #include "core/kernels_tile.h"
-#undef KN
-#undef KTARGET
-#undef VW
-#undef vec
-#undef vmask
-#undef V_ZERO
-#undef V_SET1
-#undef V_LOADU
-#undef V_LOADM
-#undef V_STOREM
-#undef V_FMA
-#undef V_MUL
-#undef V_SUB
-#undef V_RELU
-#undef V_RELU_MASK
-#undef V_MASK
-#undef V_STOREU
-#undef V_HSUM
 #endif /* RL_KERN_X86 */
 
 /* ---------------------------------------------------------------- dispatch */
@@ -257,6 +205,24 @@ rl_kern_path rl_kern_pick(rl_kern_path pref, int rows, int in, int out)
     return rl_kern_best_isa();
 }
 
+/* A pool hand-off (wake, run, join) costs a few microseconds on an idle
+ * machine and tens under load; at 50-100 GFLOP/s per core that is the time
+ * of 2^18 multiply-adds (a 100 x 64 x 64 layer is 1.6x that). */
+#define POOL_MIN_MACS (1LL << 18)
+
+int rl_kern_threads(rl_kern_path path, int rows, int in, int out, int n_threads)
+{
+    if (path == RL_KERN_BLAS || n_threads <= 1) return 1;
+    long long macs = (long long)rows * in * out;
+    if (macs < POOL_MIN_MACS) return 1;
+    /* At least POOL_MIN_MACS / 2 per thread and at least 4 rows each. */
+    long long by_work = macs / (POOL_MIN_MACS / 2), by_rows = rows / 4;
+    long long t = n_threads;
+    if (t > by_work) t = by_work;
+    if (t > by_rows) t = by_rows;
+    return t < 1 ? 1 : (int)t;
+}
+
 /* ---------------------------------------------------------------- OpenBLAS core */
 
 const char *rl_kern_blas_core(void) { return openblas_get_corename(); }
@@ -306,10 +272,10 @@ void rl_kern_describe(char *buf, size_t cap)
 
 int rl_kern_pad(int out) { return (out + 15) & ~15; }
 
-int rl_kern_wants_wt(rl_kern_path path, int out)
+int rl_kern_wants_wt(rl_kern_path path, int rows, int out)
 {
     int vw = path == RL_KERN_AVX512 ? 16 : path == RL_KERN_AVX2 ? 8 : 4;
-    return !KERN_DOT_FORWARD(out, vw);
+    return !KERN_DOT_FORWARD(rows, out, vw);
 }
 
 void rl_kern_pack_wt(const float *W, int out, int in, float *Wt, int ldw)

@@ -49,6 +49,13 @@ rl_kern_path rl_kern_best_isa(void);
  * sgemm wins (thresholds measured with bench_nn, see kernels.c). */
 rl_kern_path rl_kern_pick(rl_kern_path pref, int rows, int in, int out);
 
+/* Threads of a pool of n_threads worth using for one product of this shape
+ * on an own-kernel path: 1 below the size where a hand-off to the workers
+ * costs more than it saves (measured with bench_nn --threads-layers), and 1
+ * on the BLAS path, which runs on OpenBLAS's own threads (kept at one by the
+ * trainer so the two never oversubscribe the cores). */
+int rl_kern_threads(rl_kern_path path, int rows, int in, int out, int n_threads);
+
 /* One line naming the kernels this process runs, e.g. "own avx512 (auto:
  * BLAS above 33554432 MACs), OpenBLAS Cooperlake, 1 thread", for benches. */
 void rl_kern_describe(char *buf, size_t cap);
@@ -67,12 +74,14 @@ const char *rl_kern_blas_core(void);
 
 /* Y (rows, out) = act(X (rows, in) W^T + b), W (out, in). Wt (in, ldw) is
  * W transposed and padded to ldw = rl_kern_pad(out) columns
- * (rl_kern_pack_wt); it is read only when rl_kern_wants_wt(path, out)
- * (layers with very few outputs run as dot products on W instead).
- * path: PORTABLE, AVX2 or AVX512. */
+ * (rl_kern_pack_wt); with Wt NULL the layer runs as dot products on W, the
+ * faster form when rl_kern_wants_wt(path, rows, out) is 0 (very few outputs
+ * or rows). The two forms round differently, so a caller that splits rows
+ * over threads decides once, from the whole batch, and passes the same Wt
+ * to every part. path: PORTABLE, AVX2 or AVX512. */
 void rl_kern_forward(rl_kern_path path, const float *X, int rows, int in, const float *Wt,
                      int ldw, const float *W, const float *b, int out, rl_act act, float *Y);
-int rl_kern_wants_wt(rl_kern_path path, int out);
+int rl_kern_wants_wt(rl_kern_path path, int rows, int out);
 /* Wt (in, ldw) = W (out, in)^T, columns out..ldw-1 zero. */
 void rl_kern_pack_wt(const float *W, int out, int in, float *Wt, int ldw);
 /* Columns of the padded transposed weights: out rounded up to 16. */

@@ -7,11 +7,24 @@
  *   V_ZERO() V_SET1(x) V_LOADU(p) V_LOADM(p, m) V_STOREM(p, v, m)
  *   V_FMA(a, b, c) (a * b + c)  V_MUL(a, b)  V_SUB(a, b)  V_RELU(v)
  *   V_RELU_MASK(g, y) (g where y > 0, else 0)  V_MASK(n) (first n of VW lanes)
+ * and this file undefines them all at its end.
  * Tiles are MR rows (or MO output features) by NV vectors; MR, NV are
  * constants at every call so the accumulators live in registers. Each
  * element's value does not depend on the tile it falls in (see kernels.h). */
 
 #define KINLINE static inline __attribute__((always_inline)) KTARGET
+
+
+/* Column block starting `left` columns before the end: up to 4 vectors,
+ * the last one masked to what is left. Returns the vector count. */
+KINLINE int KN(col_block)(int left, vmask *mlast)
+{
+    int nv = (left + VW - 1) / VW;
+    if (nv > 4) nv = 4;
+    int tail = left - (nv - 1) * VW;
+    *mlast = V_MASK(tail < VW ? tail : VW);
+    return nv;
+}
 
 /* ---------------------------------------------------------------- forward */
 
@@ -96,17 +109,15 @@ static KTARGET void KN(forward)(const float *X, int rows, int in, const float *W
                                 const float *W, const float *b, int out, rl_act act, float *Y)
 {
     int relu = act == RL_ACT_RELU;
-    if (KERN_DOT_FORWARD(out, VW)) {
+    if (!Wt) {
         KN(forward_dot)(X, rows, in, W, b, out, relu, Y);
         if (act == RL_ACT_TANH)
             for (size_t k = 0; k < (size_t)rows * out; k++) Y[k] = tanhf(Y[k]);
         return;
     }
     for (int c0 = 0; c0 < out; c0 += 4 * VW) {
-        int left = out - c0, nv = (left + VW - 1) / VW;
-        if (nv > 4) nv = 4;
-        int tail = left - (nv - 1) * VW;
-        vmask m = V_MASK(tail < VW ? tail : VW);
+        vmask m;
+        int nv = KN(col_block)(out - c0, &m);
         switch (nv) {
         case 1: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 1, m, relu); break;
         case 2: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 2, m, relu); break;
@@ -173,10 +184,8 @@ static KTARGET void KN(backward_dx)(const float *dZ, int rows, int out, const fl
                                     rl_act act, const float *Yin, float *dX)
 {
     for (int c0 = 0; c0 < in; c0 += 4 * VW) {
-        int left = in - c0, nv = (left + VW - 1) / VW;
-        if (nv > 4) nv = 4;
-        int tail = left - (nv - 1) * VW;
-        vmask m = V_MASK(tail < VW ? tail : VW);
+        vmask m;
+        int nv = KN(col_block)(in - c0, &m);
         switch (nv) {
         case 1: KN(dx_cols)(dZ, rows, out, W, in, act, Yin, dX, c0, 1, m); break;
         case 2: KN(dx_cols)(dZ, rows, out, W, in, act, Yin, dX, c0, 2, m); break;
@@ -274,10 +283,8 @@ static KTARGET void KN(backward_dwt)(const float *dZ, int rows, int out, const f
                                      float *dW, int o0, int o1)
 {
     for (int oc = o0; oc < o1; oc += 4 * VW) {
-        int left = o1 - oc, nv = (left + VW - 1) / VW;
-        if (nv > 4) nv = 4;
-        int on = left < 4 * VW ? left : 4 * VW, tail = left - (nv - 1) * VW;
-        vmask m = V_MASK(tail < VW ? tail : VW);
+        vmask m;
+        int left = o1 - oc, nv = KN(col_block)(left, &m), on = left < 4 * VW ? left : 4 * VW;
         switch (nv) {
         case 1: KN(dwt_rows)(dZ, rows, out, X, in, dW, oc, on, 1, m); break;
         case 2: KN(dwt_rows)(dZ, rows, out, X, in, dW, oc, on, 2, m); break;
@@ -293,10 +300,8 @@ static KTARGET void KN(backward_dw)(const float *dZ, int rows, int out, const fl
     if (in < VW)
         KN(backward_dwt)(dZ, rows, out, X, in, dW, o0, o1);
     for (int c0 = 0; in >= VW && c0 < in; c0 += 4 * VW) {
-        int left = in - c0, nv = (left + VW - 1) / VW;
-        if (nv > 4) nv = 4;
-        int tail = left - (nv - 1) * VW;
-        vmask m = V_MASK(tail < VW ? tail : VW);
+        vmask m;
+        int nv = KN(col_block)(in - c0, &m);
         switch (nv) {
         case 1: KN(dw_cols)(dZ, rows, out, X, in, dW, o0, o1, c0, 1, m); break;
         case 2: KN(dw_cols)(dZ, rows, out, X, in, dW, o0, o1, c0, 2, m); break;
@@ -312,3 +317,21 @@ static KTARGET void KN(backward_dw)(const float *dZ, int rows, int out, const fl
 }
 
 #undef KINLINE
+#undef KN
+#undef KTARGET
+#undef VW
+#undef vec
+#undef vmask
+#undef V_ZERO
+#undef V_SET1
+#undef V_LOADU
+#undef V_LOADM
+#undef V_STOREM
+#undef V_FMA
+#undef V_MUL
+#undef V_SUB
+#undef V_RELU
+#undef V_RELU_MASK
+#undef V_MASK
+#undef V_STOREU
+#undef V_HSUM

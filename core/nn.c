@@ -150,6 +150,8 @@ int rl_mlp_layer_view(rl_mlp *m, int l, rl_mlp_layer *v)
     return RL_OK;
 }
 
+void rl_mlp_set_pool(rl_mlp *m, rl_pool *pool) { m->pool = pool; }
+
 int rl_mlp_set_kernel(rl_mlp *m, int path)
 {
     if (path < RL_KERN_AUTO || path > RL_KERN_BLAS || !rl_kern_available((rl_kern_path)path))
@@ -334,6 +336,62 @@ void rl_act_backward(rl_act act, const float *y, const float *dy, float *dz, int
 
 /* ---------------------------------------------------------------- forward / backward */
 
+/* One layer's work for the pool: thread t of n takes rows [r0, r1) of the
+ * forward or dX product and output features [o0, o1) of dW; the split
+ * points depend only on (rows or features, n), and every element's value
+ * does not depend on the split (kernels.h), so any n gives the same bits. */
+typedef struct {
+    int backward, n;            /* n: threads that take part (<= pool size) */
+    rl_kern_path path;
+    int rows, in, out;
+    const float *x, *W, *wt, *b; /* x: the layer's input (rows, in) */
+    int ldw;
+    rl_act act;                 /* forward: this layer's; dX: the previous layer's */
+    float *y;                   /* forward: (rows, out) output */
+    const float *dz;            /* backward: (rows, out) */
+    float *dx, *dW, *db;        /* backward: dX (NULL: none), grads (NULL: none) */
+} layer_job;
+
+static void part(int total, int t, int n, int align, int *lo, int *hi)
+{
+    int units = (total + align - 1) / align;
+    *lo = (int)((long long)units * t / n) * align;
+    *hi = (int)((long long)units * (t + 1) / n) * align;
+    if (*lo > total) *lo = total;
+    if (*hi > total || t == n - 1) *hi = total;
+}
+
+static void layer_run(void *p, int t, int n_pool)
+{
+    const layer_job *j = p;
+    (void)n_pool;
+    if (t >= j->n) return;
+    int r0, r1;
+    part(j->rows, t, j->n, 4, &r0, &r1);
+    if (!j->backward) {
+        if (r1 > r0)
+            rl_kern_forward(j->path, j->x + (size_t)r0 * j->in, r1 - r0, j->in, j->wt, j->ldw,
+                            j->W, j->b, j->out, j->act, j->y + (size_t)r0 * j->out);
+        return;
+    }
+    if (j->dW) {
+        int o0, o1;
+        part(j->out, t, j->n, 1, &o0, &o1);
+        if (o1 > o0)
+            rl_kern_backward_dw(j->path, j->dz, j->rows, j->out, j->x, j->in, j->dW, j->db, o0, o1);
+    }
+    if (j->dx && r1 > r0)
+        rl_kern_backward_dx(j->path, j->dz + (size_t)r0 * j->out, r1 - r0, j->out, j->W, j->in,
+                            j->act, j->x + (size_t)r0 * j->in, j->dx + (size_t)r0 * j->in);
+}
+
+/* Run a layer job on n threads (the pool when n > 1). */
+static void layer_exec(rl_mlp *m, layer_job *j)
+{
+    if (j->n > 1) rl_pool_run(m->pool, layer_run, j);
+    else layer_run(j, 0, 1);
+}
+
 /* One allocation holds every layer's activations and two gradient buffers;
  * it only grows, so steady-state training never allocates. */
 static int reserve(rl_mlp *m, int batch)
@@ -377,8 +435,13 @@ const float *rl_mlp_forward(rl_mlp *m, const float *x, int batch)
              * packing costs in*out, the product batch*in*out. */
             float *wt = m->wt + m->wt_off[l];
             int ldw = rl_kern_pad(out);
-            if (rl_kern_wants_wt(path, out)) rl_kern_pack_wt(W, out, in, wt, ldw);
-            rl_kern_forward(path, m->acts[l], batch, in, wt, ldw, W, b, out, layer_act(m, l), y);
+            if (rl_kern_wants_wt(path, batch, out)) rl_kern_pack_wt(W, out, in, wt, ldw);
+            else wt = NULL;
+            layer_job j = {.backward = 0, .path = path, .rows = batch, .in = in, .out = out,
+                           .x = m->acts[l], .W = W, .wt = wt, .b = b, .ldw = ldw,
+                           .act = layer_act(m, l), .y = y};
+            j.n = rl_kern_threads(path, batch, in, out, rl_pool_size(m->pool));
+            layer_exec(m, &j);
             continue;
         }
         /* Y = X W^T in one sgemm (beta 0 lets OpenBLAS use its small-matrix
@@ -403,19 +466,21 @@ int rl_mlp_backward(rl_mlp *m, const float *dy, float *dx, int param_grads)
         const float *W = m->params + m->w_off[l];
         rl_kern_path path = rl_kern_pick((rl_kern_path)m->kern, batch, in, out);
         if (path != RL_KERN_BLAS) {
-            if (param_grads)
-                rl_kern_backward_dw(path, dz, batch, out, m->acts[l], in, m->grads + m->w_off[l],
-                                    m->grads + m->b_off[l], 0, out);
-            if (l == 0 && !dx) break;
-            /* dX with the previous layer's activation derivative fused in. */
-            rl_act prev = l > 0 ? layer_act(m, l - 1) : RL_ACT_NONE;
-            rl_kern_backward_dx(path, dz, batch, out, W, in, prev, m->acts[l],
-                                l == 0 ? dx : dnext);
-            if (l > 0) {
-                float *t = dz;
-                dz = dnext;
-                dnext = t;
-            }
+            /* dW and dX (with the previous layer's activation derivative
+             * fused in) in one hand-off: both only read dZ. */
+            layer_job j = {.backward = 1, .path = path, .rows = batch, .in = in, .out = out,
+                           .x = m->acts[l], .W = W, .dz = dz,
+                           .act = l > 0 ? layer_act(m, l - 1) : RL_ACT_NONE,
+                           .dx = l == 0 ? dx : dnext,
+                           .dW = param_grads ? m->grads + m->w_off[l] : NULL,
+                           .db = m->grads + m->b_off[l]};
+            if (!j.dx && !j.dW) break;
+            j.n = rl_kern_threads(path, batch, in, out, rl_pool_size(m->pool));
+            layer_exec(m, &j);
+            if (l == 0) break;
+            float *t = dz;
+            dz = dnext;
+            dnext = t;
             continue;
         }
         if (param_grads) {

@@ -16,6 +16,7 @@
 #define RL_CORE_NN_H
 
 #include "rltool.h"
+#include "core/threadpool.h"
 
 typedef enum { RL_ACT_NONE, RL_ACT_RELU, RL_ACT_TANH } rl_act;
 
@@ -40,6 +41,7 @@ typedef struct rl_mlp {
     int kern;          /* rl_kern_path preference (rl_kern_default at make) */
     float *wt;         /* per layer (in_l, rl_kern_pad(out_l)): W_l transposed */
     int *wt_off;       /* (n_layers) offset of layer l in wt */
+    rl_pool *pool;     /* borrowed; NULL: one thread */
 } rl_mlp;
 
 /* Per-layer view for debugging and tests. Pointers borrow from the mlp. */
@@ -77,6 +79,10 @@ const float *rl_mlp_forward(rl_mlp *m, const float *x, int batch);
  * RL_ESTATE if there is no cached forward pass. */
 int rl_mlp_backward(rl_mlp *m, const float *dy, float *dx, int param_grads);
 void rl_mlp_zero_grad(rl_mlp *m);
+/* Run the forward and backward passes on pool's threads (borrowed, may be
+ * NULL for one thread): rows split for forward and dX, output features for
+ * dW, so the results are the same bits for any pool size. */
+void rl_mlp_set_pool(rl_mlp *m, rl_pool *pool);
 /* Force a kernel path (an rl_kern_path from core/kernels.h; RL_KERN_AUTO
  * lets each layer pick by shape). RL_EINVAL if this CPU cannot run it. */
 int rl_mlp_set_kernel(rl_mlp *m, int path);

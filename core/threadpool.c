@@ -28,7 +28,21 @@ struct rl_pool {
     atomic_ulong generation;
     atomic_int pending;
     atomic_int stop;
+    atomic_int busy, max_busy; /* threads inside fn now / at most */
+    atomic_long jobs;
 };
+
+/* fn with the busy counters kept: a test reads max_busy to check that the
+ * pool never runs more threads than it was made with. */
+static void run_counted(rl_pool *pool, int index)
+{
+    int now = atomic_fetch_add_explicit(&pool->busy, 1, memory_order_relaxed) + 1;
+    int seen = atomic_load_explicit(&pool->max_busy, memory_order_relaxed);
+    while (now > seen && !atomic_compare_exchange_weak(&pool->max_busy, &seen, now)) {
+    }
+    pool->fn(pool->ctx, index, pool->n);
+    atomic_fetch_sub_explicit(&pool->busy, 1, memory_order_relaxed);
+}
 
 typedef struct { rl_pool *pool; int index; } worker_arg;
 
@@ -69,7 +83,7 @@ static void *worker_main(void *p)
         }
         if (atomic_load(&pool->stop)) return NULL;
         seen = atomic_load_explicit(&pool->generation, memory_order_acquire);
-        pool->fn(pool->ctx, index, pool->n);
+        run_counted(pool, index);
         if (atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel) == 1) {
             pthread_mutex_lock(&pool->lock);
             pthread_cond_signal(&pool->done);
@@ -128,9 +142,19 @@ void rl_pool_free(rl_pool *pool)
 
 int rl_pool_size(const rl_pool *pool) { return pool ? pool->n : 1; }
 
+void rl_pool_stats(const rl_pool *pool, long *jobs, int *max_busy)
+{
+    if (jobs) *jobs = pool ? atomic_load(&pool->jobs) : 0;
+    if (max_busy) *max_busy = pool ? atomic_load(&pool->max_busy) : 0;
+}
+
 void rl_pool_run(rl_pool *pool, rl_pool_fn fn, void *ctx)
 {
     if (!pool || pool->n == 1) {
+        if (pool) {
+            atomic_fetch_add_explicit(&pool->jobs, 1, memory_order_relaxed);
+            atomic_store_explicit(&pool->max_busy, 1, memory_order_relaxed);
+        }
         fn(ctx, 0, 1);
         return;
     }
@@ -144,7 +168,8 @@ void rl_pool_run(rl_pool *pool, rl_pool_fn fn, void *ctx)
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->lock);
 
-    fn(ctx, 0, pool->n);
+    atomic_fetch_add_explicit(&pool->jobs, 1, memory_order_relaxed);
+    run_counted(pool, 0);
 
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);

@@ -12,5 +12,8 @@ void rl_pool_free(rl_pool *pool);
 int rl_pool_size(const rl_pool *pool);
 /* Run fn(ctx, t, n) for t in [0, n) concurrently; returns when all are done. */
 void rl_pool_run(rl_pool *pool, rl_pool_fn fn, void *ctx);
+/* The pool's own counters: jobs run (rl_pool_run calls) and the most
+ * threads ever inside a job function at once (at most rl_pool_size). */
+void rl_pool_stats(const rl_pool *pool, long *jobs, int *max_busy);
 
 #endif

@@ -2,6 +2,7 @@
  * buffers, stepped in contiguous slices by a thread pool. Each env owns its
  * rng stream (stream i), so results do not depend on the thread count. */
 #include "core/threadpool.h"
+#include "envs/vec.h"
 #include "envs/env_internal.h"
 
 #include <stdio.h>
@@ -251,6 +252,8 @@ int rl_vec_set_autoreset(rl_vec *vec, int mode)
 
 int rl_vec_num_envs(const rl_vec *vec) { return vec->n; }
 int rl_vec_num_threads(const rl_vec *vec) { return rl_pool_size(vec->pool); }
+
+rl_pool *rl_vec_pool(rl_vec *vec) { return vec->pool; }
 rl_env *rl_vec_env(rl_vec *vec, int i) { return i >= 0 && i < vec->n ? vec->envs[i] : NULL; }
 float *rl_vec_obs(rl_vec *vec) { return vec->obs; }
 float *rl_vec_final_obs(rl_vec *vec) { return vec->final_obs; }

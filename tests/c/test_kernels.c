@@ -53,9 +53,10 @@ static void check_shape(rl_kern_path p, int rows, int in, int out, rl_act act, r
     fill(rng, dW, nw);
     fill(rng, db, out);
 
-    /* forward */
+    /* forward, in the form the shape asks for, then the other form */
     rl_kern_pack_wt(W, out, in, Wt, ldw);
-    rl_kern_forward(p, X, rows, in, Wt, ldw, W, b, out, act, Y);
+    int packed = rl_kern_wants_wt(p, rows, out);
+    rl_kern_forward(p, X, rows, in, packed ? Wt : NULL, ldw, W, b, out, act, Y);
     for (int r = 0; r < rows; r++)
         for (int o = 0; o < out; o++) {
             double z = b[o], m = fabs(b[o]);
@@ -67,6 +68,8 @@ static void check_shape(rl_kern_path p, int rows, int in, int out, rl_act act, r
             mag[(size_t)r * out + o] = m;
         }
     expect_close(Y, want, mag, ny, "forward", p, rows, in, out);
+    rl_kern_forward(p, X, rows, in, packed ? NULL : Wt, ldw, W, b, out, act, Y);
+    expect_close(Y, want, mag, ny, "forward (other form)", p, rows, in, out);
 
     /* dX with act' taken from X as if X were this layer's activated input */
     for (int r = 0; r < rows; r++)
@@ -186,6 +189,13 @@ static void check_split(rl_kern_path p, int in)
         rl_kern_backward_dw(p, dZ, rows, out, X, in, dW2, db2, ocuts[c], ocuts[c + 1]);
     ck_assert_msg(!memcmp(Y, Y2, 4 * rows * out), "%s forward depends on the row split",
                   rl_kern_name(p));
+    /* the dot-product form too */
+    rl_kern_forward(p, X, rows, in, NULL, ldw, W, b, out, RL_ACT_RELU, Y);
+    for (int c = 0; c + 1 < 7; c++)
+        rl_kern_forward(p, X + cuts[c] * in, cuts[c + 1] - cuts[c], in, NULL, ldw, W, b, out,
+                        RL_ACT_RELU, Y2 + cuts[c] * out);
+    ck_assert_msg(!memcmp(Y, Y2, 4 * rows * out), "%s dot forward depends on the row split",
+                  rl_kern_name(p));
     ck_assert_msg(!memcmp(dX, dX2, 4 * rows * in), "%s dX depends on the row split",
                   rl_kern_name(p));
     ck_assert_msg(!memcmp(dW, dW2, 4 * out * in), "%s dW depends on the feature split",
@@ -276,6 +286,63 @@ START_TEST(env_forces_path)
 }
 END_TEST
 
+/* An MLP on pools of 1, 2 and 3 threads gives the same bits (outputs,
+ * input gradients, parameter gradients), and no pool ever has more threads
+ * inside a job than it was made with. */
+START_TEST(mlp_threads_bit_identical)
+{
+    const int hidden[2] = {63, 65}, B = 257;
+    rl_rng rng;
+    rl_rng_seed(&rng, 9, 0);
+    float *x = malloc(4 * B * 17), *dy = malloc(4 * B * 3), *y1 = malloc(4 * B * 3),
+          *dx1 = malloc(4 * B * 17), *dx = malloc(4 * B * 17);
+    fill(&rng, x, B * 17);
+    fill(&rng, dy, B * 3);
+    rl_mlp *ref = rl_mlp_make(17, 2, hidden, 3, RL_ACT_RELU, RL_ACT_TANH);
+    rl_mlp_init_uniform(ref, &rng);
+    ck_assert_int_eq(rl_kern_threads(rl_kern_best_isa(), B, 63, 65, 3) > 1, 1);
+    for (int p = RL_KERN_PORTABLE; p <= RL_KERN_AVX512; p++) {
+        if (!rl_kern_available((rl_kern_path)p)) continue;
+        float *g1 = NULL;
+        for (int n = 1; n <= 3; n++) {
+            rl_pool *pool = rl_pool_make(n);
+            rl_mlp *m = rl_mlp_clone(ref);
+            ck_assert_int_eq(rl_mlp_set_kernel(m, p), RL_OK);
+            rl_mlp_set_pool(m, pool);
+            rl_mlp_zero_grad(m);
+            const float *y = rl_mlp_forward(m, x, B);
+            if (n == 1) memcpy(y1, y, 4 * B * 3);
+            else ck_assert_msg(!memcmp(y, y1, 4 * B * 3), "%s: forward differs at %d threads",
+                               rl_kern_name((rl_kern_path)p), n);
+            ck_assert_int_eq(rl_mlp_backward(m, dy, n == 1 ? dx1 : dx, 1), RL_OK);
+            if (n == 1) {
+                g1 = malloc(4 * (size_t)m->n_params);
+                memcpy(g1, m->grads, 4 * (size_t)m->n_params);
+            } else {
+                ck_assert_msg(!memcmp(dx, dx1, 4 * B * 17), "%s: dX differs at %d threads",
+                              rl_kern_name((rl_kern_path)p), n);
+                ck_assert_msg(!memcmp(m->grads, g1, 4 * (size_t)m->n_params),
+                              "%s: grads differ at %d threads", rl_kern_name((rl_kern_path)p), n);
+            }
+            long jobs;
+            int busy;
+            rl_pool_stats(pool, &jobs, &busy);
+            ck_assert_int_le(busy, n);
+            if (n > 1) ck_assert_int_gt(jobs, 0); /* the pool did take part */
+            rl_mlp_free(m);
+            rl_pool_free(pool);
+        }
+        free(g1);
+    }
+    rl_mlp_free(ref);
+    free(x);
+    free(dy);
+    free(y1);
+    free(dx1);
+    free(dx);
+}
+END_TEST
+
 /* Generic OpenBLAS cores on AVX2 / AVX-512 CPUs get the right one; known
  * cores and CPUs without AVX2 are left alone. */
 START_TEST(blas_core_fix)
@@ -306,6 +373,7 @@ int main(void)
     tcase_add_test(tc, selection);
     tcase_add_test(tc, env_forces_path);
     tcase_add_test(tc, blas_core_fix);
+    tcase_add_test(tc, mlp_threads_bit_identical);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     if (srunner_fork_status(sr) == CK_NOFORK) srunner_set_fork_status(sr, CK_FORK);
