@@ -130,7 +130,7 @@ int cmd_train(int argc, char **argv)
          (long long)4e12},
         {"--seed", ARG_INT, &seed, "S", "random seed (default 1)", 0, INT64_MAX},
         {"--envs", ARG_INT, &envs, "N", "parallel envs (default: recipe)", 1, 4096},
-        {"--threads", ARG_INT, &threads, "T", "threads stepping envs (default: all cores)", 1, 1024},
+        {"--threads", ARG_INT, &threads, "T", "threads for env stepping and network updates (default: all cores)", 1, 1024},
         {"--out", ARG_STR, &out, "DIR", "run directory (default runs/ENV-AGENT-sSEED)", 0, 0},
         {"--set", ARG_SET, &sets, "K=V", "env option or hyperparameter (repeatable)", 0, 0},
         {"--resume", ARG_STR, &resume, "DIR|FILE", "continue a run from its newest full state "
