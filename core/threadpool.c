@@ -5,7 +5,15 @@
  * waits for the others. Spinning yields the core now and then: on a machine
  * with more runnable threads than cores, a pure spin would hold the core
  * the awaited thread needs. fn and ctx are published before the release
- * increment of `generation`, so the fast path takes no lock. */
+ * increment of `generation`, so the fast path takes no lock.
+ *
+ * A job is n parts, and whichever thread is running claims the next part
+ * (the caller included): on a machine with more runnable threads than
+ * cores a worker may not get a time slice for milliseconds, and then the
+ * caller does its parts instead of waiting for it to wake. Part t always
+ * does the same work (fn gets t, not a thread id), so results do not depend
+ * on which thread ran it. `claim` holds (job number << 32 | next part), so
+ * a thread that read an older job's fn cannot claim a part of a newer one. */
 #include "core/threadpool.h"
 #include "rltool.h"
 
@@ -23,10 +31,11 @@ struct rl_pool {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     pthread_cond_t done;
-    rl_pool_fn fn;
-    void *ctx;
+    _Atomic(rl_pool_fn) fn;
+    _Atomic(void *) ctx;
     atomic_ulong generation;
-    atomic_int pending;
+    atomic_ullong claim;   /* job << 32 | next part to run */
+    atomic_int pending;    /* parts of the current job not yet finished */
     atomic_int stop;
     atomic_int busy, max_busy; /* threads inside fn now / at most */
     atomic_long jobs;
@@ -34,14 +43,35 @@ struct rl_pool {
 
 /* fn with the busy counters kept: a test reads max_busy to check that the
  * pool never runs more threads than it was made with. */
-static void run_counted(rl_pool *pool, int index)
+static void run_counted(rl_pool *pool, rl_pool_fn fn, void *ctx, int part)
 {
     int now = atomic_fetch_add_explicit(&pool->busy, 1, memory_order_relaxed) + 1;
     int seen = atomic_load_explicit(&pool->max_busy, memory_order_relaxed);
     while (now > seen && !atomic_compare_exchange_weak(&pool->max_busy, &seen, now)) {
     }
-    pool->fn(pool->ctx, index, pool->n);
+    fn(ctx, part, pool->n);
     atomic_fetch_sub_explicit(&pool->busy, 1, memory_order_relaxed);
+}
+
+/* Claim and run parts of the current job until none is left; the thread
+ * that finishes the last part wakes the caller if it sleeps. */
+static void run_parts(rl_pool *pool)
+{
+    for (;;) {
+        unsigned long long s = atomic_load_explicit(&pool->claim, memory_order_acquire);
+        if ((s & 0xffffffffu) >= (unsigned long long)pool->n) return;
+        rl_pool_fn fn = atomic_load_explicit(&pool->fn, memory_order_relaxed);
+        void *ctx = atomic_load_explicit(&pool->ctx, memory_order_relaxed);
+        if (!atomic_compare_exchange_weak_explicit(&pool->claim, &s, s + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        run_counted(pool, fn, ctx, (int)(s & 0xffffffffu));
+        if (atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel) == 1) {
+            pthread_mutex_lock(&pool->lock);
+            pthread_cond_signal(&pool->done);
+            pthread_mutex_unlock(&pool->lock);
+        }
+    }
 }
 
 typedef struct { rl_pool *pool; int index; } worker_arg;
@@ -71,7 +101,6 @@ static void *worker_main(void *p)
 {
     worker_arg *arg = p;
     rl_pool *pool = arg->pool;
-    int index = arg->index;
     free(arg);
     unsigned long seen = 0;
     for (;;) {
@@ -83,12 +112,7 @@ static void *worker_main(void *p)
         }
         if (atomic_load(&pool->stop)) return NULL;
         seen = atomic_load_explicit(&pool->generation, memory_order_acquire);
-        run_counted(pool, index);
-        if (atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel) == 1) {
-            pthread_mutex_lock(&pool->lock);
-            pthread_cond_signal(&pool->done);
-            pthread_mutex_unlock(&pool->lock);
-        }
+        run_parts(pool);
     }
 }
 
@@ -158,9 +182,11 @@ void rl_pool_run(rl_pool *pool, rl_pool_fn fn, void *ctx)
         fn(ctx, 0, 1);
         return;
     }
-    pool->fn = fn;
-    pool->ctx = ctx;
-    atomic_store_explicit(&pool->pending, pool->n - 1, memory_order_relaxed);
+    atomic_store_explicit(&pool->fn, fn, memory_order_relaxed);
+    atomic_store_explicit(&pool->ctx, ctx, memory_order_relaxed);
+    atomic_store_explicit(&pool->pending, pool->n, memory_order_relaxed);
+    unsigned long long job = atomic_load_explicit(&pool->claim, memory_order_relaxed) >> 32;
+    atomic_store_explicit(&pool->claim, (job + 1) << 32, memory_order_release);
     atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
     /* Wake sleepers; under the lock so a worker between its check and its
      * wait cannot miss it. Cheap when nobody sleeps. */
@@ -169,7 +195,7 @@ void rl_pool_run(rl_pool *pool, rl_pool_fn fn, void *ctx)
     pthread_mutex_unlock(&pool->lock);
 
     atomic_fetch_add_explicit(&pool->jobs, 1, memory_order_relaxed);
-    run_counted(pool, 0);
+    run_parts(pool);
 
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
