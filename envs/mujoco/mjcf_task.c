@@ -365,6 +365,14 @@ static void step(rl_env *env, const float *action)
 
 static rl_sim *mjcf_sim(rl_env *env);
 
+static float goal_reward(const rl_env *env, const float *achieved, const float *desired,
+                         int *success)
+{
+    if (success) *success = -1;
+    const mjcf_env *s = env->data;
+    return mt_goal_reward(&s->mm->spec, achieved, desired);
+}
+
 static int render(rl_env *env, unsigned char *rgb, int width, int height)
 {
     return rl_render_mujoco(env, rgb, width, height);
@@ -529,6 +537,7 @@ const rl_task *rl_mjcf_task_with(const char *id, const char *const *keys,
                 .step = step,
                 .close = close_env,
                 .render = render,
+                .goal_reward = goal_reward,
             };
             cache[n_cache++] = e;
             found = &e->task;

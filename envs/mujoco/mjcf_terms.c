@@ -19,7 +19,7 @@
 #include "envs/mujoco/sim.h"
 
 enum { O_QPOS, O_QVEL, O_COS, O_SIN, O_QFRC_CON, O_POS, O_QUAT, O_LINVEL, O_ANGVEL, O_VEC,
-       O_SENSOR, O_SENSORS, O_CFRC, O_ACTION, O_GOAL };
+       O_SENSOR, O_SENSORS, O_CFRC, O_ACTION, O_GOAL, O_ACHIEVED };
 enum { R_FWD_JOINT, R_FWD_BODY, R_FWD_COM, R_HEIGHT, R_DIST, R_CTRL, R_ALIVE, R_HEALTHY,
        R_CFRC, R_UPRIGHT, R_QVEL_SQ, R_TOL, R_SQ, R_GOAL_DIST };
 enum { C_HEIGHT, C_ANGLE, C_QPOS, C_QVEL, C_FINITE, C_NO_CONTACT };
@@ -32,7 +32,7 @@ enum { G_RADIUS, G_BOX, G_RANGE };
 static const char *const OBS_HELP =
     "qpos[:SEL] qvel[:SEL] qpos_cos[:SEL] qpos_sin[:SEL] qfrc_constraint[:SEL] pos:POINT "
     "quat:BODY linvel:BODY[:local] angvel:BODY[:local] vec:FROM:TO[:local] sensor:NAME "
-    "sensors cfrc[:BODIES] action goal; 3-vectors take :x :xy ...; @CLIP clips";
+    "sensors cfrc[:BODIES] action goal achieved:POINT; 3-vectors take :x :xy ...; @CLIP clips";
 static const char *const REWARD_HELP =
     "fwd:JOINT fwd:BODY:AXIS fwd_com:BODY:AXIS height:POINT dist:A:B ctrl alive healthy "
     "cfrc[:BODIES] upright:BODY[:AXIS] qvel_sq[:SEL] tol:A:B:BOUND:MARGIN sq:POINT:AXIS:TARGET "
@@ -433,6 +433,9 @@ static int parse_obs(mt_spec *s, const mjModel *m, const char *file, const char 
         o->dim = m->nu;
     } else if (!strcmp(k, "goal") && na == 0) {
         o->kind = O_GOAL; /* dim set once the goal is parsed */
+    } else if (!strcmp(k, "achieved") && na == 1) {
+        o->kind = O_ACHIEVED; /* the point's first goal-dim coordinates */
+        rc = find_point(m, a[0], t.what, file, &o->a);
     } else {
         return rl_error(RL_EINVAL, "%s: unknown kind '%s' or wrong fields (known: %s)", t.what, k,
                         OBS_HELP);
@@ -488,6 +491,9 @@ void mt_observe(const mt_spec *s, const mjModel *m, const mjData *d, const mt_st
             continue;
         case O_GOAL:
             for (int j = 0; j < o->dim; j++) obs[k++] = (float)clipv(st->goal[j], o->clip);
+            continue;
+        case O_ACHIEVED:
+            for (int j = 0; j < o->dim; j++) obs[k++] = (float)clipv(point_pos(d, o->a)[j], o->clip);
             continue;
         case O_POS:
             memcpy(v3, point_pos(d, o->a), sizeof v3);
@@ -612,6 +618,15 @@ static double dist3(const mjtNum *a, const mjtNum *b)
     return sqrt(x * x + y * y + z * z);
 }
 
+/* Distance between a point and the goal over the goal's first (up to 3)
+ * dimensions: a joint goal of a Reacher's target is its x, y. */
+static double goal_distance(const mt_spec *s, const double *p, const double *goal)
+{
+    double v = 0;
+    for (int j = 0; j < s->goal.dim && j < 3; j++) v += (p[j] - goal[j]) * (p[j] - goal[j]);
+    return sqrt(v);
+}
+
 /* dm_control's tolerance with a Gaussian sigmoid that is 0.1 at the margin. */
 static double tolerance(double x, double bound, double margin)
 {
@@ -659,19 +674,23 @@ double mt_step_reward(const mt_spec *s, const mjModel *m, const mjData *d, const
         case R_QVEL_SQ:
             for (int j = 0; j < r->n; j++) v += d->qvel[ix[j]] * d->qvel[ix[j]];
             break;
-        case R_GOAL_DIST: {
-            const mjtNum *p = point_pos(d, r->a);
-            int n = s->goal.dim < 3 ? s->goal.dim : 3;
-            for (int j = 0; j < n; j++) v += (p[j] - st->goal[j]) * (p[j] - st->goal[j]);
-            v = sqrt(v);
-            break;
-        }
+        case R_GOAL_DIST: v = goal_distance(s, point_pos(d, r->a), st->goal); break;
         }
         if (r->kind != R_CFRC) v = clipv(v, r->clip);
         if (parts) parts[i] = (float)(r->weight * v);
         total += r->weight * v;
     }
     return total;
+}
+
+float mt_goal_reward(const mt_spec *s, const float *achieved, const float *desired)
+{
+    double a[3] = {0, 0, 0}, g[3] = {0, 0, 0}, total = 0;
+    for (int j = 0; j < s->goal.dim && j < 3; j++) a[j] = achieved[j], g[j] = desired[j];
+    for (int i = 0; i < s->n_rew; i++)
+        if (s->rew[i].kind == R_GOAL_DIST)
+            total += s->rew[i].weight * clipv(goal_distance(s, a, g), s->rew[i].clip);
+    return (float)total;
 }
 
 /* ------------------------------------------------------------ conditions */
@@ -982,10 +1001,17 @@ int mt_spec_make(mt_spec *s, const mjModel *m, const char *file, const mt_text *
                             s->reset, sizeof s->reset[0], &s->n_reset);
     if (!rc && t->goal && t->goal[0]) rc = parse_goal(s, m, file, t->goal);
     for (int i = 0; i < s->n_obs && !rc; i++)
-        if (s->obs[i].kind == O_GOAL) {
+        if (s->obs[i].kind == O_GOAL || s->obs[i].kind == O_ACHIEVED) {
             if (s->goal.kind == G_NONE)
-                rc = rl_error(RL_EINVAL, "obs term 'goal' needs a goal (goal=%s)", GOAL_HELP);
+                rc = rl_error(RL_EINVAL, "obs term '%s' needs a goal (goal=%s)", s->obs[i].label,
+                              GOAL_HELP);
+            else if (s->obs[i].kind == O_ACHIEVED && s->goal.dim > 3)
+                rc = rl_error(RL_EINVAL, "obs term '%s': the goal has %d values, a point 3",
+                              s->obs[i].label, s->goal.dim);
             s->obs[i].dim = s->goal.dim;
+            /* the slice names HER looks for */
+            snprintf(s->obs[i].label, sizeof s->obs[i].label, "%s",
+                     s->obs[i].kind == O_GOAL ? "desired_goal" : "achieved_goal");
         }
     for (int i = 0; i < s->n_rew && !rc; i++)
         if (s->rew[i].kind == R_GOAL_DIST && s->goal.kind == G_NONE)

@@ -127,6 +127,10 @@ double mt_step_reward(const mt_spec *s, const mjModel *m, const mjData *d, const
                       const float *action, double dt, int terminated, int healthy,
                       float *parts);
 
+/* The goal-dependent part of the reward (its goal_dist terms) had the goal
+ * been `desired` when the point was at `achieved` (goal-dim values each):
+ * the goal_reward hook HER relabelling calls. */
+float mt_goal_reward(const mt_spec *s, const float *achieved, const float *desired);
 /* "name, name, ..." of every object of a type (for error messages). */
 void mt_names(const mjModel *m, int type, char *buf, size_t cap);
 /* One line per term of a spec, for `rltool info`. Returns bytes written. */

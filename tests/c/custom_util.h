@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rltool.h"
+
 static char tmpdir[256];
 
 static void make_tmp(void)
@@ -25,6 +27,17 @@ static void write_file(const char *name, const char *text, char *out, size_t cap
     ck_assert_ptr_nonnull(f);
     fputs(text, f);
     fclose(f);
+}
+
+/* An env that must not have been made: NULL, with this code and a message
+ * containing needle. `what` names the attempt in failure messages. */
+static inline void expect_refused(rl_env *env, const char *what, int code, const char *needle)
+{
+    ck_assert_msg(env == NULL, "'%s' was accepted", what);
+    ck_assert_msg(rl_last_code() == code, "'%s': code %d (%s)", what, rl_last_code(),
+                  rl_last_error());
+    ck_assert_msg(strstr(rl_last_error(), needle), "'%s': message '%s' lacks '%s'", what,
+                  rl_last_error(), needle);
 }
 
 /* Compile a C file of the source tree into tmpdir/out_name as a shared

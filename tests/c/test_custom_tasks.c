@@ -197,12 +197,7 @@ END_TEST
 
 static void expect_error(const char *opts, int code, const char *needle)
 {
-    rl_env *env = make_pm(opts);
-    ck_assert_msg(env == NULL, "'%s' was accepted", opts);
-    ck_assert_msg(rl_last_code() == code, "'%s': code %d (%s)", opts, rl_last_code(),
-                  rl_last_error());
-    ck_assert_msg(strstr(rl_last_error(), needle), "'%s': message '%s' lacks '%s'", opts,
-                  rl_last_error(), needle);
+    expect_refused(make_pm(opts), opts, code, needle);
 }
 
 START_TEST(mjcf_errors_are_clear)
