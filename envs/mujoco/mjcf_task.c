@@ -202,6 +202,14 @@ static int shared_make(const void *cfgp, void **shared)
     if (!cfg->model[0])
         return rl_error(RL_EINVAL, "no model: use the id %spath/to/robot.xml or a task file "
                         "with a line model = robot.xml", RL_MJCF_PREFIX);
+    if (cfg->model[0] == '$') { /* a task file's $VAR/... that was not set when read */
+        const char *v = cfg->model + 1 + (cfg->model[1] == '{');
+        int n = (int)strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+        return rl_error(RL_ENOTFOUND, "model path '%s'%s%s%s uses $%.*s, which is not set (set it "
+                        "to the directory that holds the model file)", cfg->model,
+                        cfg->task_file[0] ? " (task file " : "", cfg->task_file,
+                        cfg->task_file[0] ? ")" : "", n, v);
+    }
     if (stat(cfg->model, &st) != 0) /* other non-regular files: rl_sim_check_mjcf_file */
         return rl_error(RL_ENOTFOUND, "MJCF file '%s' not found%s%s%s", cfg->model,
                         cfg->task_file[0] ? " (model of task file " : "",

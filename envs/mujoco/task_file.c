@@ -66,10 +66,10 @@ static int resolve_model(tf_parse *p, int line, const char *value, char *out, si
         var[n] = 0;
         rest = v + n + braced;
         base = getenv(var);
-        if (!base || !base[0])
-            return rl_error(RL_ENOTFOUND, "%s:%d: model path '%s' uses $%s, which is not set "
-                            "(set it to the directory that holds the model file)", p->path,
-                            line, value, var);
+        if (!base || !base[0]) { /* an error only if nothing overrides model (see mjcf_task.c) */
+            snprintf(out, cap, "%s", value);
+            return RL_OK;
+        }
         snprintf(joined, sizeof joined, "%s%s", base, rest);
     } else if (value[0] == '/') {
         snprintf(joined, sizeof joined, "%s", value);
