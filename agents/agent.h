@@ -168,9 +168,11 @@ const char *rl_default_env_id(void);
 
 /* ------------------------------------------------------------------ trainer */
 
-/* The default run directory runs/<env>-<agent>-s<seed>; a path id (task
- * file, mjcf:PATH) contributes its file name without extension, and only
- * [A-Za-z0-9._-] survive, so the name has no colon or slash. */
+/* A name for files and directories of an env id: the id itself, or for a
+ * path id (task file, mjcf:PATH) its file name without extension; only
+ * [A-Za-z0-9._-] survive, so there is no colon or slash. */
+void rl_env_short_name(char *out, size_t cap, const char *env_id);
+/* The default run directory runs/<short env name>-<agent>-s<seed>. */
 void rl_run_dir_default(char *out, size_t cap, const char *env_id, const char *agent,
                         uint64_t seed);
 

@@ -593,19 +593,24 @@ static int train_session(rl_trainer *tr, const rl_train_cfg *cfg)
     return rc;
 }
 
-void rl_run_dir_default(char *out, size_t cap, const char *env_id, const char *agent,
-                        uint64_t seed)
+void rl_env_short_name(char *out, size_t cap, const char *env_id)
 {
     const char *base = strrchr(env_id, '/');
     base = base ? base + 1 : (strchr(env_id, ':') ? strchr(env_id, ':') + 1 : env_id);
-    char name[128];
-    snprintf(name, sizeof name, "%s", base);
-    char *dot = strrchr(name, '.');
-    if (dot && dot != name && (!strcmp(dot, ".task") || !strcmp(dot, ".xml"))) *dot = 0;
-    for (char *c = name; *c; c++)
+    snprintf(out, cap, "%s", base);
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out && (!strcmp(dot, ".task") || !strcmp(dot, ".xml"))) *dot = 0;
+    for (char *c = out; *c; c++)
         if (!isalnum((unsigned char)*c) && !strchr("._-", *c)) *c = '_';
-    snprintf(out, cap, "runs/%s-%s-s%llu", name[0] ? name : "env", agent,
-             (unsigned long long)seed);
+    if (!out[0]) snprintf(out, cap, "env");
+}
+
+void rl_run_dir_default(char *out, size_t cap, const char *env_id, const char *agent,
+                        uint64_t seed)
+{
+    char name[128];
+    rl_env_short_name(name, sizeof name, env_id);
+    snprintf(out, cap, "runs/%s-%s-s%llu", name, agent, (unsigned long long)seed);
 }
 
 int rl_train(const rl_train_cfg *cfg)

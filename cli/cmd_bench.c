@@ -1297,7 +1297,9 @@ int cmd_plot(int argc, char **argv)
         else {
             const char *dot = strrchr(out, '.');
             int stem = dot && !strcmp(dot, ".svg") ? (int)(dot - out) : (int)strlen(out);
-            snprintf(path, sizeof path, "%.*s-%s.svg", stem, out, tasks[t]);
+            char name[128];
+            rl_env_short_name(name, sizeof name, tasks[t]);
+            snprintf(path, sizeof path, "%.*s-%s.svg", stem, out, name);
         }
         if (write_task_figure(path, tasks[t], agg, n_lab, max_seeds)) {
             cli_error("plot", "cannot write %s: %s", path, strerror(errno));

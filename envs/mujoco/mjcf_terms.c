@@ -821,7 +821,6 @@ static int parse_goal(mt_spec *s, const mjModel *m, const char *file, const char
     if (rc) return rc;
     const char *k = t.f[0];
     int n = t.n;
-    const char *form = "";
     /* shape at the end: radius:R | box:LO:HI | range */
     if (n >= 2 && !strcmp(t.f[n - 1], "range")) {
         g->shape = G_RANGE;
@@ -874,7 +873,6 @@ static int parse_goal(mt_spec *s, const mjModel *m, const char *file, const char
         g->id = id;
         return RL_OK;
     }
-    (void)form;
     return rl_error(RL_EINVAL, "%s: expected one of %s", t.what, GOAL_HELP);
 }
 
@@ -966,7 +964,6 @@ static int parse_cond_list(mt_spec *s, const mjModel *m, const char *file, const
         }
         u += (size_t)snprintf(rest + u, sizeof rest - u, "%s%s", u ? "+" : "", f[i]);
     }
-    if (nf && !u && !(end_unhealthy && *end_unhealthy)) rest[0] = 0;
     return each_term(s, m, file, list, rest, MT_MAX_TERMS, COND_HELP, parse_cond, out,
                      sizeof *out, n);
 }
