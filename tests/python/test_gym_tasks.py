@@ -97,7 +97,8 @@ def states(g, n, seed):
 
 
 @pytest.mark.parametrize("name,gym_id", PAIRS)
-def test_example_matches_gymnasium(name, gym_id):
+def test_example_matches_gymnasium(name, gym_id, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # MuJoCo's Python package logs warnings to ./MUJOCO_LOG.TXT
     g = gym.make(gym_id).unwrapped
     r = rltool.make(os.path.join(EXAMPLES, name + ".task"))
     m = g.model
