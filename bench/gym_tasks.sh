@@ -5,6 +5,7 @@
 # the locomotion tasks, how upright the torso stayed (bench/gym_upright.py).
 #
 #   bench/gym_tasks.sh TASK [SEEDS] [STEPS]     e.g. bench/gym_tasks.sh reacher 3
+#   FIRST_SEED=2 bench/gym_tasks.sh hopper 3     (seeds 2 and 3 only)
 #
 # Runs land in ${OUT:-bench-out/gym}/runs/TASK-AGENT-sSEED (rerunning a
 # finished run directory is refused by rltool, so delete it first). The
@@ -29,12 +30,12 @@ case $TASK in
   inverted_double_pendulum) AGENT=ppo; STEPS=1000000; HP="" ;;
   reacher)                  AGENT=sac; STEPS=200000;  HP="hidden=64x64" ;;
   hopper|walker2d|ant)      AGENT=ppo; STEPS=1000000; HP="gamma=0.99" ;;
-  half_cheetah)             AGENT=ppo; STEPS=1000000; HP="gamma=0.99" ;;
+  half_cheetah|half_cheetah_upright) AGENT=ppo; STEPS=1000000; HP="gamma=0.99" ;;
   *) echo "unknown task $TASK (see examples/gym)" >&2; exit 2 ;;
 esac
 STEPS=${3:-$STEPS}
 mkdir -p "$OUT/runs"
-for s in $(seq 1 "$SEEDS"); do
+for s in $(seq "${FIRST_SEED:-1}" "$SEEDS"); do
   dir="$OUT/runs/$TASK-$AGENT-s$s"
   set -- "$RLTOOL" train "$HERE/examples/gym/$TASK.task" --agent "$AGENT" --seed "$s" \
     --steps "$STEPS" --out "$dir"
@@ -43,7 +44,7 @@ for s in $(seq 1 "$SEEDS"); do
   nice -n 10 "$@" > "$dir.log" 2>&1 || { tail -3 "$dir.log"; exit 1; }
   echo "$TASK $AGENT seed $s: $STEPS steps in $(( $(date +%s) - start )) s (load $(cut -d' ' -f1-3 /proc/loadavg))"
   "$RLTOOL" eval "$dir" --episodes 20 | sed -n 2p
-  case $TASK in half_cheetah|hopper|walker2d|ant)
+  case $TASK in half_cheetah*|hopper|walker2d|ant)
     PYTHONPATH="$HERE/bindings/python" RLTOOL_LIB="$HERE/build/librltool.so" \
       $PYTHON "$HERE/bench/gym_upright.py" "$dir" ;;
   esac
