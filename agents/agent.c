@@ -1,6 +1,7 @@
 /* Agent registry, creation with resolved hyperparameters, checkpoints, and
  * the public acting / evaluation API. */
 #include "agents/agents.h"
+#include "core/error.h"
 #include "envs/mujoco/mjcf_task.h"
 
 #include <math.h>
@@ -11,34 +12,51 @@
 
 #define CKPT_FORMAT "rltool-agent 1"
 
-static const rl_agent_vt *const agents[] = {
-    &rl_agent_ppo,
-    &rl_agent_es,
-    &rl_agent_ncap,
-    &rl_agent_sac,
-    &rl_agent_td3,
-    &rl_agent_dqn,
-    &rl_agent_tla,
-};
-#define N_AGENTS ((int)(sizeof agents / sizeof agents[0]))
+#define RL_AGENT_ENTRY(name) &rl_agent_##name,
+static const rl_agent_vt *const builtin[] = {RL_BUILTIN_AGENTS(RL_AGENT_ENTRY)};
+#undef RL_AGENT_ENTRY
+#define N_BUILTIN RL_COUNT(builtin)
+#define MAX_EXTRA 16
 
-int rl_agent_count(void) { return N_AGENTS; }
-const rl_agent_vt *rl_agent_at(int i) { return i >= 0 && i < N_AGENTS ? agents[i] : NULL; }
+/* Agents registered at run time (rl_agent_register), after the built-in ones. */
+static const rl_agent_vt *extra[MAX_EXTRA];
+static int n_extra;
+
+int rl_agent_count(void) { return N_BUILTIN + n_extra; }
+
+const rl_agent_vt *rl_agent_at(int i)
+{
+    if (i < 0 || i >= N_BUILTIN + n_extra) return NULL;
+    return i < N_BUILTIN ? builtin[i] : extra[i - N_BUILTIN];
+}
 
 const rl_agent_vt *rl_agent_find(const char *name)
 {
-    for (int i = 0; i < N_AGENTS; i++)
-        if (!strcmp(agents[i]->name, name)) return agents[i];
+    for (int i = 0; name && i < rl_agent_count(); i++)
+        if (!strcmp(rl_agent_at(i)->name, name)) return rl_agent_at(i);
     return NULL;
 }
 
-static int unknown_agent(const char *name)
+static const char *agent_name_at(int i) { return rl_agent_at(i)->name; }
+
+const rl_agent_vt *rl_agent_find_or_error(const char *name)
 {
-    char known[256] = "";
-    size_t used = 0;
-    for (int i = 0; i < N_AGENTS; i++)
-        used += snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "", agents[i]->name);
-    return rl_error(RL_ENOTFOUND, "unknown agent '%s' (known: %s)", name, known);
+    const rl_agent_vt *vt = rl_agent_find(name);
+    if (!vt) rl_error_unknown("agent", name, agent_name_at, rl_agent_count());
+    return vt;
+}
+
+int rl_agent_register(const rl_agent_vt *vt)
+{
+    if (!vt || !vt->name || !vt->create || !vt->train || !vt->act || !vt->save || !vt->load)
+        return rl_error(RL_EINVAL, "rl_agent_register: need a vt with a name and create, train, "
+                        "act, save and load");
+    if (rl_agent_find(vt->name))
+        return rl_error(RL_EINVAL, "rl_agent_register: an agent named '%s' exists", vt->name);
+    if (n_extra == MAX_EXTRA)
+        return rl_error(RL_ENOMEM, "rl_agent_register: table full (%d agents)", MAX_EXTRA);
+    extra[n_extra++] = vt;
+    return RL_OK;
 }
 
 /* Copy a space with owned bounds. */
@@ -164,19 +182,13 @@ static int pin_env(rl_agent *ag)
 rl_agent *rl_agent_create(const char *agent, const char *policy, const char *env_id,
                           const char *env_opts, const char *hparams, uint64_t seed)
 {
-    const rl_agent_vt *vt = rl_agent_find(agent);
-    if (!vt) {
-        unknown_agent(agent);
-        return NULL;
-    }
+    const rl_agent_vt *vt = rl_agent_find_or_error(agent);
+    if (!vt) return NULL;
     const rl_recipe *rec = rl_recipe_find(agent, env_id);
     if (!policy) policy = rec && rec->policy ? rec->policy : vt->default_policy;
     rec = rl_recipe_find_for(agent, policy, env_id);
-    const rl_policy_vt *pvt = rl_policy_find(policy);
-    if (!pvt) {
-        rl_policy_free(rl_policy_make(policy, NULL, NULL)); /* sets the message */
-        return NULL;
-    }
+    const rl_policy_vt *pvt = rl_policy_find_or_error(policy);
+    if (!pvt) return NULL;
     if (strlen(env_id) >= sizeof ((rl_agent *)0)->env_id ||
         (env_opts && strlen(env_opts) >= sizeof ((rl_agent *)0)->env_opts)) {
         rl_error(RL_EINVAL, "env id or env options too long (at most %zu and %zu characters)",
@@ -199,10 +211,7 @@ rl_agent *rl_agent_create(const char *agent, const char *policy, const char *env
     if (!rc) rc = apply_hparams(ag, pvt, hparams, policy_kv, sizeof policy_kv);
     if (!rc) rc = agent_build(ag, policy, policy_kv);
     if (rc) {
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", rl_last_error());
-        rl_agent_free(ag);
-        rl_error(rc, "%s", msg);
+        rl_agent_free(ag); /* sets no error */
         return NULL;
     }
     return ag;
@@ -299,11 +308,8 @@ rl_agent *rl_agent_from_ckpt(const rl_ckpt *ck, const char *path, int training_s
         rl_error(RL_ECORRUPT, "%s lacks the agent, policy or env_id entries", path);
         return NULL;
     }
-    const rl_agent_vt *vt = rl_agent_find(kind);
-    if (!vt) {
-        unknown_agent(kind);
-        return NULL;
-    }
+    const rl_agent_vt *vt = rl_agent_find_or_error(kind);
+    if (!vt) return NULL;
     if (training_state && meta_int(ck, "training_state") != 1) {
         rl_error(RL_EINVAL, "%s holds no training state (only final checkpoints can be resumed)",
                  path);
@@ -337,10 +343,8 @@ rl_agent *rl_agent_from_ckpt(const rl_ckpt *ck, const char *path, int training_s
     if (!rc && vt->params_finite && !vt->params_finite(ag))
         rc = rl_error(RL_ECORRUPT, "its weights hold NaN or infinite values");
     if (rc) {
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", rl_last_error());
         rl_agent_free(ag);
-        rl_error(rc, "cannot load %s: %s", path, msg);
+        rl_error_context(rc, "cannot load %s", path);
         return NULL;
     }
     return ag;

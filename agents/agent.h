@@ -63,6 +63,8 @@ struct rl_policy {
 };
 
 const rl_policy_vt *rl_policy_find(const char *name);
+/* The same, or NULL with an "unknown policy 'x' (known: ...)" message. */
+const rl_policy_vt *rl_policy_find_or_error(const char *name);
 /* opts: architecture options "k=v" (NULL for defaults). */
 rl_policy *rl_policy_make(const char *name, const char *opts, const rl_policy_spec *spec);
 void rl_policy_free(rl_policy *p);
@@ -74,6 +76,39 @@ int rl_policy_options(const rl_policy *p, char *buf, size_t cap);
 
 struct rl_export_opts; /* agents/export.h */
 struct rl_export_info;
+
+/* Embedded defaults for one task family (the agent's own recipe table). */
+typedef struct rl_recipe {
+    const char *task_prefix;  /* "swimmer", "quadrotor-hover", "" = any */
+    const char *policy;       /* NULL: the agent's default; else this row is for that policy */
+    const char *hparams;      /* overrides of the agent's defaults */
+    int64_t steps;            /* default budget */
+    int recommended;          /* 1: the agent `rltool train ENV` picks for the family */
+} rl_recipe;
+
+/* How the acting network's outputs become the deterministic Box action
+ * (discrete action spaces always take the argmax per dimension). */
+typedef enum {
+    RL_HEAD_CLAMP,        /* clamp to [-1, 1] */
+    RL_HEAD_CLAMP_BOUNDS, /* clamp to the action space's bounds */
+    RL_HEAD_TANH,         /* tanh of the first act_dim outputs (SAC's mean) */
+} rl_head;
+
+/* The network that acts, as the rest of the tree (inspect, export, bench)
+ * reads it from a checkpoint. */
+typedef struct rl_agent_net {
+    const char *tensor;        /* policy tensor of the agent's architecture ("actor", "q");
+                                * NULL: no single one (inspect lists none) */
+    int outs_per_action;       /* Box: outputs per action value (SAC: mean | log-std = 2);
+                                * discrete: one per choice whatever this says */
+    rl_act out_act;            /* output activation of an MLP policy (tanh for TD3, ES) */
+    rl_head head;
+    int exportable;            /* 1: the built-in exporter writes mlp policies */
+    int ncap_exportable;       /* 1: ... and ncap ones */
+    /* Every tensor that acts (NULL-terminated); the rest only train
+     * (critics, targets, moments). bench counts their parameters. */
+    const char *const *acting;
+} rl_agent_net;
 
 typedef struct rl_agent_vt {
     const char *name;        /* "ppo" */
@@ -104,11 +139,14 @@ typedef struct rl_agent_vt {
      * repeat actions, like TLA); 0: every act row is one decision costing
      * macs_per_act. */
     int counts_decisions;
-    /* Optional: write the agent as a C99 header (agents/export.h). NULL: the
-     * built-in exporter handles ppo, es, ncap, sac, td3, dqn; others cannot
-     * be exported. */
+    /* Optional: write the agent as a C99 header (agents/export.h) when the
+     * built-in plan (net) cannot describe it. */
     int (*export_c)(rl_agent *ag, const struct rl_export_opts *o, const char *path,
                     struct rl_export_info *info);
+    rl_agent_net net;
+    int mpi;                 /* 1: train() runs data-parallel over MPI ranks (agents/comm.h) */
+    const rl_recipe *recipes;/* task-family defaults, specific prefixes first */
+    int n_recipes;
 } rl_agent_vt;
 
 struct rl_agent {
@@ -135,8 +173,29 @@ struct rl_agent {
 };
 
 const rl_agent_vt *rl_agent_find(const char *name);
+/* The same, or NULL with an "unknown agent 'x' (known: ...)" message. */
+const rl_agent_vt *rl_agent_find_or_error(const char *name);
 int rl_agent_count(void);
 const rl_agent_vt *rl_agent_at(int i);
+/* Add an agent kind beside the built-in ones (agents/agents.h lists those):
+ * an agent defined outside the library, e.g. in a test program. The vt must
+ * outlive every use. RL_EINVAL for a taken name, RL_ENOMEM when the table
+ * is full. */
+int rl_agent_register(const rl_agent_vt *vt);
+/* An MLP policy's shape from the agent's hidden= and activation= options
+ * (RL_EINVAL if it has none). */
+int rl_agent_mlp_shape(const rl_agent *ag, rl_intlist *hidden, rl_act *act);
+/* Outputs of the acting network (vt->net): Box act_dim * outs_per_action,
+ * discrete act_dim * choices. */
+int rl_agent_net_outputs(const rl_agent *ag);
+/* The acting network of a loaded agent rebuilt as a policy of its
+ * architecture holding the checkpoint's weights (vt->net.tensor of ck), to
+ * name parameters. NULL with a message if the agent has no such tensor or
+ * the shapes disagree. */
+rl_policy *rl_agent_net_policy(const rl_agent *ag, const rl_ckpt *ck, const rl_env *probe);
+/* Parameters of the tensors that act (vt->net.acting) in a checkpoint;
+ * -1 if its agent is unknown or it holds none of them. */
+int64_t rl_agent_acting_params(const rl_ckpt *ck);
 
 /* Create an agent for an env: hparams are resolved as the agent's defaults,
  * then the recipe for this task family, then `hparams` (user overrides).
@@ -150,20 +209,15 @@ rl_agent *rl_agent_from_ckpt(const rl_ckpt *ck, const char *path, int training_s
 int rl_agent_resolve_path(const char *path, char *out, size_t cap);
 
 /* ------------------------------------------------------------------ recipes
- * Embedded defaults per task family (agents/recipes.c). */
-typedef struct rl_recipe {
-    const char *task_prefix;  /* "swimmer", "quadrotor-hover", "" = any */
-    const char *agent;        /* agent these hyperparameters are for */
-    const char *policy;       /* NULL: the agent's default */
-    const char *hparams;      /* overrides of the agent's defaults */
-    int64_t steps;            /* default budget */
-    int recommended;          /* 1: the agent `rltool train ENV` picks */
-} rl_recipe;
+ * Embedded defaults per task family, from each agent's recipe table. */
 
 /* The recipe for (agent, task); NULL agent = the recommended one. */
 const rl_recipe *rl_recipe_find(const char *agent, const char *env_id);
 /* The same for a known policy architecture (its own row first). */
 const rl_recipe *rl_recipe_find_for(const char *agent, const char *policy, const char *env_id);
+/* The agent `rltool train ENV` picks: the recommended recipe row with the
+ * longest matching prefix, else the first registered agent. */
+const char *rl_recommended_agent(const char *env_id);
 const char *rl_default_env_id(void);
 
 /* ------------------------------------------------------------------ trainer */

@@ -312,6 +312,15 @@ static double dqn_macs(const rl_agent *ag)
     return rl_mlp_forward_flops(p->q, 1) / 2.0;
 }
 
+static const rl_recipe dqn_recipes[] = {
+    /* task prefix  policy  hyperparameters                                steps  recommended */
+    {"cartpole", NULL, NULL, 500000, 0}, /* CleanRL classic control = dqn defaults */
+    {"pendulum", NULL, "warmup=1000,train_every=1,target_every=200,explore_frac=0.3,lr=1e-3,"
+                       "buffer=20000,hidden=64x64", 30000, 0},
+};
+
+static const char *const dqn_acting[] = {"q", NULL};
+
 const rl_agent_vt rl_agent_dqn = {
     .name = "dqn",
     .summary = "Deep Q-Network (double-DQN target, factored heads for multi-dim discrete), "
@@ -330,4 +339,8 @@ const rl_agent_vt rl_agent_dqn = {
     .destroy = dqn_destroy,
     .macs_per_act = dqn_macs,
     .params_finite = dqn_params_finite,
+    .net = {.tensor = "q", .outs_per_action = 1, .out_act = RL_ACT_NONE, .exportable = 1,
+            .acting = dqn_acting},
+    .recipes = dqn_recipes,
+    .n_recipes = RL_COUNT(dqn_recipes),
 };

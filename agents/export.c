@@ -17,6 +17,7 @@
 
 #include "agents/agents.h"
 #include "agents/ncap.h"
+#include "core/error.h"
 #include "core/normalize.h"
 
 #include <ctype.h>
@@ -26,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NCAP_PERIOD 60 /* agents/ncap.c's oscillator period (tests compare the two) */
 #define MAX_LAYERS (RL_INTLIST_MAX + 1)
 
 enum { NORM_NONE, NORM_EXPLICIT, NORM_FOLDED };
@@ -76,51 +76,6 @@ static void plan_free(plan *p)
     free(p->lo);
     free(p->hi);
     memset(p, 0, sizeof *p);
-}
-
-/* ------------------------------------------------------------ hparams */
-
-static int hp_get(const char *hp, const char *key, char *val, size_t cap)
-{
-    const char *s = hp ? hp : "";
-    char k[128], v[RL_OPT_STR_MAX];
-    while (rl_kv_next(&s, k, sizeof k, v, sizeof v) == 1)
-        if (!strcmp(k, key)) {
-            snprintf(val, cap, "%s", v);
-            return 1;
-        }
-    return 0;
-}
-
-static int hp_bool(const char *hp, const char *key, int dflt)
-{
-    char v[64];
-    if (!hp_get(hp, key, v, sizeof v)) return dflt;
-    return !strcmp(v, "1") || !strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on");
-}
-
-static rl_act hp_act(const char *hp, rl_act dflt)
-{
-    char v[64];
-    if (!hp_get(hp, "activation", v, sizeof v)) return dflt;
-    return !strcmp(v, "relu") ? RL_ACT_RELU : (!strcmp(v, "tanh") ? RL_ACT_TANH : dflt);
-}
-
-static int hp_hidden(const char *hp, rl_intlist *h)
-{
-    char v[RL_OPT_STR_MAX];
-    h->n = 0;
-    if (!hp_get(hp, "hidden", v, sizeof v)) return rl_error(RL_ECORRUPT, "hparams lack hidden=");
-    for (char *s = v; *s;) {
-        char *end;
-        long x = strtol(s, &end, 10);
-        if (end == s || x < 1 || h->n >= RL_INTLIST_MAX)
-            return rl_error(RL_ECORRUPT, "bad hidden='%s' in the checkpoint's hparams", v);
-        h->v[h->n++] = (int)x;
-        s = *end == 'x' ? end + 1 : end;
-        if (*end && *end != 'x') return rl_error(RL_ECORRUPT, "bad hidden='%s'", v);
-    }
-    return RL_OK;
 }
 
 /* ------------------------------------------------------------ building plans */
@@ -369,76 +324,90 @@ int rl_export_supported(const char *agent, const char *policy)
     if (!vt) return 0;
     if (vt->export_c) return 1;
     if (!policy) policy = vt->default_policy;
-    int mlp = !strcmp(policy, "mlp"), ncap = !strcmp(policy, "ncap");
-    if (!strcmp(agent, "ppo") || !strcmp(agent, "es") || !strcmp(agent, "ncap") ||
-        !strcmp(agent, "td3"))
-        return mlp || ncap;
-    if (!strcmp(agent, "sac") || !strcmp(agent, "dqn")) return mlp;
-    return 0;
+    if (!strcmp(policy, "mlp")) return vt->net.exportable;
+    return !strcmp(policy, "ncap") && vt->net.ncap_exportable;
+}
+
+static int not_exportable(const rl_agent *ag)
+{
+    char known[512] = "";
+    size_t used = 0;
+    for (int i = 0; i < rl_agent_count() && used < sizeof known; i++) {
+        const rl_agent_vt *vt = rl_agent_at(i);
+        if (vt->export_c || vt->net.exportable)
+            used += snprintf(known + used, sizeof known - used, "%s%s%s", used ? ", " : "",
+                             vt->name, vt->export_c ? "" : vt->net.ncap_exportable
+                                                               ? " (mlp, ncap)" : " (mlp)");
+    }
+    return rl_error(RL_EINVAL, "cannot export agent %s with policy %s: no C exporter for it "
+                    "(exportable: %s)", ag->vt->name, ag->policy, known);
+}
+
+/* The head from the descriptor: discrete spaces take the argmax per
+ * dimension; Box spaces clamp (to [-1, 1] or the bounds) or squash. */
+static int plan_head(plan *p, const rl_agent *ag)
+{
+    if (ag->act_space.kind == RL_DISCRETE) {
+        plan_argmax(p, ag->act_dim, ag->act_space.n);
+        return RL_OK;
+    }
+    switch (ag->vt->net.head) {
+    case RL_HEAD_CLAMP_BOUNDS: return plan_clamp(p, ag->act_low, ag->act_high, ag->act_dim);
+    case RL_HEAD_TANH:
+        p->head = HEAD_TANH;
+        snprintf(p->head_desc, sizeof p->head_desc, "tanh(mean) (log-std rows dropped)");
+        return RL_OK;
+    case RL_HEAD_CLAMP: break;
+    }
+    return plan_clamp(p, NULL, NULL, ag->act_dim);
+}
+
+/* 1 if the agent has a norm_obs= option and it is on. */
+static int uses_obs_norm(const rl_agent *ag)
+{
+    const rl_optdef *d = rl_opts_find(ag->vt->opts, ag->vt->n_opts, "norm_obs");
+    return d && d->type == RL_OPT_BOOL && *(const int *)((const char *)ag->cfg + d->offset);
+}
+
+/* The plan of the acting network the descriptor names (vt->net). */
+static int plan_net(plan *p, rl_agent *ag, const rl_ckpt *ck, const rl_env *probe)
+{
+    if (!strcmp(ag->policy, "ncap")) {
+        int rc = plan_ncap(p, ag, ck, probe);
+        return rc ? rc : plan_norm(p, ag, ck, 0); /* the circuit reads raw observations */
+    }
+    rl_intlist h;
+    rl_act act;
+    int rc = rl_agent_mlp_shape(ag, &h, &act);
+    int out = rl_agent_net_outputs(ag);
+    /* Box heads read the first act_dim outputs (SAC's mean half). */
+    int keep = ag->act_space.kind == RL_DISCRETE ? out : ag->act_dim;
+    if (!rc) rc = plan_mlp(p, ck, ag->vt->net.tensor, ag->obs_dim, &h, out, act,
+                           ag->vt->net.out_act, keep);
+    if (!rc) rc = plan_norm(p, ag, ck, uses_obs_norm(ag));
+    return rc;
 }
 
 static int build_plan(plan *p, rl_agent *ag, int precision)
 {
-    const char *kind = ag->vt->name, *hp = ag->hparams;
-    if (!rl_export_supported(kind, ag->policy))
-        return rl_error(RL_EINVAL, "cannot export agent %s with policy %s: no C exporter for it "
-                        "(exportable: ppo, es, ncap, td3 with mlp or ncap; sac, dqn with mlp)",
-                        kind, ag->policy);
+    memset(p, 0, sizeof *p);
+    if (!rl_export_supported(ag->vt->name, ag->policy)) return not_exportable(ag);
     rl_ckpt *ck = rl_ckpt_make();
     if (!ck) return rl_last_code();
     int rc = ag->vt->save(ag, ck, 0);
     rl_env *probe = rc ? NULL : rl_env_make(ag->env_id, ag->env_opts);
     if (!rc && !probe) rc = rl_last_code();
-    memset(p, 0, sizeof *p);
     p->obs_dim = ag->obs_dim;
     p->act_dim = ag->act_dim;
     p->precision = precision;
-    int od = ag->obs_dim, ad = ag->act_dim, is_ncap = !strcmp(ag->policy, "ncap");
-    rl_intlist h = {0};
-    if (!rc && !is_ncap) rc = hp_hidden(hp, &h);
-    if (rc) goto done;
-    if (!strcmp(kind, "ppo")) {
-        int discrete = ag->act_space.kind == RL_DISCRETE;
-        int out = discrete ? ad * ag->act_space.n : ad;
-        rc = is_ncap ? plan_ncap(p, ag, ck, probe)
-                     : plan_mlp(p, ck, "actor", od, &h, out, hp_act(hp, RL_ACT_TANH), RL_ACT_NONE, out);
-        if (!rc) rc = plan_norm(p, ag, ck, !is_ncap && hp_bool(hp, "norm_obs", 1));
-        if (!rc && discrete) plan_argmax(p, ad, ag->act_space.n);
-        else if (!rc) rc = plan_clamp(p, NULL, NULL, ad);
-    } else if (!strcmp(kind, "es") || !strcmp(kind, "ncap")) {
-        rc = is_ncap ? plan_ncap(p, ag, ck, probe)
-                     : plan_mlp(p, ck, "actor", od, &h, ad, hp_act(hp, RL_ACT_TANH), RL_ACT_TANH, ad);
-        if (!rc) rc = plan_norm(p, ag, ck, !is_ncap && hp_bool(hp, "norm_obs", 1));
-        if (!rc) rc = plan_clamp(p, ag->act_low, ag->act_high, ad);
-    } else if (!strcmp(kind, "td3")) {
-        rc = is_ncap ? plan_ncap(p, ag, ck, probe)
-                     : plan_mlp(p, ck, "actor", od, &h, ad, hp_act(hp, RL_ACT_RELU), RL_ACT_TANH, ad);
-        if (!rc) rc = plan_norm(p, ag, ck, !is_ncap && hp_bool(hp, "norm_obs", 0));
-        if (!rc) rc = plan_clamp(p, NULL, NULL, ad);
-    } else if (!strcmp(kind, "sac")) {
-        /* The actor outputs mean | raw log-std; the deterministic action
-         * needs only the mean rows of the last layer. */
-        rc = plan_mlp(p, ck, "actor", od, &h, 2 * ad, hp_act(hp, RL_ACT_RELU), RL_ACT_NONE, ad);
-        if (!rc) rc = plan_norm(p, ag, ck, hp_bool(hp, "norm_obs", 0));
-        p->head = HEAD_TANH;
-        snprintf(p->head_desc, sizeof p->head_desc, "tanh(mean) (log-std rows dropped)");
-    } else if (!strcmp(kind, "dqn")) {
-        int K = ag->act_space.n;
-        rc = plan_mlp(p, ck, "q", od, &h, ad * K, hp_act(hp, RL_ACT_RELU), RL_ACT_NONE, ad * K);
-        if (!rc) rc = plan_norm(p, ag, ck, 0);
-        if (!rc) plan_argmax(p, ad, K);
-    } else {
-        rc = rl_error(RL_EINVAL, "cannot export agent %s", kind);
-    }
+    if (!rc) rc = plan_net(p, ag, ck, probe);
+    if (!rc) rc = plan_head(p, ag);
     if (!rc && precision == RL_EXPORT_INT8 && p->net == NET_MLP) rc = plan_quantise(p);
-done:
     rl_env_free(probe);
     rl_ckpt_free(ck);
     if (rc) {
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", rl_last_error());
         plan_free(p);
-        rl_error(rc, "export %s/%s: %s", kind, ag->policy, msg);
+        rl_error_context(rc, "export %s/%s", ag->vt->name, ag->policy);
     }
     return rc;
 }

@@ -26,8 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NCAP_PERIOD 60
-
 typedef struct {
     int shared, signs, init;  /* init: 0 const, 1 random */
 } ncap_cfg;

@@ -5,6 +5,10 @@
 
 #include "agents/agent.h"
 
+/* Steps of one oscillator period: o_d = 1 for the first half, o_v = 1 for
+ * the second (the exporter writes the same square wave). */
+#define NCAP_PERIOD 60
+
 /* The weights the circuit uses (raw parameters after the sign clamps),
  * eff (p->n_params). p must be an ncap policy. */
 void rl_ncap_effective(const rl_policy *p, float *eff);

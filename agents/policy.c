@@ -1,5 +1,6 @@
 /* Policy architectures: the registry and the MLP architecture. */
 #include "agents/agents.h"
+#include "core/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,22 +15,23 @@ static const rl_policy_vt *const policies[] = {
 const rl_policy_vt *rl_policy_find(const char *name)
 {
     for (int i = 0; i < N_POLICIES; i++)
-        if (!strcmp(policies[i]->name, name)) return policies[i];
+        if (name && !strcmp(policies[i]->name, name)) return policies[i];
     return NULL;
+}
+
+static const char *policy_name_at(int i) { return policies[i]->name; }
+
+const rl_policy_vt *rl_policy_find_or_error(const char *name)
+{
+    const rl_policy_vt *vt = rl_policy_find(name);
+    if (!vt) rl_error_unknown("policy", name, policy_name_at, N_POLICIES);
+    return vt;
 }
 
 rl_policy *rl_policy_make(const char *name, const char *opts, const rl_policy_spec *spec)
 {
-    const rl_policy_vt *vt = rl_policy_find(name);
-    if (!vt) {
-        char known[256] = "";
-        size_t used = 0;
-        for (int i = 0; i < N_POLICIES; i++)
-            used += snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
-                             policies[i]->name);
-        rl_error(RL_ENOTFOUND, "unknown policy '%s' (known: %s)", name, known);
-        return NULL;
-    }
+    const rl_policy_vt *vt = rl_policy_find_or_error(name);
+    if (!vt) return NULL;
     rl_policy *p = calloc(1, sizeof *p);
     void *cfg = calloc(1, vt->cfg_size ? vt->cfg_size : 1);
     if (!p || !cfg) {

@@ -481,6 +481,14 @@ static int tla_export(rl_agent *ag, const rl_export_opts *o, const char *path, r
     return RL_OK;
 }
 
+static const rl_recipe tla_recipes[] = {
+    /* TLA's pendulum settings (slow_steps 6, p = j = 1) on TD3's pendulum networks. */
+    {"pendulum", NULL, "hidden=64x64,batch=100,lr=1e-3,warmup=1000,buffer=20000,slow_steps=6,"
+                       "p=1,j=1", 20000, 0},
+};
+
+static const char *const tla_acting[] = {"slow.actor", "fast.actor", "gate", NULL};
+
 const rl_agent_vt rl_agent_tla = {
     .name = "tla",
     .summary = "Temporally Layered Architecture: slow TD3 + gate + fast TD3, fewer decisions",
@@ -499,4 +507,7 @@ const rl_agent_vt rl_agent_tla = {
     .params_finite = tla_finite,
     .counts_decisions = 1,
     .export_c = tla_export,
+    .net = {.acting = tla_acting}, /* exported by tla_export */
+    .recipes = tla_recipes,
+    .n_recipes = RL_COUNT(tla_recipes),
 };

@@ -436,8 +436,7 @@ static rl_agent *make_agent(const rl_train_cfg *cfg)
         rl_env_free(rl_env_make(env_id, NULL));
         return NULL;
     }
-    const rl_recipe *rec = rl_recipe_find(cfg->agent, env_id);
-    const char *agent = cfg->agent ? cfg->agent : (rec ? rec->agent : "ppo");
+    const char *agent = cfg->agent ? cfg->agent : rl_recommended_agent(env_id);
     char hp[4096];
     snprintf(hp, sizeof hp, "%s", cfg->hparams ? cfg->hparams : "");
     if (cfg->n_envs > 0) {
@@ -449,12 +448,14 @@ static rl_agent *make_agent(const rl_train_cfg *cfg)
 
 static int check_parallel(const rl_agent *ag)
 {
-    if (rl_comm_size() <= 1) return RL_OK;
-    static const char *const parallel[] = {"ppo", "td3", "es", "ncap"};
-    for (size_t i = 0; i < sizeof parallel / sizeof parallel[0]; i++)
-        if (!strcmp(ag->vt->name, parallel[i])) return RL_OK;
+    if (rl_comm_size() <= 1 || ag->vt->mpi) return RL_OK;
+    char known[256] = "";
+    for (int i = 0, used = 0; i < rl_agent_count(); i++)
+        if (rl_agent_at(i)->mpi)
+            used += snprintf(known + used, sizeof known - used, "%s%s", used ? ", " : "",
+                             rl_agent_at(i)->name);
     return rl_error(RL_EINVAL, "agent %s has no data-parallel (MPI) training; with %d ranks use "
-                    "ppo, td3, es or ncap, or run it as one process", ag->vt->name, rl_comm_size());
+                    "%s, or run it as one process", ag->vt->name, rl_comm_size(), known);
 }
 
 /* The total budget a run directory's config.txt records (0 if none). */

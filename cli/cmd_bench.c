@@ -490,29 +490,16 @@ static int run_state(const run *r, const entry *e)
     return file_mtime(ev) >= file_mtime(path) ? 0 : 1;
 }
 
-/* Parameters of the networks that act, read from a checkpoint's tensors:
- * "actor" (+ "log_std"), DQN's "q", TLA's "slow.actor", "fast.actor" and
- * "gate"; critics, targets and optimizer moments are not counted. -1 if
- * the file cannot be read or holds none of these. */
+/* Parameters of the networks that act, as the checkpoint's agent names
+ * them (rl_agent_vt.net.acting: critics, targets and optimizer moments are
+ * not counted). -1 if the file cannot be read or holds none of these. */
 static long long policy_params(const char *ckpt_path)
 {
     rl_ckpt *ck = rl_ckpt_load(ckpt_path);
     if (!ck) return -1;
-    long long total = 0;
-    int found = 0;
-    for (int i = 0; i < rl_ckpt_tensor_count(ck); i++) {
-        const char *name;
-        rl_dtype dt;
-        int64_t count;
-        const void *data;
-        if (rl_ckpt_tensor_at(ck, i, &name, &dt, &count, &data) || dt != RL_F32) continue;
-        size_t len = strlen(name);
-        int acting = !strcmp(name, "actor") || !strcmp(name, "log_std") || !strcmp(name, "q") ||
-                     !strcmp(name, "gate") || (len > 6 && !strcmp(name + len - 6, ".actor"));
-        if (acting) total += count, found = 1;
-    }
+    long long n = rl_agent_acting_params(ck);
     rl_ckpt_free(ck);
-    return found ? total : -1;
+    return n;
 }
 
 static int child_progress(void *user, const rl_progress *p)
@@ -1032,8 +1019,7 @@ int cmd_bench(int argc, char **argv)
             for (int i = 0; i < n_suite; i++)
                 if (!strcmp(suite[i].task, task) && nc < MAX_LIST) cand[nc++] = suite[i].agent;
             if (!nc) {
-                const rl_recipe *rec = rl_recipe_find(NULL, task);
-                cand[nc++] = rec ? rec->agent : "ppo";
+                cand[nc++] = rl_recommended_agent(task);
             }
         }
         for (int c = 0; c < nc && n_es < MAX_ENTRIES; c++) {

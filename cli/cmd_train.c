@@ -210,12 +210,11 @@ int cmd_train(int argc, char **argv)
         return CLI_USAGE;
     }
     char dir[4096];
-    const rl_recipe *rec = env_id ? rl_recipe_find(agent, env_id) : NULL;
     int too_long = 0;
     if (out) too_long = snprintf(dir, sizeof dir, "%s", out) >= (int)sizeof dir;
     else if (resume) too_long = rl_rundir_of(resume, dir, sizeof dir) != RL_OK;
     else rl_run_dir_default(dir, sizeof dir, env_id ? env_id : rl_default_env_id(),
-                            agent ? agent : (rec ? rec->agent : "ppo"), (uint64_t)seed);
+                            agent ? agent : rl_recommended_agent(env_id), (uint64_t)seed);
     if (too_long) {
         cli_error("train", "%s", out ? "--out path is too long" : rl_last_error());
         return CLI_USAGE;
@@ -233,7 +232,7 @@ int cmd_train(int argc, char **argv)
     if (!speaks) cfg.progress = NULL;
     if (!resume && speaks)
         fprintf(stderr, "training %s with %s (seed %lld) -> %s\n", env_id,
-                agent ? agent : (rec ? rec->agent : "ppo"), seed, dir);
+                agent ? agent : rl_recommended_agent(env_id), seed, dir);
     rc = rl_train(&cfg);
     signal(SIGINT, SIG_DFL);
     if (rc == RL_EINTERRUPT) {

@@ -1,5 +1,5 @@
 /* Thread-local last error, in the manner of sqlite3_errmsg. */
-#include "rltool.h"
+#include "core/error.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,6 +29,27 @@ int rl_error(int code, const char *fmt, ...)
     snprintf(err_msg, sizeof err_msg, "%s", tmp);
     err_code = code;
     return code;
+}
+
+int rl_error_context(int code, const char *fmt, ...)
+{
+    char ctx[sizeof err_msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx, sizeof ctx, fmt, ap);
+    va_end(ap);
+    return rl_error(code, "%s: %s", ctx, err_msg);
+}
+
+int rl_error_unknown(const char *what, const char *name, const char *(*name_at)(int i), int n)
+{
+    char known[512] = "";
+    size_t used = 0;
+    for (int i = 0; i < n && used < sizeof known; i++)
+        used += (size_t)snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
+                                 name_at(i));
+    return rl_error(RL_ENOTFOUND, "unknown %s '%s' (known: %s)", what, name ? name : "(null)",
+                    known);
 }
 
 const char *rl_strerror(int code)

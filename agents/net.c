@@ -1,0 +1,73 @@
+/* What the rest of the tree reads about an agent's acting network, from
+ * its descriptor (rl_agent_vt.net) and option table alone: `inspect` names
+ * its parameters, `export` plans it, `bench` counts what acts. */
+#include "agents/agent.h"
+
+#include <string.h>
+
+int rl_agent_mlp_shape(const rl_agent *ag, rl_intlist *hidden, rl_act *act)
+{
+    const rl_agent_vt *vt = ag->vt;
+    const rl_optdef *h = rl_opts_find(vt->opts, vt->n_opts, "hidden");
+    const rl_optdef *a = rl_opts_find(vt->opts, vt->n_opts, "activation");
+    if (!h || h->type != RL_OPT_INTLIST)
+        return rl_error(RL_EINVAL, "agent %s has no hidden= option: no MLP shape", vt->name);
+    *hidden = *(const rl_intlist *)((const char *)ag->cfg + h->offset);
+    char v[RL_OPT_STR_MAX] = "tanh";
+    if (a) rl_opts_format_value(a, ag->cfg, v, sizeof v);
+    *act = !strcmp(v, "relu") ? RL_ACT_RELU : RL_ACT_TANH;
+    return RL_OK;
+}
+
+int rl_agent_net_outputs(const rl_agent *ag)
+{
+    if (ag->act_space.kind == RL_DISCRETE) return ag->act_dim * ag->act_space.n;
+    return ag->act_dim * (ag->vt->net.outs_per_action > 0 ? ag->vt->net.outs_per_action : 1);
+}
+
+rl_policy *rl_agent_net_policy(const rl_agent *ag, const rl_ckpt *ck, const rl_env *probe)
+{
+    const char *tensor = ag->vt->net.tensor;
+    if (!tensor) {
+        rl_error(RL_EINVAL, "agent %s has no single policy tensor", ag->vt->name);
+        return NULL;
+    }
+    int64_t n = 0;
+    const float *w = rl_ckpt_get(ck, tensor, RL_F32, -1, &n);
+    if (!w) return NULL;
+    rl_intlist hidden = {0};
+    rl_act act = RL_ACT_TANH;
+    if (rl_agent_mlp_shape(ag, &hidden, &act) && !strcmp(ag->policy, "mlp")) return NULL;
+    rl_policy_spec spec = {ag->obs_dim, rl_agent_net_outputs(ag), ag->vt->net.out_act, &hidden,
+                           act, probe};
+    rl_policy *pol = rl_policy_make(ag->policy, ag->policy_opts, &spec);
+    if (pol && pol->n_params != n) {
+        rl_error(RL_ECORRUPT, "tensor '%s' holds %lld values; a %s policy of this agent's shape "
+                 "has %d", tensor, (long long)n, ag->policy, pol->n_params);
+        rl_policy_free(pol);
+        return NULL;
+    }
+    if (pol) memcpy(pol->params, w, sizeof(float) * (size_t)n);
+    return pol;
+}
+
+int64_t rl_agent_acting_params(const rl_ckpt *ck)
+{
+    const rl_agent_vt *vt = rl_agent_find(rl_ckpt_meta(ck, "agent"));
+    if (!vt || !vt->net.acting) return -1;
+    int64_t total = 0;
+    int found = 0;
+    for (int i = 0; i < rl_ckpt_tensor_count(ck); i++) {
+        const char *name;
+        rl_dtype dt;
+        int64_t count;
+        const void *data;
+        if (rl_ckpt_tensor_at(ck, i, &name, &dt, &count, &data) || dt != RL_F32) continue;
+        for (const char *const *a = vt->net.acting; *a; a++)
+            if (!strcmp(name, *a)) {
+                total += count;
+                found = 1;
+            }
+    }
+    return found ? total : -1;
+}
