@@ -43,26 +43,12 @@
 
 /* ------------------------------------------------------------------ tables */
 
-/* Return (metrics.csv return_mean) that counts as solving a task. */
-static const struct {
-    const char *task;
-    double threshold;
-} thresholds[] = {
-    {"cartpole-v1", 475},        /* Gym's CartPole-v1 reward threshold */
-    {"pendulum-v1", -200},       /* upright within a few swings */
-    {"swimmer-v1", 500},         /* half the 1000-step maximum: a steady gait */
-    {"swimmer-target-v1", 300},  /* at the target for 30% of the episode */
-    {"quadrotor-hover-v1", 850}, /* 500 steps, <= 2 each: near-zero hover cost */
-    {"quadrotor-goto-v1", 700},
-    {"hand-reach-v1", 50},       /* 50 steps: most of them within 2x the goal radius */
-    {"hand-rotate-v1", -20},     /* mean 0.2 rad from the goal over 100 steps */
-};
-
+/* The task's reward_threshold (metrics.csv return_mean that counts as
+ * solving it); NaN when it has none. */
 static double threshold_of(const char *task)
 {
-    for (size_t i = 0; i < sizeof thresholds / sizeof thresholds[0]; i++)
-        if (!strcmp(thresholds[i].task, task)) return thresholds[i].threshold;
-    return NAN;
+    const rl_task *t = rl_task_find(task);
+    return t && t->has_threshold ? t->reward_threshold : NAN;
 }
 
 typedef struct {

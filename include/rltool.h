@@ -225,6 +225,11 @@ typedef struct rl_task {
      * derived from the goal (e.g. the rotation still to go) after its
      * desired_goal slice was replaced. */
     void (*goal_obs)(const rl_env *env, float *obs);
+    /* Optional: the mean episode return that counts as solving the task
+     * (Gymnasium's reward_threshold); `rltool bench` reports when runs
+     * reach it. Read only when has_threshold is 1. */
+    int has_threshold;
+    double reward_threshold;
 } rl_task;
 
 struct rl_env {

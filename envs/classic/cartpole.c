@@ -118,4 +118,6 @@ const rl_task rl_task_cartpole = {
     .step = step,
     .close = close_env,
     .render = render,
+    .has_threshold = 1,
+    .reward_threshold = 475, /* Gym's CartPole-v1 reward threshold */
 };

@@ -108,4 +108,6 @@ const rl_task rl_task_pendulum = {
     .step = step,
     .close = close_env,
     .render = render,
+    .has_threshold = 1,
+    .reward_threshold = -200, /* upright within a few swings */
 };

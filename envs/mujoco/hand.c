@@ -1155,6 +1155,8 @@ const rl_task rl_task_hand_reach = {
     .close = close_env,
     .render = rl_render_mujoco,
     .goal_reward = reach_goal_reward,
+    .has_threshold = 1,
+    .reward_threshold = 50, /* 50 steps: most of them within 2x the goal radius */
 };
 
 const rl_task rl_task_hand_rotate = {
@@ -1175,6 +1177,8 @@ const rl_task rl_task_hand_rotate = {
     .render = rl_render_mujoco,
     .goal_reward = rotate_goal_reward,
     .goal_obs = rotate_goal_obs,
+    .has_threshold = 1,
+    .reward_threshold = -20, /* mean 0.2 rad from the goal over 100 steps */
 };
 
 const rl_task rl_task_hand_reach2 = {

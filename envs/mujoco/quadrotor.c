@@ -552,6 +552,8 @@ const rl_task rl_task_quadrotor_hover = {
     .step = step,
     .close = close_env,
     .render = rl_render_mujoco,
+    .has_threshold = 1,
+    .reward_threshold = 850, /* 500 steps, <= 2 each: near-zero hover cost */
 };
 
 const rl_task rl_task_quadrotor_goto = {
@@ -570,4 +572,6 @@ const rl_task rl_task_quadrotor_goto = {
     .step = step,
     .close = close_env,
     .render = rl_render_mujoco,
+    .has_threshold = 1,
+    .reward_threshold = 700,
 };

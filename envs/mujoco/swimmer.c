@@ -442,6 +442,8 @@ const rl_task rl_task_swimmer = {
     .step = step,
     .close = close_env,
     .render = rl_render_mujoco,
+    .has_threshold = 1,
+    .reward_threshold = 500, /* half the 1000-step maximum: a steady gait */
 };
 
 const rl_task rl_task_swimmer_target = {
@@ -460,4 +462,6 @@ const rl_task rl_task_swimmer_target = {
     .step = step,
     .close = close_env,
     .render = rl_render_mujoco,
+    .has_threshold = 1,
+    .reward_threshold = 300, /* at the target for 30% of the episode */
 };
