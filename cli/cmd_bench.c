@@ -910,9 +910,10 @@ static int print_bench_help(const char *usage, const char *about, const cli_arg 
                    rl_agent_find(su[i].agent) ? "" : "  (agent not built yet: skipped)");
         }
     }
-    printf("\nthresholds (return_mean in metrics.csv):\n");
-    for (size_t i = 0; i < sizeof thresholds / sizeof thresholds[0]; i++)
-        printf("  %-20s %g\n", thresholds[i].task, thresholds[i].threshold);
+    printf("\nthresholds (the tasks' reward_threshold, return_mean in metrics.csv):\n");
+    for (int i = 0; i < rl_task_count(); i++)
+        if (rl_task_at(i)->has_threshold)
+            printf("  %-20s %g\n", rl_task_at(i)->id, rl_task_at(i)->reward_threshold);
     return CLI_OK;
 }
 
