@@ -1,4 +1,4 @@
-/* agent.h: the agent interface (a vtable per learning algorithm), the
+/* agent.h (internal): the agent interface (a vtable per learning algorithm), the
  * policy-architecture interface (mlp, ncap) and the trainer services every
  * training loop shares (vector env, episode statistics, metrics.csv,
  * progress, checkpoints, stop requests).

@@ -1,4 +1,4 @@
-/* The built-in agents and policy architectures; agent.c and policy.c list
+/* agents.h (internal): the built-in agents and policy architectures; agent.c and policy.c list
  * them. Adding an agent: its file defines `const rl_agent_vt rl_agent_NAME`
  * and one X(NAME) goes into RL_BUILTIN_AGENTS (registry order: the first is
  * the fallback agent of a task no recipe names). */

@@ -1,4 +1,4 @@
-/* comm.h: the data-parallel communication layer (MPI) used by rl_train and
+/* comm.h (internal): the data-parallel communication layer (MPI) used by rl_train and
  * the agents. Internal to the library (agents/ and cli/).
  *
  * Built with RLTOOL_WITH_MPI, agents/mpi_comm.c implements it over

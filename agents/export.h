@@ -1,4 +1,4 @@
-/* export.h: turn a trained agent into one dependency-free C99 header
+/* export.h (internal): turn a trained agent into one dependency-free C99 header
  * (`rltool export`).
  *
  * The generated header holds the weights as static const arrays and three

@@ -1,4 +1,4 @@
-/* ncap.h: what tests and tools may ask of an NCAP policy beyond the
+/* ncap.h (internal): what tests and tools may ask of an NCAP policy beyond the
  * rl_policy interface. */
 #ifndef RL_AGENTS_NCAP_H
 #define RL_AGENTS_NCAP_H

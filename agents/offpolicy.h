@@ -1,4 +1,4 @@
-/* offpolicy.h: pieces shared by the off-policy agents (SAC, TD3, TLA, DQN):
+/* offpolicy.h (internal): pieces shared by the off-policy agents (SAC, TD3, TLA, DQN):
  * twin Q critics on concatenated (obs, act) input with Polyak targets, a
  * replay sampler that gathers straight into critic-ready batches, and
  * storing a vector-env step into the replay buffer with the true final

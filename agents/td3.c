@@ -17,7 +17,7 @@
 
 static rl_act act_of(int c) { return c == 1 ? RL_ACT_TANH : RL_ACT_RELU; }
 
-int td3_core_init(td3_core *t, const td3_params *hp, int obs_dim, int act_dim,
+int rl_td3_core_init(td3_core *t, const td3_params *hp, int obs_dim, int act_dim,
                   const char *policy, char *policy_opts, size_t cap, const rl_env *probe,
                   uint64_t seed)
 {
@@ -51,7 +51,7 @@ int td3_core_init(td3_core *t, const td3_params *hp, int obs_dim, int act_dim,
     return RL_OK;
 }
 
-void td3_core_free(td3_core *t)
+void rl_td3_core_free(td3_core *t)
 {
     rl_policy_free(t->actor);
     rl_policy_free(t->actor_t);
@@ -66,7 +66,7 @@ void td3_core_free(td3_core *t)
 
 static inline float clampf(float x, float lo, float hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
-int td3_core_act(td3_core *t, const float *obs, const int *tsteps, int n, float *actions,
+int rl_td3_core_act(td3_core *t, const float *obs, const int *tsteps, int n, float *actions,
                  float noise, rl_rng *rng)
 {
     const float *out = t->actor->vt->forward(t->actor, obs, tsteps, n);
@@ -80,7 +80,7 @@ int td3_core_act(td3_core *t, const float *obs, const int *tsteps, int n, float 
     return RL_OK;
 }
 
-int td3_core_update(td3_core *t, int B, const float *discount, rl_rng *rng, td3_stats *st)
+int rl_td3_core_update(td3_core *t, int B, const float *discount, rl_rng *rng, td3_stats *st)
 {
     int use_t = t->use_t;
     const td3_params *hp = &t->hp;
@@ -124,7 +124,7 @@ int td3_core_update(td3_core *t, int B, const float *discount, rl_rng *rng, td3_
     return RL_OK;
 }
 
-int td3_core_save(const td3_core *t, rl_ckpt *ck, const char *prefix, int training_state)
+int rl_td3_core_save(const td3_core *t, rl_ckpt *ck, const char *prefix, int training_state)
 {
     char nm[128];
     snprintf(nm, sizeof nm, "%sactor", prefix);
@@ -143,7 +143,7 @@ int td3_core_save(const td3_core *t, rl_ckpt *ck, const char *prefix, int traini
     return rc;
 }
 
-int td3_core_load(td3_core *t, const rl_ckpt *ck, const char *prefix, int training_state)
+int rl_td3_core_load(td3_core *t, const rl_ckpt *ck, const char *prefix, int training_state)
 {
     char nm[128];
     int n = t->actor->n_params;
@@ -169,12 +169,12 @@ int td3_core_load(td3_core *t, const rl_ckpt *ck, const char *prefix, int traini
     return rc;
 }
 
-int td3_core_finite(const td3_core *t)
+int rl_td3_core_finite(const td3_core *t)
 {
     return rl_offp_all_finite(t->actor->params, t->actor->n_params) && rl_twinq_finite(&t->q);
 }
 
-double td3_core_macs(const td3_core *t)
+double rl_td3_core_macs(const td3_core *t)
 {
     return t->actor->vt->macs ? t->actor->vt->macs(t->actor) : 0;
 }
@@ -250,7 +250,7 @@ static int td3_create(rl_agent *ag, const rl_env *probe)
     if (!p) return rl_error(RL_ENOMEM, "out of memory");
     ag->impl = p;
     int rc = rl_offp_check("td3", c->core.batch, c->buffer);
-    if (!rc) rc = td3_core_init(&p->core, &c->core, ag->obs_dim, ag->act_dim, ag->policy,
+    if (!rc) rc = rl_td3_core_init(&p->core, &c->core, ag->obs_dim, ag->act_dim, ag->policy,
                                 ag->policy_opts, sizeof ag->policy_opts, probe, ag->seed);
     if (rc) return rc;
     if (c->norm_obs && p->core.actor->vt->raw_obs)
@@ -266,7 +266,7 @@ static int td3_create(rl_agent *ag, const rl_env *probe)
 static void td3_destroy(rl_agent *ag)
 {
     td3 *p = ag->impl;
-    td3_core_free(&p->core);
+    rl_td3_core_free(&p->core);
     rl_normalizer_free(p->nz);
     rl_normalizer_free(p->nz_base);
     rl_normalizer_free(p->nz_delta);
@@ -296,7 +296,7 @@ static int td3_act(rl_agent *ag, const float *obs, const int *t, int n, float *a
     int rc = rl_offp_ws_reserve(&p->ws, n, ag->obs_dim);
     if (rc) return rc;
     const td3_cfg *c = ag->cfg;
-    return td3_core_act(&p->core, norm_in(ag, p, obs, n), t, n, actions,
+    return rl_td3_core_act(&p->core, norm_in(ag, p, obs, n), t, n, actions,
                         deterministic ? 0.f : (float)c->core.expl_noise, rng);
 }
 
@@ -427,7 +427,7 @@ static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
             }
         if (ag->steps_done < c->warmup)
             rl_offp_uniform_actions(&rng, act, N * ad);
-        else if ((rc = td3_core_act(&p->core, norm_in(ag, p, obs, N), p->env_t, N, act,
+        else if ((rc = rl_td3_core_act(&p->core, norm_in(ag, p, obs, N), p->env_t, N, act,
                                     (float)c->core.expl_noise, &rng)))
             return rc;
         memcpy(p->ws.prev, obs, sizeof(float) * (size_t)N * od);
@@ -462,7 +462,7 @@ static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
                         b->t[k] = p->rt[p->idx[k]];
                         b->t2[k] = b->t[k] + 1;
                     }
-                if ((rc = td3_core_update(&p->core, B, NULL, &rng, &st))) return rc;
+                if ((rc = rl_td3_core_update(&p->core, B, NULL, &rng, &st))) return rc;
             }
         }
         if (ranks && iter % 500 == 499 && (rc = td3_check_drift(&p->core))) return rc;
@@ -494,7 +494,7 @@ static int td3_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
 {
     const td3 *p = ag->impl;
     const td3_cfg *c = ag->cfg;
-    int rc = td3_core_save(&p->core, ck, "", training_state);
+    int rc = rl_td3_core_save(&p->core, ck, "", training_state);
     if (!rc) rc = rl_normalizer_save(p->nz, ck, "obs_norm");
     if (!rc && training_state && c->save_replay && p->rb) rc = rl_replay_save(p->rb, ck, "replay");
     return rc;
@@ -504,15 +504,15 @@ static int td3_load(rl_agent *ag, const rl_ckpt *ck, int training_state)
 {
     td3 *p = ag->impl;
     const td3_cfg *c = ag->cfg;
-    int rc = td3_core_load(&p->core, ck, "", training_state);
+    int rc = rl_td3_core_load(&p->core, ck, "", training_state);
     if (!rc) rc = rl_normalizer_load(p->nz, ck, "obs_norm");
     if (!rc && training_state && c->save_replay)
         rc = rl_offp_replay_load(&p->rb, ck, c->buffer, ag->obs_dim, ag->act_dim);
     return rc;
 }
 
-static int td3_params_finite(const rl_agent *ag) { return td3_core_finite(&((const td3 *)ag->impl)->core); }
-static double td3_macs(const rl_agent *ag) { return td3_core_macs(&((const td3 *)ag->impl)->core); }
+static int td3_params_finite(const rl_agent *ag) { return rl_td3_core_finite(&((const td3 *)ag->impl)->core); }
+static double td3_macs(const rl_agent *ag) { return rl_td3_core_macs(&((const td3 *)ag->impl)->core); }
 
 static const rl_recipe td3_recipes[] = {
     /* task prefix  policy  hyperparameters                                steps  recommended */

@@ -92,8 +92,8 @@ static int tla_create(rl_agent *ag, const rl_env *probe)
      * action), which a body-shaped policy like ncap cannot. */
     if (!rc && strcmp(ag->policy, "mlp"))
         rc = rl_error(RL_EINVAL, "tla supports --policy mlp only (got %s)", ag->policy);
-    if (!rc) rc = td3_core_init(&t->slow, &c->core, od, ad, "mlp", NULL, 0, probe, ag->seed);
-    if (!rc) rc = td3_core_init(&t->fast, &c->core, od + ad, ad, "mlp", NULL, 0, probe,
+    if (!rc) rc = rl_td3_core_init(&t->slow, &c->core, od, ad, "mlp", NULL, 0, probe, ag->seed);
+    if (!rc) rc = rl_td3_core_init(&t->fast, &c->core, od + ad, ad, "mlp", NULL, 0, probe,
                                 rl_seed_derive(ag->seed, 1));
     if (rc) return rc;
     rl_act act = c->core.activation == 1 ? RL_ACT_TANH : RL_ACT_RELU;
@@ -111,8 +111,8 @@ static int tla_create(rl_agent *ag, const rl_env *probe)
 static void tla_destroy(rl_agent *ag)
 {
     tla *t = ag->impl;
-    td3_core_free(&t->slow);
-    td3_core_free(&t->fast);
+    rl_td3_core_free(&t->slow);
+    rl_td3_core_free(&t->fast);
     rl_mlp_free(t->gate);
     rl_adam_free(t->gate_opt);
     rl_replay_free(t->slow_rb);
@@ -150,7 +150,7 @@ static int fast_act(tla *t, const float *obs, const float *a_slow, int od, int a
 {
     memcpy(t->in, obs, sizeof(float) * (size_t)od);
     memcpy(t->in + od, a_slow, sizeof(float) * (size_t)ad);
-    return td3_core_act(&t->fast, t->in, NULL, 1, a, noise, rng);
+    return rl_td3_core_act(&t->fast, t->in, NULL, 1, a, noise, rng);
 }
 
 static int ensure_rows(tla *t, int n, int ad)
@@ -173,13 +173,13 @@ static int tla_act(rl_agent *ag, const float *obs, const int *ts, int n, float *
     tla *t = ag->impl;
     int od = ag->obs_dim, ad = ag->act_dim, rc = ensure_rows(t, n, ad);
     float noise = deterministic ? 0.f : (float)c->core.expl_noise;
-    double slow_macs = td3_core_macs(&t->slow), gate_macs = mlp_macs(t->gate);
-    double fast_macs = td3_core_macs(&t->fast);
+    double slow_macs = rl_td3_core_macs(&t->slow), gate_macs = mlp_macs(t->gate);
+    double fast_macs = rl_td3_core_macs(&t->fast);
     for (int i = 0; i < n && !rc; i++) {
         const float *o = obs + (size_t)i * od;
         float *slow = t->row_slow + (size_t)i * ad, *a = actions + (size_t)i * ad;
         if (ts[i] % c->slow_steps == 0) {
-            if ((rc = td3_core_act(&t->slow, o, NULL, 1, slow, noise, rng))) break;
+            if ((rc = rl_td3_core_act(&t->slow, o, NULL, 1, slow, noise, rng))) break;
             t->row_g[i] = gate_choose(c, t, o, slow, od, ad, deterministic ? 0 : c->gate_eps, rng);
             ag->macs += slow_macs + (c->gate_mode == GATE_LEARNED ? gate_macs : 0);
             if (!t->row_g[i]) ag->decisions++;
@@ -279,7 +279,7 @@ static int tla_train(rl_agent *ag, rl_trainer *tr)
                 g = c->gate_mode == GATE_LEARNED ? (int)rl_rng_below(&rng, 2)
                                                  : c->gate_mode == GATE_OPEN;
             } else {
-                if ((rc = td3_core_act(&t->slow, obs, NULL, 1, a_slow,
+                if ((rc = rl_td3_core_act(&t->slow, obs, NULL, 1, a_slow,
                                        (float)c->core.expl_noise, &rng)))
                     break;
                 g = gate_choose(c, t, obs, a_slow, od, ad, c->gate_eps, &rng);
@@ -324,12 +324,12 @@ static int tla_train(rl_agent *ag, rl_trainer *tr)
 
         if (!warm && t->fast_rb->size >= B) {
             if ((rc = rl_offp_sample(t->fast_rb, &rng, B, NULL, &t->fast.b))) break;
-            if ((rc = td3_core_update(&t->fast, B, NULL, &rng, &fast_st))) break;
+            if ((rc = rl_td3_core_update(&t->fast, B, NULL, &rng, &fast_st))) break;
         }
         if (!warm && t->slow_rb->size >= B) { /* every step, as the fast layer */
             sample_macro(t, B, &rng);
             if ((rc = gate_update(c, t, B, &gate_loss))) break;
-            if ((rc = td3_core_update(&t->slow, B, NULL, &rng, &slow_st))) break;
+            if ((rc = rl_td3_core_update(&t->slow, B, NULL, &rng, &slow_st))) break;
         }
         if (ag->steps_done % 200 == 0 || ag->steps_done >= rl_trainer_total_steps(tr)) {
             rl_metric m[] = {
@@ -351,8 +351,8 @@ static int tla_train(rl_agent *ag, rl_trainer *tr)
 static int tla_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
 {
     const tla *t = ag->impl;
-    int rc = td3_core_save(&t->slow, ck, "slow.", training_state);
-    if (!rc) rc = td3_core_save(&t->fast, ck, "fast.", training_state);
+    int rc = rl_td3_core_save(&t->slow, ck, "slow.", training_state);
+    if (!rc) rc = rl_td3_core_save(&t->fast, ck, "fast.", training_state);
     if (!rc) rc = rl_mlp_save(t->gate, ck, "gate");
     if (!rc && training_state) rc = rl_adam_save(t->gate_opt, ck, "adam.gate");
     return rc;
@@ -361,8 +361,8 @@ static int tla_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
 static int tla_load(rl_agent *ag, const rl_ckpt *ck, int training_state)
 {
     tla *t = ag->impl;
-    int rc = td3_core_load(&t->slow, ck, "slow.", training_state);
-    if (!rc) rc = td3_core_load(&t->fast, ck, "fast.", training_state);
+    int rc = rl_td3_core_load(&t->slow, ck, "slow.", training_state);
+    if (!rc) rc = rl_td3_core_load(&t->fast, ck, "fast.", training_state);
     if (!rc) rc = rl_mlp_load(t->gate, ck, "gate");
     if (!rc && training_state) rc = rl_adam_load(t->gate_opt, ck, "adam.gate");
     return rc;
@@ -371,7 +371,7 @@ static int tla_load(rl_agent *ag, const rl_ckpt *ck, int training_state)
 static int tla_finite(const rl_agent *ag)
 {
     const tla *t = ag->impl;
-    return td3_core_finite(&t->slow) && td3_core_finite(&t->fast) &&
+    return rl_td3_core_finite(&t->slow) && rl_td3_core_finite(&t->fast) &&
            rl_offp_all_finite(t->gate->params, t->gate->n_params);
 }
 
@@ -380,7 +380,7 @@ static int tla_finite(const rl_agent *ag)
 static double tla_macs(const rl_agent *ag)
 {
     const tla *t = ag->impl;
-    return td3_core_macs(&t->slow) + mlp_macs(t->gate) + td3_core_macs(&t->fast);
+    return rl_td3_core_macs(&t->slow) + mlp_macs(t->gate) + rl_td3_core_macs(&t->fast);
 }
 
 

@@ -1,4 +1,4 @@
-/* Shared helpers of the rltool command-line subcommands. */
+/* cli.h (internal): shared helpers of the rltool command-line subcommands. */
 #ifndef RL_CLI_H
 #define RL_CLI_H
 

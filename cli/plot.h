@@ -1,4 +1,4 @@
-/* plot.h: a small SVG line-plot writer (no rltool dependencies).
+/* plot.h (internal): a small SVG line-plot writer (no rltool dependencies).
  *
  * A figure is a row of panels; each panel has axes with "nice" ticks,
  * labels, line series with an optional shaded band (min-max or std over

@@ -1,4 +1,4 @@
-/* dist.h: action distributions for policy-gradient and actor-critic agents.
+/* dist.h (internal): action distributions for policy-gradient and actor-critic agents.
  *
  * Functions work on one sample of `dim` values; a batch is a loop over rows,
  * which lets the caller choose whether log-std is per row (SAC) or shared by

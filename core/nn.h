@@ -1,4 +1,4 @@
-/* nn.h: flat-parameter multilayer perceptrons on BLAS.
+/* nn.h (internal): flat-parameter multilayer perceptrons on BLAS.
  *
  * All weights and biases of a network live in one contiguous float array
  * (`params`), their gradients in another of the same length (`grads`), so an

@@ -1,4 +1,4 @@
-/* normalize.h: running mean / variance of observations (or returns), with
+/* normalize.h (internal): running mean / variance of observations (or returns), with
  * double accumulators merged by Chan et al.'s parallel formula, so batches,
  * threads and MPI ranks combine exactly. */
 #ifndef RL_CORE_NORMALIZE_H

@@ -1,4 +1,4 @@
-/* optim.h: Adam(W) over flat parameter arrays, gradient clipping, learning
+/* optim.h (internal): Adam(W) over flat parameter arrays, gradient clipping, learning
  * rate schedules and Polyak averaging. */
 #ifndef RL_CORE_OPTIM_H
 #define RL_CORE_OPTIM_H

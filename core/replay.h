@@ -1,4 +1,4 @@
-/* replay.h: ring replay buffer for off-policy agents, struct-of-arrays. */
+/* replay.h (internal): ring replay buffer for off-policy agents, struct-of-arrays. */
 #ifndef RL_CORE_REPLAY_H
 #define RL_CORE_REPLAY_H
 

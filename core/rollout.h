@@ -1,4 +1,4 @@
-/* rollout.h: on-policy rollout storage (T steps x N envs) with GAE(lambda).
+/* rollout.h (internal): on-policy rollout storage (T steps x N envs) with GAE(lambda).
  *
  * Row t holds what happened at step t in every env: the observation acted on,
  * the action, its log-prob, the value estimate V(obs), the reward received

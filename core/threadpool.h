@@ -1,4 +1,4 @@
-/* A fixed pool of worker threads that run one function on every thread and
+/* threadpool.h (internal): a fixed pool of worker threads that run one function on every thread and
  * wait for all of them (fork-join). The caller is thread 0. */
 #ifndef RL_CORE_THREADPOOL_H
 #define RL_CORE_THREADPOOL_H

@@ -1,4 +1,4 @@
-/* Shared between env.c (single env + wrappers) and vec.c (batches). */
+/* env_internal.h (internal): shared between env.c (single env + wrappers) and vec.c (batches). */
 #ifndef RL_ENVS_ENV_INTERNAL_H
 #define RL_ENVS_ENV_INTERNAL_H
 

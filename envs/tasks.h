@@ -1,4 +1,4 @@
-/* The built-in tasks; registry.c lists them. */
+/* tasks.h (internal): the built-in tasks; registry.c lists them. */
 #ifndef RL_ENVS_TASKS_H
 #define RL_ENVS_TASKS_H
 

@@ -27,6 +27,15 @@ extern "C" {
 #define RL_VERSION_PATCH 0
 #define RL_VERSION "0.1.0"
 
+/* RL_API marks what librltool.so exports (as MuJoCo's MJAPI): the library
+ * is built with hidden visibility, so everything not declared here stays
+ * internal. */
+#if defined(__GNUC__)
+#define RL_API __attribute__((visibility("default")))
+#else
+#define RL_API
+#endif
+
 /* ------------------------------------------------------------------ errors */
 
 enum {
@@ -43,21 +52,21 @@ enum {
     RL_EINTERRUPT = -10 /* stopped by a signal (Ctrl-C) */
 };
 
-const char *rl_version(void);
+RL_API const char *rl_version(void);
 /* Message of the last error on this thread ("" when none). */
-const char *rl_last_error(void);
+RL_API const char *rl_last_error(void);
 /* Code of the last error on this thread (RL_OK when none). */
-int rl_last_code(void);
+RL_API int rl_last_code(void);
 /* Short name of a code: "invalid argument", ... */
-const char *rl_strerror(int code);
+RL_API const char *rl_strerror(int code);
 /* Set this thread's error (printf-style) and return code. For tasks and
  * plugins as well as the library itself. */
-int rl_error(int code, const char *fmt, ...)
+RL_API int rl_error(int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-void rl_clear_error(void);
+RL_API void rl_clear_error(void);
 
 /* ------------------------------------------------------------------ rng */
 
@@ -68,19 +77,19 @@ typedef struct rl_rng {
     uint64_t inc;
 } rl_rng;
 
-void rl_rng_seed(rl_rng *rng, uint64_t seed, uint64_t stream);
-uint32_t rl_rng_u32(rl_rng *rng);
+RL_API void rl_rng_seed(rl_rng *rng, uint64_t seed, uint64_t stream);
+RL_API uint32_t rl_rng_u32(rl_rng *rng);
 /* Uniform integer in [0, n), unbiased; n > 0. */
-uint32_t rl_rng_below(rl_rng *rng, uint32_t n);
+RL_API uint32_t rl_rng_below(rl_rng *rng, uint32_t n);
 /* Uniform double in [0, 1) with 53 random bits. */
-double rl_rng_uniform(rl_rng *rng);
+RL_API double rl_rng_uniform(rl_rng *rng);
 /* Uniform double in [lo, hi). */
-double rl_rng_range(rl_rng *rng, double lo, double hi);
+RL_API double rl_rng_range(rl_rng *rng, double lo, double hi);
 /* Standard normal (Box-Muller; no cached spare, so the stream position
  * depends only on the number of calls). */
-double rl_rng_normal(rl_rng *rng);
+RL_API double rl_rng_normal(rl_rng *rng);
 /* Derive a child seed for sub-stream `id` of `seed` (splitmix64). */
-uint64_t rl_seed_derive(uint64_t seed, uint64_t id);
+RL_API uint64_t rl_seed_derive(uint64_t seed, uint64_t id);
 
 /* ------------------------------------------------------------------ options
  *
@@ -118,28 +127,28 @@ typedef struct rl_optdef {
 } rl_optdef;
 
 /* Write every default into cfg. */
-int rl_opts_defaults(const rl_optdef *defs, int n_defs, void *cfg);
+RL_API int rl_opts_defaults(const rl_optdef *defs, int n_defs, void *cfg);
 /* Set one key. `owner` names the thing in messages ("swimmer-v1").
  * Returns RL_ENOTFOUND for an unknown key (message lists known keys) and
  * RL_EINVAL for a bad value. */
-int rl_opts_set(const rl_optdef *defs, int n_defs, void *cfg, const char *owner,
+RL_API int rl_opts_set(const rl_optdef *defs, int n_defs, void *cfg, const char *owner,
                 const char *key, const char *value);
 /* Apply "k=v,k=v" on top of cfg's current values. NULL or "" is fine. */
-int rl_opts_parse(const rl_optdef *defs, int n_defs, void *cfg, const char *owner,
+RL_API int rl_opts_parse(const rl_optdef *defs, int n_defs, void *cfg, const char *owner,
                   const char *kvs);
 /* Find a definition by name (NULL if none). */
-const rl_optdef *rl_opts_find(const rl_optdef *defs, int n_defs, const char *key);
+RL_API const rl_optdef *rl_opts_find(const rl_optdef *defs, int n_defs, const char *key);
 /* Format one value as text (as it would be parsed). */
-int rl_opts_format_value(const rl_optdef *def, const void *cfg, char *buf, size_t cap);
+RL_API int rl_opts_format_value(const rl_optdef *def, const void *cfg, char *buf, size_t cap);
 /* Canonical "k=v,k=v" of every option. Returns length or a negative code. */
-int rl_opts_format(const rl_optdef *defs, int n_defs, const void *cfg, char *buf,
+RL_API int rl_opts_format(const rl_optdef *defs, int n_defs, const void *cfg, char *buf,
                    size_t cap);
 /* Iterate over "k=v,k=v": copies the next pair into key/val and advances *s.
  * Returns 1 for a pair, 0 at the end, RL_EINVAL for a malformed pair. */
-int rl_kv_next(const char **s, char *key, size_t key_cap, char *val, size_t val_cap);
+RL_API int rl_kv_next(const char **s, char *key, size_t key_cap, char *val, size_t val_cap);
 /* Strict number parsing: the whole string must be a number. */
-int rl_parse_int(const char *s, long long *out);
-int rl_parse_double(const char *s, double *out);
+RL_API int rl_parse_int(const char *s, long long *out);
+RL_API int rl_parse_double(const char *s, double *out);
 
 /* ------------------------------------------------------------------ spaces */
 
@@ -286,10 +295,10 @@ struct rl_env {
  * generic MuJoCo task for the MJCF file PATH on first use (observations
  * qpos, qvel[, sensordata]; actions the actuators scaled from [-1, 1]; a
  * reward written as named terms; see `rltool info mjcf:PATH`). */
-int rl_task_register(const rl_task *task);
-const rl_task *rl_task_find(const char *id);
-int rl_task_count(void);
-const rl_task *rl_task_at(int i);
+RL_API int rl_task_register(const rl_task *task);
+RL_API const rl_task *rl_task_find(const char *id);
+RL_API int rl_task_count(void);
+RL_API const rl_task *rl_task_at(int i);
 
 /* Plugins: a shared library exporting `int rltool_plugin_init(void)` that
  * calls rl_task_register. rl_plugin_load dlopens `path` (kept loaded for
@@ -299,8 +308,8 @@ const rl_task *rl_task_at(int i);
  * no task. The rltool CLI loads plugins given with `--plugin FILE` and
  * those listed in RLTOOL_PLUGINS; rl_plugin_load_env loads the latter
  * (colon-separated paths; unset or empty: nothing). */
-int rl_plugin_load(const char *path);
-int rl_plugin_load_env(void);
+RL_API int rl_plugin_load(const char *path);
+RL_API int rl_plugin_load_env(void);
 
 /* ------------------------------------------------------------------ env
  *
@@ -310,45 +319,45 @@ int rl_plugin_load_env(void);
  *   discretize=B       turn a Box action space into B bins per dimension
  *   decision_budget=N  end the episode after N changed actions (0 = off)
  */
-rl_env *rl_env_make(const char *id, const char *opts);
-void rl_env_free(rl_env *env);
+RL_API rl_env *rl_env_make(const char *id, const char *opts);
+RL_API void rl_env_free(rl_env *env);
 /* seed >= 0 reseeds the env's stream; seed < 0 continues it. */
-int rl_env_reset(rl_env *env, int64_t seed);
+RL_API int rl_env_reset(rl_env *env, int64_t seed);
 /* RL_EINVAL for NaN/inf or out-of-range discrete actions (state untouched),
  * RL_ESTATE when the episode has ended and reset was not called. */
-int rl_env_step(rl_env *env, const float *action);
-const float *rl_env_obs(const rl_env *env);
-float rl_env_reward(const rl_env *env);
-int rl_env_terminated(const rl_env *env);
-int rl_env_truncated(const rl_env *env);
-const rl_info *rl_env_info(const rl_env *env);
-const rl_space *rl_env_obs_space(const rl_env *env);
-const rl_space *rl_env_act_space(const rl_env *env);
+RL_API int rl_env_step(rl_env *env, const float *action);
+RL_API const float *rl_env_obs(const rl_env *env);
+RL_API float rl_env_reward(const rl_env *env);
+RL_API int rl_env_terminated(const rl_env *env);
+RL_API int rl_env_truncated(const rl_env *env);
+RL_API const rl_info *rl_env_info(const rl_env *env);
+RL_API const rl_space *rl_env_obs_space(const rl_env *env);
+RL_API const rl_space *rl_env_act_space(const rl_env *env);
 /* Slice by name (NULL if the task publishes none of that name). */
-const rl_slice *rl_env_slice(const rl_env *env, const char *name);
+RL_API const rl_slice *rl_env_slice(const rl_env *env, const char *name);
 /* Resolved options of the env ("links=6,...,max_steps=1000"). */
-int rl_env_options(const rl_env *env, char *buf, size_t cap);
-int rl_env_render(rl_env *env, unsigned char *rgb, int width, int height);
+RL_API int rl_env_options(const rl_env *env, char *buf, size_t cap);
+RL_API int rl_env_render(rl_env *env, unsigned char *rgb, int width, int height);
 /* Tasks made from model files (task files, mjcf:PATH): put the physics in
  * state qpos (nq), qvel (nv) mid-episode (after a reset) and recompute the
  * observation, so one state can be compared against another implementation
  * (Gymnasium's set_state). RL_EINVAL for other tasks or wrong sizes,
  * RL_ESTATE before the first reset, RL_ENUMERIC for a non-finite state. */
-int rl_env_set_state(rl_env *env, const double *qpos, int nq, const double *qvel, int nv);
+RL_API int rl_env_set_state(rl_env *env, const double *qpos, int nq, const double *qvel, int nv);
 /* The same tasks: copy the current physics state out (sizes as above). */
-int rl_env_get_state(const rl_env *env, double *qpos, int nq, double *qvel, int nv);
+RL_API int rl_env_get_state(const rl_env *env, double *qpos, int nq, double *qvel, int nv);
 
 /* Wrapper options every env accepts (for `rltool info`). */
-const rl_optdef *rl_env_wrapper_opts(int *n);
+RL_API const rl_optdef *rl_env_wrapper_opts(int *n);
 
 /* -- accessors (envs/env_access.c), for bindings that should not mirror
  *    struct rl_env. NULL env: NULL / 0; out-of-range i: NULL. */
-const rl_task *rl_env_task(const rl_env *env);
-int rl_env_num_slices(const rl_env *env);
-const rl_slice *rl_env_slice_at(const rl_env *env, int i);
-int rl_env_num_info(const rl_env *env);           /* named info->extra values */
-const char *rl_env_info_name(const rl_env *env, int i);
-int rl_env_max_steps(const rl_env *env);          /* resolved time limit, 0 = none */
+RL_API const rl_task *rl_env_task(const rl_env *env);
+RL_API int rl_env_num_slices(const rl_env *env);
+RL_API const rl_slice *rl_env_slice_at(const rl_env *env, int i);
+RL_API int rl_env_num_info(const rl_env *env);           /* named info->extra values */
+RL_API const char *rl_env_info_name(const rl_env *env, int i);
+RL_API int rl_env_max_steps(const rl_env *env);          /* resolved time limit, 0 = none */
 /* -- end accessors */
 
 /* ------------------------------------------------------------------ vec env
@@ -362,26 +371,26 @@ int rl_env_max_steps(const rl_env *env);          /* resolved time limit, 0 = no
  */
 typedef struct rl_vec rl_vec;
 
-rl_vec *rl_vec_make(const char *id, const char *opts, int n_envs, int n_threads);
-void rl_vec_free(rl_vec *vec);
-int rl_vec_reset(rl_vec *vec, int64_t seed);
+RL_API rl_vec *rl_vec_make(const char *id, const char *opts, int n_envs, int n_threads);
+RL_API void rl_vec_free(rl_vec *vec);
+RL_API int rl_vec_reset(rl_vec *vec, int64_t seed);
 /* actions: (n_envs, act_dim); NULL means use rl_vec_actions(vec). */
-int rl_vec_step(rl_vec *vec, const float *actions);
+RL_API int rl_vec_step(rl_vec *vec, const float *actions);
 /* Training loops prefer same-step autoreset: the step that ends an episode
  * already returns the reset observation, and the final observation of the
  * ended episode is in rl_vec_final_obs (valid for envs with done set). */
 enum { RL_AUTORESET_NEXT_STEP = 0, RL_AUTORESET_SAME_STEP = 1 };
-int rl_vec_set_autoreset(rl_vec *vec, int mode);
-float *rl_vec_final_obs(rl_vec *vec);            /* (n_envs, obs_dim) */
-int rl_vec_num_envs(const rl_vec *vec);
-int rl_vec_num_threads(const rl_vec *vec);
-rl_env *rl_vec_env(rl_vec *vec, int i);
-float *rl_vec_obs(rl_vec *vec);                  /* (n_envs, obs_dim) */
-float *rl_vec_actions(rl_vec *vec);              /* (n_envs, act_dim) */
-float *rl_vec_rewards(rl_vec *vec);              /* (n_envs) */
-unsigned char *rl_vec_terminated(rl_vec *vec);   /* (n_envs) */
-unsigned char *rl_vec_truncated(rl_vec *vec);    /* (n_envs) */
-rl_info *rl_vec_infos(rl_vec *vec);              /* (n_envs) */
+RL_API int rl_vec_set_autoreset(rl_vec *vec, int mode);
+RL_API float *rl_vec_final_obs(rl_vec *vec);            /* (n_envs, obs_dim) */
+RL_API int rl_vec_num_envs(const rl_vec *vec);
+RL_API int rl_vec_num_threads(const rl_vec *vec);
+RL_API rl_env *rl_vec_env(rl_vec *vec, int i);
+RL_API float *rl_vec_obs(rl_vec *vec);                  /* (n_envs, obs_dim) */
+RL_API float *rl_vec_actions(rl_vec *vec);              /* (n_envs, act_dim) */
+RL_API float *rl_vec_rewards(rl_vec *vec);              /* (n_envs) */
+RL_API unsigned char *rl_vec_terminated(rl_vec *vec);   /* (n_envs) */
+RL_API unsigned char *rl_vec_truncated(rl_vec *vec);    /* (n_envs) */
+RL_API rl_info *rl_vec_infos(rl_vec *vec);              /* (n_envs) */
 
 /* ------------------------------------------------------------------ checkpoints
  *
@@ -396,26 +405,26 @@ typedef enum { RL_F32 = 0, RL_F64 = 1, RL_I64 = 2, RL_U8 = 3 } rl_dtype;
 
 typedef struct rl_ckpt rl_ckpt;
 
-rl_ckpt *rl_ckpt_make(void);
-void rl_ckpt_free(rl_ckpt *ck);
+RL_API rl_ckpt *rl_ckpt_make(void);
+RL_API void rl_ckpt_free(rl_ckpt *ck);
 /* Metadata: keys and values are single-line text; set replaces. */
-int rl_ckpt_set_meta(rl_ckpt *ck, const char *key, const char *value);
-const char *rl_ckpt_meta(const rl_ckpt *ck, const char *key); /* NULL if absent */
-int rl_ckpt_meta_count(const rl_ckpt *ck);
-int rl_ckpt_meta_at(const rl_ckpt *ck, int i, const char **key, const char **value);
+RL_API int rl_ckpt_set_meta(rl_ckpt *ck, const char *key, const char *value);
+RL_API const char *rl_ckpt_meta(const rl_ckpt *ck, const char *key); /* NULL if absent */
+RL_API int rl_ckpt_meta_count(const rl_ckpt *ck);
+RL_API int rl_ckpt_meta_at(const rl_ckpt *ck, int i, const char **key, const char **value);
 /* Tensors: copied in; put replaces a tensor of the same name. */
-int rl_ckpt_put(rl_ckpt *ck, const char *name, rl_dtype dtype, const void *data,
+RL_API int rl_ckpt_put(rl_ckpt *ck, const char *name, rl_dtype dtype, const void *data,
                 int64_t count);
 /* Borrowed pointer to a tensor of exactly this dtype and count; NULL with
  * RL_ENOTFOUND (missing) or RL_ECORRUPT (wrong dtype or count) otherwise.
  * count < 0 accepts any count and stores it in *out_count when given. */
-const void *rl_ckpt_get(const rl_ckpt *ck, const char *name, rl_dtype dtype,
+RL_API const void *rl_ckpt_get(const rl_ckpt *ck, const char *name, rl_dtype dtype,
                         int64_t count, int64_t *out_count);
-int rl_ckpt_tensor_count(const rl_ckpt *ck);
-int rl_ckpt_tensor_at(const rl_ckpt *ck, int i, const char **name, rl_dtype *dtype,
+RL_API int rl_ckpt_tensor_count(const rl_ckpt *ck);
+RL_API int rl_ckpt_tensor_at(const rl_ckpt *ck, int i, const char **name, rl_dtype *dtype,
                       int64_t *count, const void **data);
-int rl_ckpt_save(const rl_ckpt *ck, const char *path);
-rl_ckpt *rl_ckpt_load(const char *path);
+RL_API int rl_ckpt_save(const rl_ckpt *ck, const char *path);
+RL_API rl_ckpt *rl_ckpt_load(const char *path);
 
 
 /* ------------------------------------------------------------------ agents
@@ -469,24 +478,24 @@ typedef struct rl_train_cfg {
  * holds the full training state, rewritten every save_interval seconds and
  * at each step-N.rlt; resuming a directory takes its newest full state and
  * cuts metrics.csv back to it. */
-int rl_train(const rl_train_cfg *cfg);
+RL_API int rl_train(const rl_train_cfg *cfg);
 /* Stop every training loop in this process at its next update (for
  * signal handlers: async-signal-safe). */
-void rl_train_interrupt(void);
+RL_API void rl_train_interrupt(void);
 
 /* Load a checkpoint file or a run directory (its final checkpoint). */
-rl_agent *rl_agent_load(const char *path);
-void rl_agent_free(rl_agent *agent);
-const char *rl_agent_kind(const rl_agent *agent);
-const char *rl_agent_env_id(const rl_agent *agent);
-const char *rl_agent_env_opts(const rl_agent *agent);
-int rl_agent_obs_dim(const rl_agent *agent);
-int rl_agent_act_dim(const rl_agent *agent);
+RL_API rl_agent *rl_agent_load(const char *path);
+RL_API void rl_agent_free(rl_agent *agent);
+RL_API const char *rl_agent_kind(const rl_agent *agent);
+RL_API const char *rl_agent_env_id(const rl_agent *agent);
+RL_API const char *rl_agent_env_opts(const rl_agent *agent);
+RL_API int rl_agent_obs_dim(const rl_agent *agent);
+RL_API int rl_agent_act_dim(const rl_agent *agent);
 /* Act for n observations: obs (n, obs_dim) -> actions (n, act_dim) in the
  * env's action space. Policies with state (NCAP's oscillator) keep one
  * state per row; rl_agent_reset_state starts row i afresh (i < 0: all). */
-int rl_agent_act(rl_agent *agent, const float *obs, int n, float *actions, int deterministic);
-int rl_agent_reset_state(rl_agent *agent, int i);
+RL_API int rl_agent_act(rl_agent *agent, const float *obs, int n, float *actions, int deterministic);
+RL_API int rl_agent_reset_state(rl_agent *agent, int i);
 
 typedef struct rl_eval_result {
     int episodes;
@@ -501,7 +510,7 @@ typedef struct rl_eval_result {
 
 /* Evaluate on the checkpoint's env; env_opts (may be NULL) override its
  * options (another body, say). */
-int rl_evaluate(rl_agent *agent, const char *env_opts, int episodes, uint64_t seed,
+RL_API int rl_evaluate(rl_agent *agent, const char *env_opts, int episodes, uint64_t seed,
                 int deterministic, rl_eval_result *out);
 
 #ifdef __cplusplus

@@ -1,4 +1,4 @@
-/* hand.h: extras of the dexterous-hand family beyond the rl_task interface,
+/* hand.h (internal): extras of the dexterous-hand family beyond the rl_task interface,
  * for tests and tools that poke the physics.
  *
  * The hand has RL_HAND_NJOINT hinge joints, each driven by one position

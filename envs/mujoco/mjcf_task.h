@@ -1,4 +1,4 @@
-/* mjcf_task.h: generic MuJoCo tasks made from any MJCF file ("mjcf:PATH")
+/* mjcf_task.h (internal): generic MuJoCo tasks made from any MJCF file ("mjcf:PATH")
  * or from a task file (task_file.h). See mjcf_task.c for observations,
  * actions, rewards and terminations, mjcf_terms.c for the term grammar. */
 #ifndef RLTOOL_ENVS_MUJOCO_MJCF_TASK_H

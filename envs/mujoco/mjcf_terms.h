@@ -1,4 +1,4 @@
-/* mjcf_terms.h: the vocabulary of generic MuJoCo tasks (mjcf:PATH ids and
+/* mjcf_terms.h (internal): the vocabulary of generic MuJoCo tasks (mjcf:PATH ids and
  * task files): observation terms, reward terms, conditions (termination and
  * health), reset terms and per-episode goals, parsed from option strings
  * against a compiled model and evaluated on an mjData.

@@ -1,4 +1,4 @@
-/* quadrotor.h: extras of the quadrotor family beyond the rl_task interface.
+/* quadrotor.h (internal): extras of the quadrotor family beyond the rl_task interface.
  *
  * Tasks: quadrotor-hover-v1 and quadrotor-goto-v1 (see quadrotor.c and
  * ../shared/TASKS.md). Options every quadrotor task accepts:

@@ -1,4 +1,4 @@
-/* sim.h: plumbing shared by every MuJoCo task (swimmer, quadrotor, hand).
+/* sim.h (internal): plumbing shared by every MuJoCo task (swimmer, quadrotor, hand).
  *
  * - Models are generated as MJCF text and compiled through MuJoCo's virtual
  *   file system, so no task touches the disk.

@@ -1,4 +1,4 @@
-/* sim_access.h: which MuJoCo model a task env runs, for tools that compare
+/* sim_access.h (internal): which MuJoCo model a task env runs, for tools that compare
  * an env against a raw mj_step loop (rltool bench). */
 #ifndef RLTOOL_ENVS_MUJOCO_SIM_ACCESS_H
 #define RLTOOL_ENVS_MUJOCO_SIM_ACCESS_H

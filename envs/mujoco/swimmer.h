@@ -1,4 +1,4 @@
-/* swimmer.h: extras of the swimmer family beyond the rl_task interface.
+/* swimmer.h (internal): extras of the swimmer family beyond the rl_task interface.
  *
  * Structured policies (NCAP) find the joint angles through the `joint_pos`
  * slice; the joint range is published twice: as the observation space's

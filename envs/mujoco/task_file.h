@@ -1,4 +1,4 @@
-/* task_file.h: task files, small text files that define a generic MuJoCo
+/* task_file.h (internal): task files, small text files that define a generic MuJoCo
  * task (mjcf_task.h) without code. The env id of a task is the file's path
  * (it must end in ".task"); its lines set the task's option defaults:
  *
