@@ -37,7 +37,7 @@
 #include "agents/agent.h"
 #include "envs/mujoco/hand.h"
 #include "bench/bench_util.h"
-#include "cli/plot.h"
+#include "core/plot.h"
 
 #define REPS 5
 #define VEC_ENVS 16
@@ -355,7 +355,7 @@ static int curve(const char *id, const char *svg, int episodes, int n_runs, char
     eval_run base = {0};
     base.final = calloc((size_t)episodes, sizeof(double));
     double *scratch = calloc((size_t)episodes, sizeof(double));
-    plot_series *series = calloc((size_t)n_runs, sizeof *series);
+    rl_plot_series *series = calloc((size_t)n_runs, sizeof *series);
     double *xs = calloc((size_t)n_runs * MAX_POINTS, sizeof(double));
     double *ys = calloc((size_t)n_runs * MAX_POINTS, sizeof(double));
     ckpt_entry *ck = calloc(MAX_POINTS, sizeof *ck);
@@ -389,7 +389,7 @@ static int curve(const char *id, const char *svg, int episodes, int n_runs, char
             xs[r * MAX_POINTS + i] = (double)ck[i].step;
             ys[r * MAX_POINTS + i] = mean;
         }
-        series[r] = (plot_series){runs[r], n, xs + r * MAX_POINTS, ys + r * MAX_POINTS, NULL,
+        series[r] = (rl_plot_series){runs[r], n, xs + r * MAX_POINTS, ys + r * MAX_POINTS, NULL,
                                   NULL};
     }
     char title[160], sub[96];
@@ -397,8 +397,8 @@ static int curve(const char *id, const char *svg, int episodes, int n_runs, char
     snprintf(sub, sizeof sub, "deterministic policy, %d seeded episodes per point", episodes);
     char ylabel[96];
     snprintf(ylabel, sizeof ylabel, "%s (%s)", what, unit);
-    plot_panel panel = {sub, "env steps", ylabel, series, n_runs, base_mean, "zero action"};
-    if (plot_svg_write(svg, title, &panel, 1)) {
+    rl_plot_panel panel = {sub, "env steps", ylabel, series, n_runs, base_mean, "zero action"};
+    if (rl_plot_svg_write(svg, title, &panel, 1)) {
         fprintf(stderr, "bench_hand: cannot write %s\n", svg);
         return 1;
     }

@@ -10,6 +10,9 @@
 #include "envs/mujoco/quadrotor.h"
 #include "envs/mujoco/swimmer.h"
 
+#include <math.h>
+#include <time.h>
+
 int rl_env_mujoco(rl_env *env, const mjModel **m, int *substeps)
 {
     if (!env || !env->data) return 0;
@@ -23,4 +26,37 @@ int rl_env_mujoco(rl_env *env, const mjModel **m, int *substeps)
         return 1;
     }
     return 0;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double rl_sim_raw_steps_per_sec(const mjModel *m, int substeps, int episode, double secs,
+                                rl_rng *rng)
+{
+    mjData *d = mj_makeData(m);
+    if (!d) return NAN;
+    long long n = 0;
+    double t0 = now(), el = 0;
+    while (el < secs) {
+        for (int k = 0; k < 64; k++, n++) {
+            for (int i = 0; i < m->nu; i++) {
+                double lo = -1, hi = 1;
+                if (m->actuator_ctrllimited[i]) {
+                    lo = m->actuator_ctrlrange[2 * i];
+                    hi = m->actuator_ctrlrange[2 * i + 1];
+                }
+                d->ctrl[i] = rl_rng_range(rng, lo, hi);
+            }
+            for (int s = 0; s < substeps; s++) mj_step(m, d);
+            if (n % episode == episode - 1) mj_resetData(m, d);
+        }
+        el = now() - t0;
+    }
+    mj_deleteData(d);
+    return n / el;
 }

@@ -12,4 +12,12 @@
  * any other env (classic control, user tasks) or NULL. */
 int rl_env_mujoco(rl_env *env, const mjModel **m, int *substeps);
 
+/* The ceiling an env is measured against: physics steps of m per second
+ * for about `secs` seconds of a raw loop (random controls in the
+ * actuators' ranges from rng, `substeps` mj_step calls per control step,
+ * mj_resetData every `episode` control steps). Returns control steps per
+ * second, NaN if no mjData could be made. */
+double rl_sim_raw_steps_per_sec(const mjModel *m, int substeps, int episode, double secs,
+                                rl_rng *rng);
+
 #endif

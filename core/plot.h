@@ -6,40 +6,40 @@
  * figure, colours fixed by series index so an agent keeps its colour across
  * panels.
  */
-#ifndef RL_CLI_PLOT_H
-#define RL_CLI_PLOT_H
+#ifndef RL_CORE_PLOT_H
+#define RL_CORE_PLOT_H
 
 #include <stddef.h>
 
-typedef struct plot_series {
+typedef struct rl_plot_series {
     const char *label;
     int n;
     const double *x, *y;   /* (n); non-finite y values break the line */
     const double *lo, *hi; /* (n) band, or NULL */
-} plot_series;
+} rl_plot_series;
 
-typedef struct plot_panel {
+typedef struct rl_plot_panel {
     const char *title, *xlabel, *ylabel;
-    const plot_series *series;
+    const rl_plot_series *series;
     int n_series;
     double hline;            /* reference line (threshold); NaN for none */
     const char *hline_label;
-} plot_panel;
+} rl_plot_panel;
 
 /* Write an SVG figure with n_panels side by side. Returns 0, or -1 with
  * errno set when the file cannot be written. */
-int plot_svg_write(const char *path, const char *title, const plot_panel *panels, int n_panels);
+int rl_plot_svg_write(const char *path, const char *title, const rl_plot_panel *panels, int n_panels);
 
 /* "#rrggbb" of series i. */
-const char *plot_color(int i);
+const char *rl_plot_color(int i);
 
 /* Tick positions for [lo, hi]: writes up to max "nice" values (1, 2, 5 x
  * 10^k steps) into ticks and returns how many. */
-int plot_ticks(double lo, double hi, double *ticks, int max);
+int rl_plot_ticks(double lo, double hi, double *ticks, int max);
 
 /* Convert an SVG file to PNG with rsvg-convert or ImageMagick's convert if
  * one is on PATH. Returns 0 and names the tool in `tool`, or -1 when none
  * is available or the conversion failed. */
-int plot_png(const char *svg, const char *png, char *tool, size_t cap);
+int rl_plot_png(const char *svg, const char *png, char *tool, size_t cap);
 
 #endif

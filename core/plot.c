@@ -1,5 +1,5 @@
 /* plot.c: SVG line plots with bands, ticks, labels and a legend. */
-#include "cli/plot.h"
+#include "core/plot.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,7 +10,7 @@
 static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                                       "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"};
 
-const char *plot_color(int i)
+const char *rl_plot_color(int i)
 {
     int n = (int)(sizeof palette / sizeof palette[0]);
     return palette[((i % n) + n) % n];
@@ -24,7 +24,7 @@ static double nice_step(double span, int target)
     return (m < 1.5 ? 1 : m < 3 ? 2 : m < 7 ? 5 : 10) * p;
 }
 
-int plot_ticks(double lo, double hi, double *ticks, int max)
+int rl_plot_ticks(double lo, double hi, double *ticks, int max)
 {
     double step = nice_step(hi - lo, 5);
     int n = 0;
@@ -70,11 +70,11 @@ static void widen(double *lo, double *hi)
     }
 }
 
-static void data_range(const plot_panel *p, frame *fr)
+static void data_range(const rl_plot_panel *p, frame *fr)
 {
     double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
     for (int s = 0; s < p->n_series; s++) {
-        const plot_series *se = &p->series[s];
+        const rl_plot_series *se = &p->series[s];
         for (int i = 0; i < se->n; i++) {
             if (!isfinite(se->x[i]) || !isfinite(se->y[i])) continue;
             if (se->x[i] < xlo) xlo = se->x[i];
@@ -96,14 +96,14 @@ static void data_range(const plot_panel *p, frame *fr)
     fr->xlo = xlo, fr->xhi = xhi, fr->ylo = ylo - pad, fr->yhi = yhi + pad;
 }
 
-static void draw_axes(FILE *f, const plot_panel *p, const frame *fr)
+static void draw_axes(FILE *f, const rl_plot_panel *p, const frame *fr)
 {
     double t[32];
     char lab[32];
     fprintf(f, "<g class=\"axes\" font-size=\"11\" fill=\"#333\">\n");
     fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#444\"/>\n",
             fr->x0, fr->y0, fr->w, fr->h);
-    int n = plot_ticks(fr->xlo, fr->xhi, t, 32);
+    int n = rl_plot_ticks(fr->xlo, fr->xhi, t, 32);
     for (int i = 0; i < n; i++) {
         double x = px(fr, t[i]);
         fmt_tick(t[i], lab, sizeof lab);
@@ -113,7 +113,7 @@ static void draw_axes(FILE *f, const plot_panel *p, const frame *fr)
                 x, fr->y0, x, fr->y0 + fr->h, x, fr->y0 + fr->h, x, fr->y0 + fr->h + 5, x,
                 fr->y0 + fr->h + 18, lab);
     }
-    n = plot_ticks(fr->ylo, fr->yhi, t, 32);
+    n = rl_plot_ticks(fr->ylo, fr->yhi, t, 32);
     for (int i = 0; i < n; i++) {
         double y = py(fr, t[i]);
         fmt_tick(t[i], lab, sizeof lab);
@@ -134,9 +134,9 @@ static void draw_axes(FILE *f, const plot_panel *p, const frame *fr)
     fprintf(f, "</text>\n</g>\n");
 }
 
-static void draw_series(FILE *f, const plot_series *se, int idx, const frame *fr)
+static void draw_series(FILE *f, const rl_plot_series *se, int idx, const frame *fr)
 {
-    const char *col = plot_color(idx);
+    const char *col = rl_plot_color(idx);
     fprintf(f, "<g class=\"series\" data-label=\"");
     put_text(f, se->label);
     fprintf(f, "\">\n");
@@ -167,7 +167,7 @@ static void draw_series(FILE *f, const plot_series *se, int idx, const frame *fr
     fprintf(f, "\"/>\n</g>\n");
 }
 
-int plot_svg_write(const char *path, const char *title, const plot_panel *panels, int n_panels)
+int rl_plot_svg_write(const char *path, const char *title, const rl_plot_panel *panels, int n_panels)
 {
     FILE *f = fopen(path, "w");
     if (!f) return -1;
@@ -188,7 +188,7 @@ int plot_svg_write(const char *path, const char *title, const plot_panel *panels
     put_text(f, title);
     fprintf(f, "</text>\n");
     for (int p = 0; p < n_panels; p++) {
-        const plot_panel *pa = &panels[p];
+        const rl_plot_panel *pa = &panels[p];
         frame fr = {p * pw + ml, mt, pw - ml - mr, ph - mt - mb, 0, 1, 0, 1};
         data_range(pa, &fr);
         draw_axes(f, pa, &fr);
@@ -207,7 +207,7 @@ int plot_svg_write(const char *path, const char *title, const plot_panel *panels
         fprintf(f, "</svg>\n");
     }
     /* Legend under the panels, from the panel with the most series. */
-    const plot_panel *lp = NULL;
+    const rl_plot_panel *lp = NULL;
     for (int p = 0; p < n_panels; p++)
         if (!lp || panels[p].n_series > lp->n_series) lp = &panels[p];
     fprintf(f, "<g class=\"legend\" font-size=\"12\">\n");
@@ -216,7 +216,7 @@ int plot_svg_write(const char *path, const char *title, const plot_panel *panels
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"22\" height=\"10\" fill=\"%s\" fill-opacity=\"0.25\"/>"
                    "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"/>"
                    "<text x=\"%.1f\" y=\"%.1f\">",
-                x, y - 5, plot_color(s), x, y, x + 22, y, plot_color(s), x + 28, y + 4);
+                x, y - 5, rl_plot_color(s), x, y, x + 22, y, rl_plot_color(s), x + 28, y + 4);
         put_text(f, lp->series[s].label);
         fprintf(f, "</text>\n");
     }
@@ -249,7 +249,7 @@ static void quote(const char *s, char *out, size_t cap)
     out[n] = 0;
 }
 
-int plot_png(const char *svg, const char *png, char *tool, size_t cap)
+int rl_plot_png(const char *svg, const char *png, char *tool, size_t cap)
 {
     char qs[2100], qp[2100], cmd[4400];
     quote(svg, qs, sizeof qs);
