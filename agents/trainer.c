@@ -7,6 +7,7 @@
 #include "agents/rundir.h"
 #include "core/file.h"
 #include "core/tb.h"
+#include "envs/env_internal.h"
 
 #include <ctype.h>
 #include <cblas.h>
@@ -432,10 +433,7 @@ static rl_agent *make_agent(const rl_train_cfg *cfg)
         return ag;
     }
     const char *env_id = cfg->env_id ? cfg->env_id : rl_default_env_id();
-    if (!rl_task_find(env_id)) {
-        rl_env_free(rl_env_make(env_id, NULL));
-        return NULL;
-    }
+    if (!rl_task_find_or_error(env_id)) return NULL;
     const char *agent = cfg->agent ? cfg->agent : rl_recommended_agent(env_id);
     char hp[4096];
     snprintf(hp, sizeof hp, "%s", cfg->hparams ? cfg->hparams : "");

@@ -2,6 +2,7 @@
 #include "agents/agent.h"
 #include "agents/rundir.h"
 #include "cli/cli.h"
+#include "envs/env_internal.h"
 
 #include <math.h>
 #include <signal.h>
@@ -173,8 +174,7 @@ int cmd_train(int argc, char **argv)
     int rc = cli_parse("train", usage, about, args, n_args, argc, argv, 2, pos, 1, &n_pos);
     if (rc) return rc < 0 ? CLI_OK : rc;
     const char *env_id = n_pos ? pos[0] : (resume ? NULL : rl_default_env_id());
-    if (env_id && !rl_task_find(env_id)) {
-        rl_env_free(rl_env_make(env_id, NULL));
+    if (env_id && !rl_task_find_or_error(env_id)) {
         cli_error("train", "%s", rl_last_error());
         return CLI_USAGE;
     }

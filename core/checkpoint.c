@@ -21,6 +21,7 @@
 #include "core/checkpoint.h"
 #include "core/file.h"
 #include "rltool.h"
+#include "core/error.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -193,6 +194,9 @@ static int check_key(const char *key)
 
 int rl_ckpt_set_meta(rl_ckpt *ck, const char *key, const char *value)
 {
+    RL_NEED(ck, RL_EINVAL);
+    RL_NEED(key, RL_EINVAL);
+    RL_NEED(value, RL_EINVAL);
     int rc = check_key(key);
     if (rc) return rc;
     if (!value || strpbrk(value, "\n\r") || strlen(value) > MAX_LINE - MAX_NAME - 8)
@@ -231,14 +235,23 @@ int rl_ckpt_set_meta(rl_ckpt *ck, const char *key, const char *value)
 
 const char *rl_ckpt_meta(const rl_ckpt *ck, const char *key)
 {
-    int at = key ? index_find(ck, &ck->meta_ix, meta_name, key) : -1;
+    RL_NEED(ck, NULL);
+    RL_NEED(key, NULL);
+    int at = index_find(ck, &ck->meta_ix, meta_name, key);
     return at >= 0 ? ck->meta[at].value : NULL;
 }
 
-int rl_ckpt_meta_count(const rl_ckpt *ck) { return ck->n_meta; }
+int rl_ckpt_meta_count(const rl_ckpt *ck)
+{
+    RL_NEED(ck, 0);
+    return ck->n_meta;
+}
 
 int rl_ckpt_meta_at(const rl_ckpt *ck, int i, const char **key, const char **value)
 {
+    RL_NEED(ck, RL_EINVAL);
+    RL_NEED(key, RL_EINVAL);
+    RL_NEED(value, RL_EINVAL);
     if (i < 0 || i >= ck->n_meta)
         return rl_error(RL_EINVAL, "checkpoint: metadata index %d out of range [0, %d)", i,
                         ck->n_meta);
@@ -256,6 +269,9 @@ static tensor *find_tensor(const rl_ckpt *ck, const char *name)
 int rl_ckpt_put(rl_ckpt *ck, const char *name, rl_dtype dtype, const void *data,
                 int64_t count)
 {
+    RL_NEED(ck, RL_EINVAL);
+    RL_NEED(name, RL_EINVAL);
+    if (!data && count) return rl_error(RL_EINVAL, "%s: data is NULL", __func__);
     size_t es = dtype_size(dtype);
     if (!name || !*name || strlen(name) > MAX_NAME)
         return rl_error(RL_EINVAL, "checkpoint: tensor name must have 1..%d characters",
@@ -302,6 +318,8 @@ int rl_ckpt_put(rl_ckpt *ck, const char *name, rl_dtype dtype, const void *data,
 const void *rl_ckpt_get(const rl_ckpt *ck, const char *name, rl_dtype dtype, int64_t count,
                         int64_t *out_count)
 {
+    RL_NEED(ck, NULL);
+    RL_NEED(name, NULL);
     const tensor *t = find_tensor(ck, name);
     if (!t) {
         rl_error(RL_ENOTFOUND, "checkpoint: no tensor '%s'", name);
@@ -317,11 +335,20 @@ const void *rl_ckpt_get(const rl_ckpt *ck, const char *name, rl_dtype dtype, int
     return t->data;
 }
 
-int rl_ckpt_tensor_count(const rl_ckpt *ck) { return ck->n_t; }
+int rl_ckpt_tensor_count(const rl_ckpt *ck)
+{
+    RL_NEED(ck, 0);
+    return ck->n_t;
+}
 
 int rl_ckpt_tensor_at(const rl_ckpt *ck, int i, const char **name, rl_dtype *dtype,
                       int64_t *count, const void **data)
 {
+    RL_NEED(ck, RL_EINVAL);
+    RL_NEED(name, RL_EINVAL);
+    RL_NEED(dtype, RL_EINVAL);
+    RL_NEED(count, RL_EINVAL);
+    RL_NEED(data, RL_EINVAL);
     if (i < 0 || i >= ck->n_t)
         return rl_error(RL_EINVAL, "checkpoint: tensor index %d out of range [0, %d)", i,
                         ck->n_t);
@@ -404,6 +431,8 @@ static int serialize(const rl_ckpt *ck, buf *raw)
 
 int rl_ckpt_save(const rl_ckpt *ck, const char *path)
 {
+    RL_NEED(ck, RL_EINVAL);
+    RL_NEED(path, RL_EINVAL);
     buf raw = {0}, head = {0};
     unsigned char *z = NULL;
     char *tmp = NULL;
@@ -774,6 +803,7 @@ rl_ckpt *rl_ckpt_load_header(const char *path)
 
 rl_ckpt *rl_ckpt_load(const char *path)
 {
+    RL_NEED(path, NULL);
     int fd;
     int64_t size;
     unsigned char *head, *raw = NULL;

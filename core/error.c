@@ -22,6 +22,7 @@ void rl_clear_error(void)
 int rl_error(int code, const char *fmt, ...)
 {
     char tmp[sizeof err_msg];  /* fmt may format the previous message */
+    if (!fmt) return rl_error(code, "rl_error: fmt is NULL (no message)");
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(tmp, sizeof tmp, fmt, ap);

@@ -1,5 +1,6 @@
 /* The one key=value option parser shared by tasks, wrappers and agents. */
 #include "rltool.h"
+#include "core/error.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -8,9 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int bad_number(const char *s, const char *what)
+{
+    return rl_error(RL_EINVAL, "'%s' is not %s", s ? s : "(null)", what);
+}
+
 int rl_parse_int(const char *s, long long *out)
 {
-    if (!s || !*s || isspace((unsigned char)*s)) return RL_EINVAL;
+    if (!out) return rl_error(RL_EINVAL, "rl_parse_int: out is NULL");
+    if (!s || !*s || isspace((unsigned char)*s)) return bad_number(s, "an integer");
     errno = 0;
     char *end = NULL;
     long long v = strtoll(s, &end, 10);
@@ -18,7 +25,7 @@ int rl_parse_int(const char *s, long long *out)
         /* Accept integral floats such as 1e6 for step counts. */
         double d;
         if (rl_parse_double(s, &d) != RL_OK || d != floor(d) || fabs(d) > 9e18)
-            return RL_EINVAL;
+            return bad_number(s, "an integer (digits, or an integral value like 1e6 within +-9e18)");
         v = (long long)d;
     }
     *out = v;
@@ -27,12 +34,14 @@ int rl_parse_int(const char *s, long long *out)
 
 int rl_parse_double(const char *s, double *out)
 {
+    if (!out) return rl_error(RL_EINVAL, "rl_parse_double: out is NULL");
     /* Decimal only: strtod would also read "0x10" (hex) as 16. */
-    if (!s || !*s || isspace((unsigned char)*s) || strpbrk(s, "xX")) return RL_EINVAL;
+    if (!s || !*s || isspace((unsigned char)*s) || strpbrk(s, "xX"))
+        return bad_number(s, "a decimal number");
     errno = 0;
     char *end = NULL;
     double v = strtod(s, &end);
-    if (errno == ERANGE || *end || !isfinite(v)) return RL_EINVAL;
+    if (errno == ERANGE || *end || !isfinite(v)) return bad_number(s, "a finite number");
     *out = v;
     return RL_OK;
 }
@@ -77,6 +86,11 @@ static int choice_name(const char *choices, int idx, char *buf, size_t cap)
 
 const rl_optdef *rl_opts_find(const rl_optdef *defs, int n_defs, const char *key)
 {
+    if (n_defs && !defs) {
+        rl_error(RL_EINVAL, "%s: defs is NULL", __func__);
+        return NULL;
+    }
+    RL_NEED(key, NULL);
     for (int i = 0; i < n_defs; i++)
         if (!strcmp(defs[i].name, key)) return &defs[i];
     return NULL;
@@ -166,6 +180,8 @@ static int set_value(const rl_optdef *d, void *cfg, const char *owner, const cha
 
 int rl_opts_defaults(const rl_optdef *defs, int n_defs, void *cfg)
 {
+    if (n_defs && (!defs || !cfg))
+        return rl_error(RL_EINVAL, "%s: defs or cfg is NULL", __func__);
     for (int i = 0; i < n_defs; i++) {
         int rc = set_value(&defs[i], cfg, "defaults", defs[i].def ? defs[i].def : "");
         if (rc) return rl_error(rc, "bad default for option '%s': %s", defs[i].name,
@@ -177,6 +193,10 @@ int rl_opts_defaults(const rl_optdef *defs, int n_defs, void *cfg)
 int rl_opts_set(const rl_optdef *defs, int n_defs, void *cfg, const char *owner,
                 const char *key, const char *value)
 {
+    RL_NEED(defs, RL_EINVAL);
+    RL_NEED(cfg, RL_EINVAL);
+    RL_NEED(key, RL_EINVAL);
+    RL_NEED(value, RL_EINVAL);
     const rl_optdef *d = rl_opts_find(defs, n_defs, key);
     if (!d) {
         char known[512] = "";
@@ -192,6 +212,9 @@ int rl_opts_set(const rl_optdef *defs, int n_defs, void *cfg, const char *owner,
 
 int rl_kv_next(const char **s, char *key, size_t key_cap, char *val, size_t val_cap)
 {
+    RL_NEED(s, RL_EINVAL);
+    RL_NEED(key, RL_EINVAL);
+    RL_NEED(val, RL_EINVAL);
     const char *p = *s;
     while (*p == ',' || *p == ' ') p++;
     if (!*p) {
@@ -220,6 +243,8 @@ int rl_kv_next(const char **s, char *key, size_t key_cap, char *val, size_t val_
 int rl_opts_parse(const rl_optdef *defs, int n_defs, void *cfg, const char *owner,
                   const char *kvs)
 {
+    if (n_defs && (!defs || !cfg))
+        return rl_error(RL_EINVAL, "%s: defs or cfg is NULL", __func__);
     const char *p = kvs ? kvs : "";
     char key[128], val[RL_OPT_STR_MAX];
     int rc;
@@ -232,6 +257,9 @@ int rl_opts_parse(const rl_optdef *defs, int n_defs, void *cfg, const char *owne
 
 int rl_opts_format_value(const rl_optdef *d, const void *cfg, char *buf, size_t cap)
 {
+    RL_NEED(d, RL_EINVAL);
+    RL_NEED(cfg, RL_EINVAL);
+    RL_NEED(buf, RL_EINVAL);
     const char *field = (const char *)cfg + d->offset;
     switch (d->type) {
     case RL_OPT_INT:
@@ -253,6 +281,9 @@ int rl_opts_format_value(const rl_optdef *d, const void *cfg, char *buf, size_t 
 
 int rl_opts_format(const rl_optdef *defs, int n_defs, const void *cfg, char *buf, size_t cap)
 {
+    if (n_defs && (!defs || !cfg))
+        return rl_error(RL_EINVAL, "%s: defs or cfg is NULL", __func__);
+    RL_NEED(buf, RL_EINVAL);
     size_t used = 0;
     if (cap) buf[0] = 0;
     for (int i = 0; i < n_defs; i++) {

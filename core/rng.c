@@ -2,11 +2,13 @@
  * derivation. Each env, worker and agent owns its own stream, so results do
  * not depend on thread scheduling. */
 #include "rltool.h"
+#include "core/error.h"
 
 #include <math.h>
 
 void rl_rng_seed(rl_rng *rng, uint64_t seed, uint64_t stream)
 {
+    RL_NEED(rng, );
     rng->state = 0;
     rng->inc = (stream << 1u) | 1u;
     rl_rng_u32(rng);
@@ -16,6 +18,7 @@ void rl_rng_seed(rl_rng *rng, uint64_t seed, uint64_t stream)
 
 uint32_t rl_rng_u32(rl_rng *rng)
 {
+    RL_NEED(rng, 0);
     uint64_t old = rng->state;
     rng->state = old * 6364136223846793005ULL + rng->inc;
     uint32_t xorshifted = (uint32_t)(((old >> 18u) ^ old) >> 27u);
@@ -25,6 +28,7 @@ uint32_t rl_rng_u32(rl_rng *rng)
 
 uint32_t rl_rng_below(rl_rng *rng, uint32_t n)
 {
+    RL_NEED(rng, 0);
     /* Lemire-free rejection: drop the biased low range. */
     uint32_t threshold = (uint32_t)(-n) % n;
     for (;;) {
@@ -35,6 +39,7 @@ uint32_t rl_rng_below(rl_rng *rng, uint32_t n)
 
 double rl_rng_uniform(rl_rng *rng)
 {
+    RL_NEED(rng, 0);
     uint64_t hi = rl_rng_u32(rng) >> 5;  /* 27 bits */
     uint64_t lo = rl_rng_u32(rng) >> 6;  /* 26 bits */
     return (double)(hi * 67108864.0 + lo) * (1.0 / 9007199254740992.0);
@@ -42,11 +47,13 @@ double rl_rng_uniform(rl_rng *rng)
 
 double rl_rng_range(rl_rng *rng, double lo, double hi)
 {
+    RL_NEED(rng, 0);
     return lo + (hi - lo) * rl_rng_uniform(rng);
 }
 
 double rl_rng_normal(rl_rng *rng)
 {
+    RL_NEED(rng, 0);
     double u1 = rl_rng_uniform(rng);
     double u2 = rl_rng_uniform(rng);
     if (u1 < 1e-300) u1 = 1e-300;

@@ -2,6 +2,7 @@
  * limit, clip, action repeat, discretisation, decision budget) and episode
  * statistics around a task's reset/step. */
 #include "envs/env_internal.h"
+#include "core/error.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -23,6 +24,7 @@ static const rl_optdef wrap_opts[] = {
 
 const rl_optdef *rl_env_wrapper_opts(int *n)
 {
+    RL_NEED(n, NULL);
     if (n) *n = N_WRAP_OPTS;
     return wrap_opts;
 }
@@ -207,26 +209,27 @@ rl_env *rl_env_create(const rl_task *task, const void *task_cfg, const rl_wrap_c
     return env;
 }
 
-rl_env *rl_env_make(const char *id, const char *opts)
+static const char *task_id_at(int i) { return rl_task_at(i)->id; }
+
+const rl_task *rl_task_find_or_error(const char *id)
 {
+    RL_NEED(id, NULL);
     rl_clear_error();
     const rl_task *task = rl_task_find(id);
-    if (!task && rl_last_code()) return NULL; /* a task file or model path said what is wrong */
-    if (!task && id && strpbrk(id, ", =")) {
+    if (task || rl_last_code()) return task; /* a task file or model path said what is wrong */
+    if (strpbrk(id, ", ="))
         rl_error(RL_ENOTFOUND, "env id '%s' contains ',', ' ' or '=': an id is one name such as "
                  "swimmer-v1; options go separately (--set key=value)", id);
-        return NULL;
-    }
-    if (!task) {
-        char known[1024] = "";
-        size_t used = 0;
-        int n = rl_task_count();
-        for (int i = 0; i < n && used < sizeof known; i++)
-            used += snprintf(known + used, sizeof known - used, "%s%s", i ? ", " : "",
-                             rl_task_at(i)->id);
-        rl_error(RL_ENOTFOUND, "unknown env id '%s' (known: %s)", id ? id : "(null)", known);
-        return NULL;
-    }
+    else
+        rl_error_unknown("env id", id, task_id_at, rl_task_count());
+    return NULL;
+}
+
+rl_env *rl_env_make(const char *id, const char *opts)
+{
+    RL_NEED(id, NULL);
+    const rl_task *task = rl_task_find_or_error(id);
+    if (!task) return NULL;
     void *cfg = calloc(1, task->cfg_size ? task->cfg_size : 1);
     if (!cfg) {
         rl_error(RL_ENOMEM, "out of memory");
@@ -381,16 +384,46 @@ int rl_env_step(rl_env *env, const float *action)
     return RL_OK;
 }
 
-const float *rl_env_obs(const rl_env *env) { return env->obs; }
-float rl_env_reward(const rl_env *env) { return *env->reward; }
-int rl_env_terminated(const rl_env *env) { return *env->terminated; }
-int rl_env_truncated(const rl_env *env) { return *env->truncated; }
-const rl_info *rl_env_info(const rl_env *env) { return env->info; }
-const rl_space *rl_env_obs_space(const rl_env *env) { return &env->obs_space; }
-const rl_space *rl_env_act_space(const rl_env *env) { return &env->act_space; }
+const float *rl_env_obs(const rl_env *env)
+{
+    RL_NEED(env, NULL);
+    return env->obs;
+}
+float rl_env_reward(const rl_env *env)
+{
+    RL_NEED(env, 0);
+    return *env->reward;
+}
+int rl_env_terminated(const rl_env *env)
+{
+    RL_NEED(env, 0);
+    return *env->terminated;
+}
+int rl_env_truncated(const rl_env *env)
+{
+    RL_NEED(env, 0);
+    return *env->truncated;
+}
+const rl_info *rl_env_info(const rl_env *env)
+{
+    RL_NEED(env, NULL);
+    return env->info;
+}
+const rl_space *rl_env_obs_space(const rl_env *env)
+{
+    RL_NEED(env, NULL);
+    return &env->obs_space;
+}
+const rl_space *rl_env_act_space(const rl_env *env)
+{
+    RL_NEED(env, NULL);
+    return &env->act_space;
+}
 
 const rl_slice *rl_env_slice(const rl_env *env, const char *name)
 {
+    RL_NEED(env, NULL);
+    RL_NEED(name, NULL);
     for (int i = 0; i < env->n_slices; i++)
         if (!strcmp(env->slices[i].name, name)) return &env->slices[i];
     return NULL;
@@ -398,6 +431,8 @@ const rl_slice *rl_env_slice(const rl_env *env, const char *name)
 
 int rl_env_options(const rl_env *env, char *buf, size_t cap)
 {
+    RL_NEED(env, RL_EINVAL);
+    RL_NEED(buf, RL_EINVAL);
     wrap_state *w = env->wrap;
     int n = rl_opts_format(env->task->opts, env->task->n_opts, env->cfg, buf, cap);
     if (n < 0) return n;
@@ -413,6 +448,8 @@ int rl_env_options(const rl_env *env, char *buf, size_t cap)
 
 int rl_env_render(rl_env *env, unsigned char *rgb, int width, int height)
 {
+    RL_NEED(env, RL_EINVAL);
+    RL_NEED(rgb, RL_EINVAL);
     if (!env->task->render)
         return rl_error(RL_EINVAL, "%s cannot render", env->task->id);
     if (width <= 0 || height <= 0 || width > 8192 || height > 8192)

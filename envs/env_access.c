@@ -1,23 +1,42 @@
 /* Read-only accessors for rl_env fields that bindings (Python ctypes) need
  * without mirroring struct rl_env's layout. */
 #include "rltool.h"
+#include "core/error.h"
 
 #include <stddef.h>
 
-const rl_task *rl_env_task(const rl_env *env) { return env ? env->task : NULL; }
+const rl_task *rl_env_task(const rl_env *env)
+{
+    RL_NEED(env, NULL);
+    return env ? env->task : NULL;
+}
 
-int rl_env_num_slices(const rl_env *env) { return env ? env->n_slices : 0; }
+int rl_env_num_slices(const rl_env *env)
+{
+    RL_NEED(env, 0);
+    return env ? env->n_slices : 0;
+}
 
 const rl_slice *rl_env_slice_at(const rl_env *env, int i)
 {
+    RL_NEED(env, NULL);
     return env && i >= 0 && i < env->n_slices ? &env->slices[i] : NULL;
 }
 
-int rl_env_num_info(const rl_env *env) { return env ? env->n_info : 0; }
+int rl_env_num_info(const rl_env *env)
+{
+    RL_NEED(env, 0);
+    return env ? env->n_info : 0;
+}
 
 const char *rl_env_info_name(const rl_env *env, int i)
 {
+    RL_NEED(env, NULL);
     return env && env->info_names && i >= 0 && i < env->n_info ? env->info_names[i] : NULL;
 }
 
-int rl_env_max_steps(const rl_env *env) { return env ? env->max_steps : 0; }
+int rl_env_max_steps(const rl_env *env)
+{
+    RL_NEED(env, 0);
+    return env ? env->max_steps : 0;
+}

@@ -4,6 +4,10 @@
 
 #include "rltool.h"
 
+/* rl_task_find, or NULL with a message: "unknown env id 'x' (known: ...)",
+ * or what a task file or model path said is wrong with it. */
+const rl_task *rl_task_find_or_error(const char *id);
+
 /* Options every env accepts on top of its task's (see rl_env_wrapper_opts). */
 typedef struct rl_wrap_cfg {
     int max_steps;       /* 0: the task's default */

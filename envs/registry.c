@@ -1,6 +1,7 @@
 /* Versioned task ids: the built-in tasks plus those registered at run time
  * (plugins, user code). */
 #include "rltool.h"
+#include "core/error.h"
 #include "envs/tasks.h"
 #include "envs/mujoco/mjcf_task.h"
 #include "envs/mujoco/task_file.h"
@@ -50,6 +51,7 @@ const rl_task *rl_task_at(int i)
 
 const rl_task *rl_task_find(const char *id)
 {
+    RL_NEED(id, NULL);
     if (!id) return NULL;
     /* "mjcf:PATH" needs no registration: a task for that file is made on
      * first use and cached (mjcf_task.c), so every lookup of an id returns
@@ -85,6 +87,7 @@ static int check_id(const char *id)
 
 int rl_task_register(const rl_task *task)
 {
+    RL_NEED(task, RL_EINVAL);
     if (!task || !task->id || !task->init || !task->reset || !task->step)
         return rl_error(RL_EINVAL, "a task needs an id and init, reset and step functions");
     if (check_id(task->id)) return rl_last_code();

@@ -1,6 +1,7 @@
 /* Vector env: N envs of one configuration over struct-of-arrays batch
  * buffers, stepped in contiguous slices by a thread pool. Each env owns its
  * rng stream (stream i), so results do not depend on the thread count. */
+#include "core/error.h"
 #include "core/threadpool.h"
 #include "envs/vec.h"
 #include "envs/env_internal.h"
@@ -39,6 +40,7 @@ struct rl_vec {
 
 rl_vec *rl_vec_make(const char *id, const char *opts, int n_envs, int n_threads)
 {
+    RL_NEED(id, NULL);
     if (n_envs < 1 || n_envs > 1 << 20) {
         rl_error(RL_EINVAL, "number of envs must be in [1, 1048576], got %d", n_envs);
         return NULL;
@@ -48,11 +50,8 @@ rl_vec *rl_vec_make(const char *id, const char *opts, int n_envs, int n_threads)
         return NULL;
     }
     if (n_threads > n_envs) n_threads = n_envs;
-    const rl_task *task = rl_task_find(id);
-    if (!task) {
-        rl_env_free(rl_env_make(id, opts));  /* sets the "unknown id" message */
-        return NULL;
-    }
+    const rl_task *task = rl_task_find_or_error(id);
+    if (!task) return NULL;
     rl_vec *vec = calloc(1, sizeof *vec);
     void *cfg = calloc(1, task->cfg_size ? task->cfg_size : 1);
     if (!vec || !cfg) goto oom;
@@ -94,11 +93,9 @@ oom:
 fail:
     free(cfg);
     if (vec) {
-        char msg[1024];
         int code = rl_last_code();
-        snprintf(msg, sizeof msg, "%s", rl_last_error());
-        rl_vec_free(vec);
-        rl_error(code ? code : RL_EINVAL, "%s", msg);
+        rl_vec_free(vec); /* sets no error */
+        if (!code) rl_error(RL_EINVAL, "%s", rl_last_error());
     }
     return NULL;
 }
@@ -174,6 +171,7 @@ static int check_outputs(const rl_vec *vec, const char *when)
 
 int rl_vec_reset(rl_vec *vec, int64_t seed)
 {
+    RL_NEED(vec, RL_EINVAL);
     if (!vec) return rl_error(RL_EINVAL, "rl_vec_reset: vec is NULL");
     vec->reset_seed = seed;
     rl_pool_run(vec->pool, reset_job, vec);
@@ -209,6 +207,7 @@ static void step_job(void *ctx, int t, int nt)
 
 int rl_vec_step(rl_vec *vec, const float *actions)
 {
+    RL_NEED(vec, RL_EINVAL);
     if (!vec) return rl_error(RL_EINVAL, "rl_vec_step: vec is NULL");
     size_t ad = (size_t)vec->act_dim;
     if (actions && actions != vec->actions)
@@ -219,13 +218,11 @@ int rl_vec_step(rl_vec *vec, const float *actions)
         if (env->needs_reset && vec->autoreset == RL_AUTORESET_NEXT_STEP) continue;
         if (env->needs_reset)
             return rl_error(RL_ESTATE, "%s: call rl_vec_reset before rl_vec_step", vec->task->id);
-        if (rl_env_check_action(env, vec->actions + (size_t)i * ad)) {
-            char msg[1024];
-            snprintf(msg, sizeof msg, "%s", rl_last_error());
-            /* Observations were checked finite when they were produced. */
+        /* Observations were checked finite when they were produced.
+         * (rl_error may format the current message: no copy needed.) */
+        if (rl_env_check_action(env, vec->actions + (size_t)i * ad))
             return rl_error(RL_EINVAL, "env %d: %s (the policy computed it from finite "
-                            "observations)", i, msg);
-        }
+                            "observations)", i, rl_last_error());
     }
     if (rl_pool_size(vec->pool) > 1 && vec->parallel && vec->n_steps++ % PROBE_EVERY) {
         rl_pool_run(vec->pool, step_job, vec);
@@ -243,6 +240,7 @@ int rl_vec_step(rl_vec *vec, const float *actions)
 
 int rl_vec_set_autoreset(rl_vec *vec, int mode)
 {
+    RL_NEED(vec, RL_EINVAL);
     if (mode != RL_AUTORESET_NEXT_STEP && mode != RL_AUTORESET_SAME_STEP)
         return rl_error(RL_EINVAL, "autoreset mode must be RL_AUTORESET_NEXT_STEP (0) or "
                         "RL_AUTORESET_SAME_STEP (1), got %d", mode);
@@ -250,15 +248,19 @@ int rl_vec_set_autoreset(rl_vec *vec, int mode)
     return RL_OK;
 }
 
-int rl_vec_num_envs(const rl_vec *vec) { return vec->n; }
-int rl_vec_num_threads(const rl_vec *vec) { return rl_pool_size(vec->pool); }
+int rl_vec_num_envs(const rl_vec *vec) { RL_NEED(vec, 0); return vec->n; }
+int rl_vec_num_threads(const rl_vec *vec) { RL_NEED(vec, 0); return rl_pool_size(vec->pool); }
 
 rl_pool *rl_vec_pool(rl_vec *vec) { return vec->pool; }
-rl_env *rl_vec_env(rl_vec *vec, int i) { return i >= 0 && i < vec->n ? vec->envs[i] : NULL; }
-float *rl_vec_obs(rl_vec *vec) { return vec->obs; }
-float *rl_vec_final_obs(rl_vec *vec) { return vec->final_obs; }
-float *rl_vec_actions(rl_vec *vec) { return vec->actions; }
-float *rl_vec_rewards(rl_vec *vec) { return vec->rewards; }
-unsigned char *rl_vec_terminated(rl_vec *vec) { return vec->terminated; }
-unsigned char *rl_vec_truncated(rl_vec *vec) { return vec->truncated; }
-rl_info *rl_vec_infos(rl_vec *vec) { return vec->infos; }
+rl_env *rl_vec_env(rl_vec *vec, int i)
+{
+    RL_NEED(vec, NULL);
+    return i >= 0 && i < vec->n ? vec->envs[i] : NULL;
+}
+float *rl_vec_obs(rl_vec *vec) { RL_NEED(vec, NULL); return vec->obs; }
+float *rl_vec_final_obs(rl_vec *vec) { RL_NEED(vec, NULL); return vec->final_obs; }
+float *rl_vec_actions(rl_vec *vec) { RL_NEED(vec, NULL); return vec->actions; }
+float *rl_vec_rewards(rl_vec *vec) { RL_NEED(vec, NULL); return vec->rewards; }
+unsigned char *rl_vec_terminated(rl_vec *vec) { RL_NEED(vec, NULL); return vec->terminated; }
+unsigned char *rl_vec_truncated(rl_vec *vec) { RL_NEED(vec, NULL); return vec->truncated; }
+rl_info *rl_vec_infos(rl_vec *vec) { RL_NEED(vec, NULL); return vec->infos; }

@@ -8,6 +8,11 @@
  * message readable with rl_last_error(). Nothing here calls exit() or writes
  * to stdout.
  *
+ * NULL arguments: a NULL where an object or buffer is required is an
+ * error, never a crash: int functions return RL_EINVAL, pointer functions
+ * NULL, counts and other accessors 0, each with a message naming the
+ * function ("rl_env_step: env is NULL"); void calls do nothing.
+ *
  * Ownership: every rl_x_make / rl_x_load has an rl_x_free; free(NULL) is a
  * no-op. Pointers returned by accessors are borrowed and stay valid until the
  * owner is freed.
