@@ -187,116 +187,152 @@ static void centred_ranks(es *e, int P)
     }
 }
 
+/* Phase 1, perturb: generation gen's noise (every rank draws all G/2
+ * pairs, the same everywhere) and this rank's P members at +-sigma. */
+static void es_perturb(const rl_agent *ag, es *e, int64_t gen, int R, int P, int G)
+{
+    const es_cfg *c = ag->cfg;
+    int np = e->pol->n_params;
+    rl_rng rng;
+    rl_rng_seed(&rng, rl_seed_derive(ag->seed, (uint64_t)gen), 0xe5e5);
+    for (int k = 0; k < G / 2; k++) {
+        float *eps = e->eps + (size_t)k * np;
+        for (int j = 0; j < np; j++) eps[j] = (float)rl_rng_normal(&rng);
+        if (k < R * P / 2 || k >= (R + 1) * P / 2) continue; /* another rank's pair */
+        for (int s = 0; s < 2; s++) {
+            rl_policy *m = e->member[2 * k - R * P + s];
+            float sg = (float)(s ? -c->sigma : c->sigma);
+            for (int j = 0; j < np; j++) m->params[j] = e->pol->params[j] + sg * eps[j];
+        }
+    }
+}
+
+/* One batch step of every member still playing; adds returns into fit. */
+static int es_step(rl_agent *ag, es *e, rl_trainer *tr, rl_vec *vec, double *fit, int raw,
+                   int *remaining)
+{
+    const es_cfg *c = ag->cfg;
+    int P = rl_vec_num_envs(vec), od = ag->obs_dim, ad = ag->act_dim, rc;
+    float *obs = rl_vec_obs(vec), *actions = rl_vec_actions(vec);
+    if (!raw) rl_normalizer_update(e->obs_norm, obs, P);
+    if (!raw && rl_comm_size() > 1) rl_normalizer_update(e->nz_delta, obs, P);
+    policy_input(ag, e, obs, e->in, P);
+    for (int i = 0; i < P; i++) {
+        float *a = actions + (size_t)i * ad;
+        if (e->eps_done[i] >= c->episodes) { /* finished: idle until the others are */
+            memset(a, 0, sizeof(float) * (size_t)ad);
+            continue;
+        }
+        const float *y = e->member[i]->vt->forward(e->member[i], e->in + (size_t)i * od,
+                                                   &e->t[i], 1);
+        if (!y) return rl_last_code();
+        to_action(ag, y, a);
+    }
+    if ((rc = rl_vec_step(vec, NULL))) return rc;
+    const rl_info *infos = rl_vec_infos(vec);
+    const float *r = rl_vec_rewards(vec);
+    for (int i = 0; i < P; i++) {
+        if (e->eps_done[i] >= c->episodes) continue;
+        e->ret[i] += r[i];
+        e->t[i]++;
+        if (infos[i].done) {
+            fit[i] += e->ret[i] / c->episodes;
+            e->ret[i] = 0;
+            e->t[i] = 0;
+            if (++e->eps_done[i] == c->episodes) (*remaining)--;
+        }
+    }
+    rl_trainer_episodes(tr, infos, P);
+    return RL_OK;
+}
+
+/* Phase 2, evaluate: every member plays c->episodes whole episodes in its
+ * own env; then every rank gets every fitness and the merged statistics. */
+static int es_evaluate(rl_agent *ag, es *e, rl_trainer *tr, int64_t gen, int raw)
+{
+    rl_vec *vec = rl_trainer_vec(tr);
+    int P = rl_vec_num_envs(vec), K = rl_comm_size(), G = P * K, rc;
+    double *fit = e->fit + (size_t)rl_comm_rank() * P; /* this rank's members */
+    if ((rc = rl_vec_reset(vec, (int64_t)(rl_seed_derive(rl_comm_seed(ag->seed ^ 0x5eed),
+                                                         (uint64_t)gen) >> 1))))
+        return rc;
+    for (int i = 0; i < G; i++) e->fit[i] = 0;
+    for (int i = 0; i < P; i++) e->ret[i] = 0, e->eps_done[i] = e->t[i] = 0;
+    if (K > 1 && !raw) rl_normalizer_copy(e->nz_base, e->obs_norm);
+    int remaining = P;
+    int64_t steps = 0;
+    for (; remaining > 0; steps += P)
+        if ((rc = es_step(ag, e, tr, vec, fit, raw, &remaining))) return rc;
+    ag->steps_done += steps;
+    if (K > 1) {
+        if ((rc = rl_comm_allreduce_sum_double(e->fit, G))) return rc;
+        if (!raw && (rc = rl_comm_merge_normalizer(e->obs_norm, e->nz_base, e->nz_delta)))
+            return rc;
+    }
+    return RL_OK;
+}
+
+/* Phase 3, update: rank-shaped antithetic gradient estimate, one Adam step
+ * (Adam minimises, so negate). */
+static int es_update(rl_agent *ag, es *e, rl_trainer *tr, int G)
+{
+    const es_cfg *c = ag->cfg;
+    int np = e->pol->n_params;
+    centred_ranks(e, G);
+    memset(e->grad, 0, sizeof(float) * (size_t)np);
+    for (int k = 0; k < G / 2; k++) {
+        float w = (float)(e->rank[2 * k] - e->rank[2 * k + 1]);
+        const float *eps = e->eps + (size_t)k * np;
+        for (int j = 0; j < np; j++) e->grad[j] += w * eps[j];
+    }
+    for (int j = 0; j < np; j++)
+        e->grad[j] = (float)(-e->grad[j] / (G * c->sigma) + c->l2 * e->pol->params[j]);
+    if (c->anneal_lr) {
+        double frac = 1.0 - (double)ag->steps_done / (double)(rl_trainer_total_steps(tr) + 1);
+        e->opt->lr = (float)(c->lr * (frac > 0 ? frac : 0));
+    }
+    rl_adam_step(e->opt, e->pol->params, e->grad);
+    if (e->pol->vt->project) e->pol->vt->project(e->pol);
+    return rl_comm_size() > 1 ? rl_comm_check_drift(e->pol->params, np, "ES parameters") : RL_OK;
+}
+
+/* Phase 4, log: population statistics; nonzero when training must stop. */
+static int es_log(es *e, rl_trainer *tr, int G, int64_t gen)
+{
+    double best = e->fit[0], mean = 0, gn = 0;
+    for (int i = 0; i < G; i++) {
+        mean += e->fit[i] / G;
+        if (e->fit[i] > best) best = e->fit[i];
+    }
+    for (int j = 0; j < e->pol->n_params; j++) gn += (double)e->grad[j] * e->grad[j];
+    rl_metric m[] = {{"pop_mean", mean}, {"pop_best", best}, {"grad_norm", sqrt(gn)},
+                     {"generation", (double)gen}, {"lr", e->opt->lr}};
+    return rl_trainer_tick(tr, m, (int)(sizeof m / sizeof m[0]));
+}
+
 static int es_train(rl_agent *ag, rl_trainer *tr)
 {
     es_cfg *c = ag->cfg;
     es *e = ag->impl;
     rl_vec *vec = rl_trainer_vec(tr);
-    int P = rl_vec_num_envs(vec), np = e->pol->n_params, od = ag->obs_dim, ad = ag->act_dim;
+    int P = rl_vec_num_envs(vec);
     if (P != c->envs)
         return rl_error(RL_EINVAL, "es needs one env per member: %d envs for a population of %d",
                         P, c->envs);
     int rc = alloc_training(ag, e, rl_vec_env(vec, 0));
     if (rc) return rc;
     int K = rl_comm_size(), G = P * K, R = rl_comm_rank();
-    double *fit = e->fit + (size_t)R * P; /* this rank's members */
-    if (K > 1) { /* rank 0's parameters everywhere */
-        if ((rc = rl_comm_bcast(e->pol->params, np))) return rc;
-    }
+    if (K > 1 && (rc = rl_comm_bcast(e->pol->params, e->pol->n_params))) /* rank 0's everywhere */
+        return rc;
     int64_t gen = ag->steps_done; /* streams differ between resumed runs */
     int raw = e->pol->vt->raw_obs || !c->norm_obs;
     for (;;) {
-        rl_rng rng;
-        rl_rng_seed(&rng, rl_seed_derive(ag->seed, (uint64_t)gen), 0xe5e5);
-        for (int k = 0; k < G / 2; k++) {
-            float *eps = e->eps + (size_t)k * np;
-            for (int j = 0; j < np; j++) eps[j] = (float)rl_rng_normal(&rng);
-            if (k < R * P / 2 || k >= (R + 1) * P / 2) continue; /* another rank's pair */
-            for (int s = 0; s < 2; s++) {
-                rl_policy *m = e->member[2 * k - R * P + s];
-                float sg = (float)(s ? -c->sigma : c->sigma);
-                for (int j = 0; j < np; j++) m->params[j] = e->pol->params[j] + sg * eps[j];
-            }
-        }
-        /* Every member plays c->episodes whole episodes in its own env. */
-        if ((rc = rl_vec_reset(vec, (int64_t)(rl_seed_derive(rl_comm_seed(ag->seed ^ 0x5eed),
-                                                             (uint64_t)gen) >> 1))))
-            return rc;
-        for (int i = 0; i < G; i++) e->fit[i] = 0;
-        for (int i = 0; i < P; i++) e->ret[i] = 0, e->eps_done[i] = e->t[i] = 0;
-        if (K > 1 && !raw) rl_normalizer_copy(e->nz_base, e->obs_norm);
-        int remaining = P;
-        int64_t steps = 0;
-        float *obs = rl_vec_obs(vec), *actions = rl_vec_actions(vec);
-        while (remaining > 0) {
-            if (!raw) rl_normalizer_update(e->obs_norm, obs, P);
-            if (!raw && K > 1) rl_normalizer_update(e->nz_delta, obs, P);
-            policy_input(ag, e, obs, e->in, P);
-            for (int i = 0; i < P; i++) {
-                float *a = actions + (size_t)i * ad;
-                if (e->eps_done[i] >= c->episodes) { /* finished: idle until the others are */
-                    memset(a, 0, sizeof(float) * (size_t)ad);
-                    continue;
-                }
-                const float *y = e->member[i]->vt->forward(e->member[i], e->in + (size_t)i * od,
-                                                           &e->t[i], 1);
-                if (!y) return rl_last_code();
-                to_action(ag, y, a);
-            }
-            if ((rc = rl_vec_step(vec, NULL))) return rc;
-            steps += P;
-            const rl_info *infos = rl_vec_infos(vec);
-            const float *r = rl_vec_rewards(vec);
-            for (int i = 0; i < P; i++) {
-                if (e->eps_done[i] >= c->episodes) continue;
-                e->ret[i] += r[i];
-                e->t[i]++;
-                if (infos[i].done) {
-                    fit[i] += e->ret[i] / c->episodes;
-                    e->ret[i] = 0;
-                    e->t[i] = 0;
-                    if (++e->eps_done[i] == c->episodes) remaining--;
-                }
-            }
-            rl_trainer_episodes(tr, infos, P);
-        }
-        ag->steps_done += steps;
+        es_perturb(ag, e, gen, R, P, G);
+        if ((rc = es_evaluate(ag, e, tr, gen, raw))) return rc;
         gen++;
-        if (K > 1) { /* every rank gets every fitness and the merged statistics */
-            if ((rc = rl_comm_allreduce_sum_double(e->fit, G))) return rc;
-            if (!raw && (rc = rl_comm_merge_normalizer(e->obs_norm, e->nz_base, e->nz_delta)))
-                return rc;
-        }
-
-        /* Rank-shaped antithetic gradient estimate; Adam minimises, so negate. */
-        centred_ranks(e, G);
-        memset(e->grad, 0, sizeof(float) * (size_t)np);
-        for (int k = 0; k < G / 2; k++) {
-            float w = (float)(e->rank[2 * k] - e->rank[2 * k + 1]);
-            const float *eps = e->eps + (size_t)k * np;
-            for (int j = 0; j < np; j++) e->grad[j] += w * eps[j];
-        }
-        for (int j = 0; j < np; j++)
-            e->grad[j] = (float)(-e->grad[j] / (G * c->sigma) + c->l2 * e->pol->params[j]);
-        if (c->anneal_lr) {
-            double frac = 1.0 - (double)ag->steps_done / (double)(rl_trainer_total_steps(tr) + 1);
-            e->opt->lr = (float)(c->lr * (frac > 0 ? frac : 0));
-        }
-        rl_adam_step(e->opt, e->pol->params, e->grad);
-        if (e->pol->vt->project) e->pol->vt->project(e->pol);
-
-        if (K > 1 && (rc = rl_comm_check_drift(e->pol->params, np, "ES parameters"))) return rc;
-        double best = e->fit[0], mean = 0, gn = 0;
-        for (int i = 0; i < G; i++) {
-            mean += e->fit[i] / G;
-            if (e->fit[i] > best) best = e->fit[i];
-        }
-        for (int j = 0; j < np; j++) gn += (double)e->grad[j] * e->grad[j];
-        rl_metric m[] = {{"pop_mean", mean}, {"pop_best", best}, {"grad_norm", sqrt(gn)},
-                         {"generation", (double)gen}, {"lr", e->opt->lr}};
-        if (rl_trainer_tick(tr, m, (int)(sizeof m / sizeof m[0]))) break;
+        if ((rc = es_update(ag, e, tr, G))) return rc;
+        if (es_log(e, tr, G, gen)) break;
     }
-    (void)od;
     return RL_OK;
 }
 

@@ -667,18 +667,11 @@ static void comment_wrap(FILE *f, const char *label, const char *text)
     fputc('\n', f);
 }
 
-static int emit_header(FILE *f, const plan *p, const rl_agent *ag, const rl_export_opts *o,
-                       const char *nm, rl_export_info *info)
+/* The static const arrays of a plan (normaliser, layers or circuit
+ * weights, action bounds); adds their sizes into info. 1 if the code will
+ * call tanhf. */
+static int emit_arrays(FILE *b, const plan *p, const char *nm, rl_export_info *info)
 {
-    char up[64];
-    size_t n_up = 0;
-    for (; nm[n_up] && n_up + 1 < sizeof up; n_up++) up[n_up] = (char)toupper((unsigned char)nm[n_up]);
-    up[n_up] = 0;
-    /* Arrays first into a buffer, so the comment block can carry the totals. */
-    char *body = NULL;
-    size_t body_len = 0;
-    FILE *b = open_memstream(&body, &body_len);
-    if (!b) return rl_error(RL_ENOMEM, "out of memory");
     char a[160];
     int uses_tanh = p->head == HEAD_TANH;
     if (p->norm == NORM_EXPLICIT) {
@@ -724,55 +717,64 @@ static int emit_header(FILE *f, const plan *p, const rl_agent *ag, const rl_expo
             info->weight_bytes += 8 * (int64_t)p->act_dim;
         }
     }
-    fprintf(b, "\nstatic inline void %s_reset(%s_state *s) { s->t = 0; }\n\n", nm, nm);
-    fprintf(b, "/* obs (%s_OBS_DIM) raw observation -> action (%s_ACT_DIM); advances s->t. */\n",
-            up, up);
-    fprintf(b, "static inline void %s_act(%s_state *s, const float *obs, float *action)\n{\n", nm, nm);
+    return uses_tanh;
+}
+
+/* MLP: the (normalised) input into xa, then the layers. */
+static void emit_mlp_forward(FILE *b, const plan *p, const char *nm)
+{
     int W = p->width > p->obs_dim ? p->width : p->obs_dim;
-    if (p->net == NET_MLP) {
-        fprintf(b, "    float xa[%d], xb[%d];\n    int i, o;\n", W, W);
-        if (p->norm == NORM_EXPLICIT) {
-            fprintf(b, "    for (i = 0; i < %d; i++) {\n", p->obs_dim);
-            fprintf(b, "        float v = (obs[i] - %s_obs_mean[i]) * %s_obs_inv_std[i];\n", nm, nm);
-            if (p->clip > 0) {
-                char c[40], mc[40];
-                fmt_float(c, sizeof c, p->clip);
-                fmt_float(mc, sizeof mc, -p->clip);
-                fprintf(b, "        v = v > %s ? %s : (v < %s ? %s : v);\n", c, c, mc, mc);
-            }
-            fprintf(b, "        xa[i] = v;\n    }\n");
-        } else {
-            fprintf(b, "    for (i = 0; i < %d; i++) xa[i] = obs[i];\n", p->obs_dim);
+    fprintf(b, "    float xa[%d], xb[%d];\n    int i, o;\n", W, W);
+    if (p->norm == NORM_EXPLICIT) {
+        fprintf(b, "    for (i = 0; i < %d; i++) {\n", p->obs_dim);
+        fprintf(b, "        float v = (obs[i] - %s_obs_mean[i]) * %s_obs_inv_std[i];\n", nm, nm);
+        if (p->clip > 0) {
+            char c[40], mc[40];
+            fmt_float(c, sizeof c, p->clip);
+            fmt_float(mc, sizeof mc, -p->clip);
+            fprintf(b, "        v = v > %s ? %s : (v < %s ? %s : v);\n", c, c, mc, mc);
         }
-        emit_forward_body(b, nm, p->L, p->n_layers);
-        fprintf(b, "    {\n        const float *out = %s;\n", p->n_layers % 2 ? "xb" : "xa");
+        fprintf(b, "        xa[i] = v;\n    }\n");
     } else {
-        int n = p->nj;
-        const char *ix = p->shared ? "0" : "sd * %d + j";
-        char idx[64], osc0[32], osc1[32];
-        snprintf(idx, sizeof idx, ix, n);
-        snprintf(osc0, sizeof osc0, "%s_w_osc[0]", nm);
-        snprintf(osc1, sizeof osc1, "%s_w_osc[%d]", nm, p->shared ? 0 : 1);
-        fprintf(b, "    float sp[2][%d], bn[2][%d], m[2][%d], o[2], xa[%d];\n", n, n, n, n);
-        fprintf(b, "    long ph = s->t %% %d;\n    int j, sd;\n", NCAP_PERIOD);
-        fprintf(b, "    o[0] = ph < %d ? 1.0f : 0.0f;\n    o[1] = 1.0f - o[0];\n", NCAP_PERIOD / 2);
-        fprintf(b, "    for (j = 0; j < %d; j++) {\n", n);
-        fprintf(b, "        float q = obs[%d + j] * %s_inv_limit[j];\n", p->jp, nm);
-        fprintf(b, "        q = q < -1.0f ? -1.0f : (q > 1.0f ? 1.0f : q);\n");
-        fprintf(b, "        sp[0][j] = q < 0.0f ? 0.0f : q;\n");
-        fprintf(b, "        sp[1][j] = q > 0.0f ? 0.0f : -q;\n    }\n");
-        fprintf(b, "#define %s_G(x) ((x) < 0.0f ? 0.0f : ((x) > 1.0f ? 1.0f : (x)))\n", nm);
-        fprintf(b, "    for (sd = 0; sd < 2; sd++)\n        for (j = 0; j < %d; j++) {\n", n);
-        fprintf(b, "            float in = j == 0 ? (sd ? %s : %s) * o[sd]\n", osc1, osc0);
-        fprintf(b, "                              : %s_w_prop[%s] * sp[sd][j - 1];\n", nm, idx);
-        fprintf(b, "            bn[sd][j] = %s_G(in);\n        }\n", nm);
-        fprintf(b, "    for (sd = 0; sd < 2; sd++)\n        for (j = 0; j < %d; j++)\n", n);
-        fprintf(b, "            m[sd][j] = %s_w_ipsi[%s] * bn[sd][j] + %s_w_contra[%s] * bn[1 - sd][j];\n",
-                nm, idx, nm, idx);
-        fprintf(b, "    for (j = 0; j < %d; j++) xa[j] = %s_G(m[0][j]) - %s_G(m[1][j]);\n", n, nm, nm);
-        fprintf(b, "#undef %s_G\n", nm);
-        fprintf(b, "    {\n        const float *out = xa;\n        int i;\n");
+        fprintf(b, "    for (i = 0; i < %d; i++) xa[i] = obs[i];\n", p->obs_dim);
     }
+    emit_forward_body(b, nm, p->L, p->n_layers);
+    fprintf(b, "    {\n        const float *out = %s;\n", p->n_layers % 2 ? "xb" : "xa");
+}
+
+/* NCAP: the circuit, oscillator phase from s->t, outputs into xa. */
+static void emit_ncap_forward(FILE *b, const plan *p, const char *nm)
+{
+    int n = p->nj;
+    const char *ix = p->shared ? "0" : "sd * %d + j";
+    char idx[64], osc0[32], osc1[32];
+    snprintf(idx, sizeof idx, ix, n);
+    snprintf(osc0, sizeof osc0, "%s_w_osc[0]", nm);
+    snprintf(osc1, sizeof osc1, "%s_w_osc[%d]", nm, p->shared ? 0 : 1);
+    fprintf(b, "    float sp[2][%d], bn[2][%d], m[2][%d], o[2], xa[%d];\n", n, n, n, n);
+    fprintf(b, "    long ph = s->t %% %d;\n    int j, sd;\n", NCAP_PERIOD);
+    fprintf(b, "    o[0] = ph < %d ? 1.0f : 0.0f;\n    o[1] = 1.0f - o[0];\n", NCAP_PERIOD / 2);
+    fprintf(b, "    for (j = 0; j < %d; j++) {\n", n);
+    fprintf(b, "        float q = obs[%d + j] * %s_inv_limit[j];\n", p->jp, nm);
+    fprintf(b, "        q = q < -1.0f ? -1.0f : (q > 1.0f ? 1.0f : q);\n");
+    fprintf(b, "        sp[0][j] = q < 0.0f ? 0.0f : q;\n");
+    fprintf(b, "        sp[1][j] = q > 0.0f ? 0.0f : -q;\n    }\n");
+    fprintf(b, "#define %s_G(x) ((x) < 0.0f ? 0.0f : ((x) > 1.0f ? 1.0f : (x)))\n", nm);
+    fprintf(b, "    for (sd = 0; sd < 2; sd++)\n        for (j = 0; j < %d; j++) {\n", n);
+    fprintf(b, "            float in = j == 0 ? (sd ? %s : %s) * o[sd]\n", osc1, osc0);
+    fprintf(b, "                              : %s_w_prop[%s] * sp[sd][j - 1];\n", nm, idx);
+    fprintf(b, "            bn[sd][j] = %s_G(in);\n        }\n", nm);
+    fprintf(b, "    for (sd = 0; sd < 2; sd++)\n        for (j = 0; j < %d; j++)\n", n);
+    fprintf(b, "            m[sd][j] = %s_w_ipsi[%s] * bn[sd][j] + %s_w_contra[%s] * bn[1 - sd][j];\n",
+            nm, idx, nm, idx);
+    fprintf(b, "    for (j = 0; j < %d; j++) xa[j] = %s_G(m[0][j]) - %s_G(m[1][j]);\n", n, nm, nm);
+    fprintf(b, "#undef %s_G\n", nm);
+    fprintf(b, "    {\n        const float *out = xa;\n        int i;\n");
+}
+
+/* The head: clamp, tanh or argmax of `out` into action. */
+static void emit_head(FILE *b, const plan *p, const char *nm)
+{
     if (p->head == HEAD_CLAMP) {
         int unit = p->lo == NULL;
         if (!unit) {
@@ -795,9 +797,12 @@ static int emit_header(FILE *f, const plan *p, const rl_agent *ag, const rl_expo
                 p->K);
         fprintf(b, "            action[i] = (float)best;\n        }\n");
     }
-    fprintf(b, "    }\n    s->t++;\n}\n");
-    fclose(b);
+}
 
+/* The comment block: provenance, network, sizes, measured error, layout. */
+static void emit_comment(FILE *f, const plan *p, const rl_agent *ag, const rl_export_opts *o,
+                         const char *nm, const rl_export_info *info, int uses_tanh)
+{
     /* ---- comment block */
     fprintf(f, "/* %s.h: policy exported by `rltool export` (rltool %s). Do not edit.\n *\n", nm,
             rl_version());
@@ -852,6 +857,32 @@ static int emit_header(FILE *f, const plan *p, const rl_agent *ag, const rl_expo
             uses_tanh ? "; libm for tanhf only, link with -lm" : ", no libm");
     fprintf(f, " *   %s_state s;\n *   %s_reset(&s);                 at every episode start\n", nm, nm);
     fprintf(f, " *   %s_act(&s, obs, action);      every control step\n */\n", nm);
+}
+
+static int emit_header(FILE *f, const plan *p, const rl_agent *ag, const rl_export_opts *o,
+                       const char *nm, rl_export_info *info)
+{
+    char up[64];
+    size_t n_up = 0;
+    for (; nm[n_up] && n_up + 1 < sizeof up; n_up++) up[n_up] = (char)toupper((unsigned char)nm[n_up]);
+    up[n_up] = 0;
+    /* Arrays and code first into a buffer, so the comment block can carry
+     * the totals. */
+    char *body = NULL;
+    size_t body_len = 0;
+    FILE *b = open_memstream(&body, &body_len);
+    if (!b) return rl_error(RL_ENOMEM, "out of memory");
+    int uses_tanh = emit_arrays(b, p, nm, info);
+    fprintf(b, "\nstatic inline void %s_reset(%s_state *s) { s->t = 0; }\n\n", nm, nm);
+    fprintf(b, "/* obs (%s_OBS_DIM) raw observation -> action (%s_ACT_DIM); advances s->t. */\n",
+            up, up);
+    fprintf(b, "static inline void %s_act(%s_state *s, const float *obs, float *action)\n{\n", nm, nm);
+    if (p->net == NET_MLP) emit_mlp_forward(b, p, nm);
+    else emit_ncap_forward(b, p, nm);
+    emit_head(b, p, nm);
+    fprintf(b, "    }\n    s->t++;\n}\n");
+    fclose(b);
+    emit_comment(f, p, ag, o, nm, info, uses_tanh);
     fprintf(f, "#ifndef %s_H\n#define %s_H\n\n", up, up);
     if (uses_tanh) fprintf(f, "#include <math.h>\n\n");
     fprintf(f, "#define %s_OBS_DIM %d\n#define %s_ACT_DIM %d\n\n", up, p->obs_dim, up, p->act_dim);

@@ -85,9 +85,7 @@ static const char results_header[] =
     "seeds_reached,steps_to_threshold,seconds_to_threshold,train_seconds,params,decisions_per_ep,"
     "mmacs_per_ep";
 
-void bench_write_results(const char *out, const entry *es, int n_es, const entry_result *res,
-                          const tput *tp, int n_tp, const char *command, const char *machine,
-                          const char *png_note)
+static void write_results_csv(const char *out, const entry *es, int n_es, const entry_result *res)
 {
     char path[2200];
     snprintf(path, sizeof path, "%s/results.csv", out);
@@ -107,8 +105,13 @@ void bench_write_results(const char *out, const entry *es, int n_es, const entry
         }
         fclose(f);
     }
+}
+
+static void write_throughput_csv(const char *out, const tput *tp, int n_tp)
+{
+    char path[2200];
     snprintf(path, sizeof path, "%s/throughput.csv", out);
-    f = n_tp ? fopen(path, "w") : NULL;
+    FILE *f = n_tp ? fopen(path, "w") : NULL;
     if (f) {
         fprintf(f, "task,mujoco,substeps,env_steps_per_sec,vec_envs,vec_threads,vec_steps_per_sec,"
                    "raw_mj_steps_per_sec,env_over_raw\n");
@@ -124,8 +127,15 @@ void bench_write_results(const char *out, const entry *es, int n_es, const entry
         }
         fclose(f);
     }
+}
+
+static void write_results_md(const char *out, const entry *es, int n_es, const entry_result *res,
+                             const tput *tp, int n_tp, const char *command, const char *machine,
+                             const char *png_note)
+{
+    char path[2200];
     snprintf(path, sizeof path, "%s/results.md", out);
-    f = fopen(path, "w");
+    FILE *f = fopen(path, "w");
     if (!f) return;
     fprintf(f, "# rltool bench results\n\n`%s`\n\nMachine: %s.\n\n## Training\n\n", command, machine);
     fprintf(f, "Return: deterministic evaluation of each seed's final checkpoint (%d episodes), "
@@ -171,6 +181,15 @@ void bench_write_results(const char *out, const entry *es, int n_es, const entry
     }
     if (png_note && png_note[0]) fprintf(f, "\n%s\n", png_note);
     fclose(f);
+}
+
+void bench_write_results(const char *out, const entry *es, int n_es, const entry_result *res,
+                         const tput *tp, int n_tp, const char *command, const char *machine,
+                         const char *png_note)
+{
+    write_results_csv(out, es, n_es, res);
+    write_throughput_csv(out, tp, n_tp);
+    write_results_md(out, es, n_es, res, tp, n_tp, command, machine, png_note);
 }
 
 void bench_write_index(const char *out, const char *command, const char *machine,

@@ -38,6 +38,57 @@ static int collect_runs(const char *dir, char (*dirs)[2048], int n, int max, int
     return n;
 }
 
+/* Group: task and label (agent, +policy when not the agent's default) of
+ * each run from its config.txt. */
+static void label_runs(char (*dirs)[2048], int n_dirs, char (*task_of)[64], char (*label_of)[64])
+{
+    for (int i = 0; i < n_dirs; i++) {
+        char cfg[2200], agent[64] = "?", policy[64] = "";
+        snprintf(cfg, sizeof cfg, "%s/config.txt", dirs[i]);
+        if (!bench_read_kv(cfg, "env_id", task_of[i], 64)) snprintf(task_of[i], 64, "?");
+        bench_read_kv(cfg, "agent", agent, sizeof agent);
+        bench_read_kv(cfg, "policy", policy, sizeof policy);
+        const rl_agent_vt *vt = rl_agent_find(agent);
+        if (policy[0] && vt && vt->default_policy && strcmp(policy, vt->default_policy))
+            snprintf(label_of[i], 64, "%s+%s", agent, policy);
+        else snprintf(label_of[i], 64, "%s", agent);
+    }
+}
+
+/* One task's figure: each label's runs aggregated into one curve. */
+static int plot_task(const char *task, const char *path, char (*dirs)[2048], int n_dirs,
+                     char (*task_of)[64], char (*label_of)[64])
+{
+    static agg_curve agg[MAX_LIST];
+    static curve cs[64];
+    const char *labels[MAX_LIST];
+    int n_lab = 0, max_seeds = 0;
+    for (int i = 0; i < n_dirs; i++)
+        if (!strcmp(task_of[i], task) && !bench_in_list(label_of[i], labels, n_lab) && n_lab < MAX_LIST)
+            labels[n_lab++] = label_of[i];
+    for (int l = 0; l < n_lab; l++) {
+        int nc = 0;
+        for (int i = 0; i < n_dirs && nc < 64; i++) {
+            if (strcmp(task_of[i], task) || strcmp(label_of[i], labels[l])) continue;
+            if (bench_curve_read(dirs[i], &cs[nc])) {
+                fprintf(stderr, "rltool plot: warning: %s has no readable metrics.csv\n", dirs[i]);
+                continue;
+            }
+            nc++;
+        }
+        snprintf(agg[l].label, sizeof agg[l].label, "%s (%d run%s)", labels[l], nc, nc == 1 ? "" : "s");
+        bench_aggregate(cs, nc, &agg[l]);
+        if (nc > max_seeds) max_seeds = nc;
+        for (int k = 0; k < nc; k++) bench_curve_free(&cs[k]);
+    }
+    if (bench_task_figure(path, task, agg, n_lab, max_seeds)) {
+        cli_error("plot", "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    printf("%s: %s (%d agent%s)\n", task, path, n_lab, n_lab == 1 ? "" : "s");
+    return 0;
+}
+
 int cmd_plot(int argc, char **argv)
 {
     const char *out = "curves.svg";
@@ -71,47 +122,14 @@ int cmd_plot(int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    /* Group: task -> label (agent, +policy when not the agent's default). */
     static char task_of[512][64], label_of[512][64];
-    for (int i = 0; i < n_dirs; i++) {
-        char cfg[2200], agent[64] = "?", policy[64] = "";
-        snprintf(cfg, sizeof cfg, "%s/config.txt", dirs[i]);
-        if (!bench_read_kv(cfg, "env_id", task_of[i], sizeof task_of[i])) snprintf(task_of[i], 64, "?");
-        bench_read_kv(cfg, "agent", agent, sizeof agent);
-        bench_read_kv(cfg, "policy", policy, sizeof policy);
-        const rl_agent_vt *vt = rl_agent_find(agent);
-        if (policy[0] && vt && vt->default_policy && strcmp(policy, vt->default_policy))
-            snprintf(label_of[i], 64, "%s+%s", agent, policy);
-        else snprintf(label_of[i], 64, "%s", agent);
-    }
+    label_runs(dirs, n_dirs, task_of, label_of);
     const char *tasks[MAX_LIST];
     int n_tasks = 0;
     for (int i = 0; i < n_dirs; i++)
         if (!bench_in_list(task_of[i], tasks, n_tasks) && n_tasks < MAX_LIST) tasks[n_tasks++] = task_of[i];
     int status = CLI_OK;
     for (int t = 0; t < n_tasks; t++) {
-        static agg_curve agg[MAX_LIST];
-        static curve cs[64];
-        const char *labels[MAX_LIST];
-        int n_lab = 0, max_seeds = 0;
-        for (int i = 0; i < n_dirs; i++)
-            if (!strcmp(task_of[i], tasks[t]) && !bench_in_list(label_of[i], labels, n_lab) && n_lab < MAX_LIST)
-                labels[n_lab++] = label_of[i];
-        for (int l = 0; l < n_lab; l++) {
-            int nc = 0;
-            for (int i = 0; i < n_dirs && nc < 64; i++) {
-                if (strcmp(task_of[i], tasks[t]) || strcmp(label_of[i], labels[l])) continue;
-                if (bench_curve_read(dirs[i], &cs[nc])) {
-                    fprintf(stderr, "rltool plot: warning: %s has no readable metrics.csv\n", dirs[i]);
-                    continue;
-                }
-                nc++;
-            }
-            snprintf(agg[l].label, sizeof agg[l].label, "%s (%d run%s)", labels[l], nc, nc == 1 ? "" : "s");
-            bench_aggregate(cs, nc, &agg[l]);
-            if (nc > max_seeds) max_seeds = nc;
-            for (int k = 0; k < nc; k++) bench_curve_free(&cs[k]);
-        }
         char path[2200];
         if (n_tasks == 1) snprintf(path, sizeof path, "%s", out);
         else {
@@ -121,12 +139,7 @@ int cmd_plot(int argc, char **argv)
             rl_env_short_name(name, sizeof name, tasks[t]);
             snprintf(path, sizeof path, "%.*s-%s.svg", stem, out, name);
         }
-        if (bench_task_figure(path, tasks[t], agg, n_lab, max_seeds)) {
-            cli_error("plot", "cannot write %s: %s", path, strerror(errno));
-            status = CLI_FAIL;
-            continue;
-        }
-        printf("%s: %s (%d agent%s)\n", tasks[t], path, n_lab, n_lab == 1 ? "" : "s");
+        if (plot_task(tasks[t], path, dirs, n_dirs, task_of, label_of)) status = CLI_FAIL;
     }
     return status;
 }
