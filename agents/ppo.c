@@ -314,26 +314,35 @@ typedef struct {
     int n;
 } ppo_stats;
 
-/* One minibatch of rows idx[0..mb): gradients and an Adam step. */
-static int ppo_minibatch(rl_agent *ag, ppo *p, const int *idx, int mb, ppo_stats *st)
+/* The minibatch's rows into the mb_* buffers; the mean and std of their
+ * advantages (the surrogate normalises per minibatch). */
+static void mb_gather(const rl_agent *ag, ppo *p, const int *idx, int mb, double *adv_mean,
+                      double *adv_std)
 {
-    const ppo_cfg *c = ag->cfg;
     rl_rollout *ro = p->ro;
-    int od = ag->obs_dim, ad = ag->act_dim, k = p->n_choices;
-    double adv_mean = 0, adv_sq = 0;
+    int od = ag->obs_dim, ad = ag->act_dim;
+    double sum = 0, sq = 0;
     for (int j = 0; j < mb; j++) {
         int r = idx[j];
         memcpy(p->mb_a + (size_t)j * od, ro->obs + (size_t)r * od, sizeof(float) * (size_t)od);
         memcpy(p->mb_c + (size_t)j * od, p->critic_obs + (size_t)r * od, sizeof(float) * (size_t)od);
         memcpy(p->mb_act + (size_t)j * ad, ro->act + (size_t)r * ad, sizeof(float) * (size_t)ad);
         p->mb_t[j] = p->row_t[r];
-        adv_mean += ro->adv[r];
-        adv_sq += (double)ro->adv[r] * ro->adv[r];
+        sum += ro->adv[r];
+        sq += (double)ro->adv[r] * ro->adv[r];
     }
-    adv_mean /= mb;
-    double adv_std = sqrt(fmax(0.0, adv_sq / mb - adv_mean * adv_mean)) + 1e-8;
+    *adv_mean = sum / mb;
+    *adv_std = sqrt(fmax(0.0, sq / mb - *adv_mean * *adv_mean)) + 1e-8;
+}
 
-    /* Actor: clipped surrogate and entropy. */
+/* Actor: clipped surrogate and entropy, gradients into the actor and
+ * log_std_grad; sums into st. */
+static int mb_actor(rl_agent *ag, ppo *p, const int *idx, int mb, double adv_mean,
+                    double adv_std, ppo_stats *st)
+{
+    const ppo_cfg *c = ag->cfg;
+    rl_rollout *ro = p->ro;
+    int ad = ag->act_dim, k = p->n_choices;
     const float *out = p->actor->vt->forward(p->actor, p->mb_a, p->mb_t, mb);
     if (!out) return rl_last_code();
     memset(p->mb_dout, 0, sizeof(float) * (size_t)mb * p->out_dim);
@@ -375,11 +384,19 @@ static int ppo_minibatch(rl_agent *ag, ppo *p, const int *idx, int mb, ppo_stats
         ent = rl_gauss_entropy(p->log_std, ad) * mb;
         for (int d = 0; d < ad; d++) p->log_std_grad[d] -= (float)c->ent_coef;
     }
+    st->pg_loss += pg / mb;
+    st->entropy += ent / mb;
+    st->approx_kl += kl / mb;
+    st->clipfrac += clipped / mb;
     memset(p->actor->grads, 0, sizeof(float) * (size_t)p->actor->n_params);
-    int rc = p->actor->vt->backward(p->actor, p->mb_dout);
-    if (rc) return rc;
+    return p->actor->vt->backward(p->actor, p->mb_dout);
+}
 
-    /* Critic: (clipped) value loss. */
+/* Critic: (clipped) value loss and its gradients; sums into st. */
+static int mb_critic(const rl_agent *ag, ppo *p, const int *idx, int mb, ppo_stats *st)
+{
+    const ppo_cfg *c = ag->cfg;
+    rl_rollout *ro = p->ro;
     const float *v = rl_mlp_forward(p->critic, p->mb_c, mb);
     if (!v) return rl_last_code();
     double vl = 0;
@@ -395,11 +412,17 @@ static int ppo_minibatch(rl_agent *ag, ppo *p, const int *idx, int mb, ppo_stats
             p->mb_dv[j] = (float)(c->vf_coef * d / mb);
         }
     }
+    st->v_loss += vl / mb;
     rl_mlp_zero_grad(p->critic);
-    rc = rl_mlp_backward(p->critic, p->mb_dv, NULL, 1);
-    if (rc) return rc;
+    return rl_mlp_backward(p->critic, p->mb_dv, NULL, 1);
+}
 
-    /* One global norm over every gradient, as a single optimizer would see. */
+/* One global norm over every gradient, as a single optimizer would see
+ * (MPI: averaged over ranks first), then the Adam steps. */
+static int mb_step(rl_agent *ag, ppo *p)
+{
+    const ppo_cfg *c = ag->cfg;
+    int ad = ag->act_dim, rc;
     if (!c->learn_std || p->discrete) memset(p->log_std_grad, 0, sizeof(float) * (size_t)ad);
     if (p->comm_buf) { /* several ranks: average, then clip the average */
         comm_pack(ag, p, 1);
@@ -418,14 +441,166 @@ static int ppo_minibatch(rl_agent *ag, ppo *p, const int *idx, int mb, ppo_stats
     if (p->actor->vt->project) p->actor->vt->project(p->actor);
     rl_adam_step(p->opt_critic, p->critic->params, p->critic->grads);
     if (c->learn_std && !p->discrete) rl_adam_step(p->opt_std, p->log_std, p->log_std_grad);
-
-    st->pg_loss += pg / mb;
-    st->v_loss += vl / mb;
-    st->entropy += ent / mb;
-    st->approx_kl += kl / mb;
-    st->clipfrac += clipped / mb;
-    st->n++;
     return RL_OK;
+}
+
+/* One minibatch of rows idx[0..mb): gradients and an Adam step. */
+static int ppo_minibatch(rl_agent *ag, ppo *p, const int *idx, int mb, ppo_stats *st)
+{
+    double adv_mean, adv_std;
+    mb_gather(ag, p, idx, mb, &adv_mean, &adv_std);
+    int rc = mb_actor(ag, p, idx, mb, adv_mean, adv_std, st);
+    if (!rc) rc = mb_critic(ag, p, idx, mb, st);
+    if (!rc) rc = mb_step(ag, p);
+    if (!rc) st->n++;
+    return rc;
+}
+
+/* Rewards as the rollout stores them: scaled by the running return's std
+ * (norm_reward), done flags, episode steps, and cut episodes bootstrapped
+ * from their final observation. */
+static int collect_rewards(rl_agent *ag, ppo *p, rl_vec *vec)
+{
+    const ppo_cfg *c = ag->cfg;
+    int N = rl_vec_num_envs(vec);
+    const float *r = rl_vec_rewards(vec);
+    const unsigned char *term = rl_vec_terminated(vec), *trunc = rl_vec_truncated(vec);
+    int any_trunc = 0;
+    for (int i = 0; i < N; i++) {
+        double ri = r[i];
+        if (c->norm_reward) {
+            p->ret_run[i] = p->ret_run[i] * c->gamma + ri;
+            double rr = p->ret_run[i];
+            float rf = (float)rr;
+            rl_normalizer_update(p->ret_norm, &rf, 1);
+            if (p->comm_buf) rl_normalizer_update(p->ret_delta, &rf, 1);
+            ri /= sqrt(rl_normalizer_var(p->ret_norm, 0) + 1e-8);
+            ri = fmax(-10.0, fmin(10.0, ri));
+        }
+        p->reward[i] = (float)ri;
+        p->done[i] = term[i] || trunc[i];
+        any_trunc |= trunc[i] && !term[i];
+        p->ep_t[i] = p->done[i] ? 0 : p->ep_t[i] + 1;
+        if (p->done[i]) p->ret_run[i] = 0;
+    }
+    if (any_trunc) { /* bootstrap cut episodes from their final observation */
+        norm_obs(ag, p, rl_vec_final_obs(vec), p->tmp_obs, N);
+        const float *fv = rl_mlp_forward(p->critic, p->tmp_obs, N);
+        if (!fv) return rl_last_code();
+        for (int i = 0; i < N; i++)
+            if (trunc[i] && !term[i]) p->reward[i] += (float)(c->gamma * fv[i]);
+    }
+    return RL_OK;
+}
+
+/* One step of the N envs into the rollout (row block t). */
+static int collect_step(rl_agent *ag, ppo *p, rl_trainer *tr, rl_vec *vec, int t, rl_rng *rng)
+{
+    const ppo_cfg *c = ag->cfg;
+    int N = rl_vec_num_envs(vec), od = ag->obs_dim, rc;
+    float *obs = rl_vec_obs(vec);
+    if (c->norm_obs) rl_normalizer_update(p->obs_norm, obs, N);
+    if (c->norm_obs && p->comm_buf) rl_normalizer_update(p->obs_delta, obs, N);
+    norm_obs(ag, p, obs, p->norm, N);
+    const float *ain = p->actor->vt->raw_obs ? obs : p->norm;
+    memcpy(p->ain, ain, sizeof(float) * (size_t)N * od);
+    const float *out = p->actor->vt->forward(p->actor, p->ain, p->ep_t, N);
+    if (!out) return rl_last_code();
+    choose(ag, p, out, N, 0, rng, p->x, rl_vec_actions(vec), p->logp);
+    const float *v = rl_mlp_forward(p->critic, p->norm, N);
+    if (!v) return rl_last_code();
+    memcpy(p->value, v, sizeof(float) * (size_t)N);
+    memcpy(p->critic_obs + (size_t)t * N * od, p->norm, sizeof(float) * (size_t)N * od);
+    memcpy(p->row_t + (size_t)t * N, p->ep_t, sizeof(int) * (size_t)N);
+    if ((rc = rl_vec_step(vec, NULL))) return rc;
+    if ((rc = collect_rewards(ag, p, vec))) return rc;
+    rl_rollout_add(p->ro, p->ain, p->x, p->logp, p->value, p->reward, p->done);
+    rl_trainer_episodes(tr, rl_vec_infos(vec), N);
+    ag->steps_done += N;
+    return RL_OK;
+}
+
+/* Phase 1, collect: T steps of N envs; MPI: every rank's normaliser
+ * statistics merged alike. */
+static int ppo_collect(rl_agent *ag, ppo *p, rl_trainer *tr, rl_vec *vec, rl_rng *rng)
+{
+    const ppo_cfg *c = ag->cfg;
+    int rc;
+    rl_rollout_clear(p->ro);
+    if (p->comm_buf) {
+        rl_normalizer_copy(p->obs_base, p->obs_norm);
+        rl_normalizer_copy(p->ret_base, p->ret_norm);
+    }
+    for (int t = 0; t < c->rollout; t++)
+        if ((rc = collect_step(ag, p, tr, vec, t, rng))) return rc;
+    if (p->comm_buf) {
+        if (c->norm_obs && (rc = rl_comm_merge_normalizer(p->obs_norm, p->obs_base, p->obs_delta)))
+            return rc;
+        if (c->norm_reward && (rc = rl_comm_merge_normalizer(p->ret_norm, p->ret_base, p->ret_delta)))
+            return rc;
+    }
+    return RL_OK;
+}
+
+/* Phase 2, advantages: GAE(lambda) bootstrapped from the last values. */
+static int ppo_advantages(rl_agent *ag, ppo *p, rl_vec *vec)
+{
+    const ppo_cfg *c = ag->cfg;
+    int N = rl_vec_num_envs(vec);
+    norm_obs(ag, p, rl_vec_obs(vec), p->norm, N);
+    const float *last = rl_mlp_forward(p->critic, p->norm, N);
+    if (!last) return rl_last_code();
+    rl_rollout_gae(p->ro, last, (float)c->gamma, (float)c->lam);
+    return RL_OK;
+}
+
+/* Phase 3, update: epochs of shuffled minibatches (early stop on
+ * target_kl); MPI: every rank must still hold rank 0's parameters. */
+static int ppo_update(rl_agent *ag, ppo *p, int rows, int mb, int64_t total, rl_rng *rng,
+                      ppo_stats *st)
+{
+    const ppo_cfg *c = ag->cfg;
+    int rc;
+    if (c->anneal_lr) {
+        double frac = 1.0 - (double)ag->steps_done / (double)(total + 1);
+        float lr = (float)(c->lr * (frac > 0 ? frac : 0));
+        p->opt_actor->lr = p->opt_critic->lr = p->opt_std->lr = lr;
+    }
+    for (int e = 0; e < c->epochs; e++) {
+        rl_rollout_shuffle(p->ro, rng);
+        for (int k = 0; k + mb <= rows; k += mb)
+            if ((rc = ppo_minibatch(ag, p, p->ro->idx + k, mb, st))) return rc;
+        double kl = st->n ? st->approx_kl / st->n : 0;
+        if (c->target_kl > 0 && p->comm_buf && (rc = rl_comm_allreduce_sum_double(&kl, 1)))
+            return rc;
+        if (c->target_kl > 0 && st->n && kl / rl_comm_size() > c->target_kl) break;
+    }
+    if (p->comm_buf) {
+        comm_pack(ag, p, 0);
+        if ((rc = rl_comm_check_drift(p->comm_buf, p->comm_n, "PPO parameters"))) return rc;
+    }
+    return RL_OK;
+}
+
+/* Phase 4, log (and the trainer's checkpoints): nonzero when training
+ * must stop. */
+static int ppo_log(ppo *p, rl_trainer *tr, const ppo_stats *st)
+{
+    double n = st->n ? st->n : 1;
+    rl_metric m[] = {
+        {"pg_loss", st->pg_loss / n}, {"v_loss", st->v_loss / n}, {"entropy", st->entropy / n},
+        {"approx_kl", st->approx_kl / n}, {"clipfrac", st->clipfrac / n},
+        {"std", p->discrete ? 0 : exp(p->log_std[0])}, {"lr", p->opt_actor->lr},
+        {"allreduce_us", 0}, /* MPI runs: mean time per gradient allreduce */
+    };
+    int n_m = (int)(sizeof m / sizeof m[0]) - !p->comm_buf;
+    if (p->comm_buf) {
+        double secs;
+        int64_t calls;
+        rl_comm_stats(&secs, &calls);
+        m[n_m - 1].value = calls ? 1e6 * secs / (double)calls : 0;
+    }
+    return rl_trainer_tick(tr, m, n_m);
 }
 
 static int ppo_train_loop(rl_agent *ag, rl_trainer *tr)
@@ -433,116 +608,21 @@ static int ppo_train_loop(rl_agent *ag, rl_trainer *tr)
     ppo_cfg *c = ag->cfg;
     ppo *p = ag->impl;
     rl_vec *vec = rl_trainer_vec(tr);
-    int N = rl_vec_num_envs(vec), T = c->rollout, od = ag->obs_dim;
+    int N = rl_vec_num_envs(vec), T = c->rollout;
     int rc = alloc_training(ag, p, N, T);
     if (rc) return rc;
     if (rl_comm_size() > 1 && !p->comm_buf && (rc = comm_setup(ag, p))) return rc;
     rl_rng rng;
     rl_rng_seed(&rng, rl_seed_derive(rl_comm_seed(ag->seed), (uint64_t)ag->steps_done), 0x990);
-    int raw = p->actor->vt->raw_obs;
     int64_t total = rl_trainer_total_steps(tr);
     int rows = N * T, mb = rows / c->minibatches;
     if (mb < 1) mb = 1;
-    float *obs = rl_vec_obs(vec);
     for (;;) {
-        /* ---- collect T steps of N envs */
-        rl_rollout_clear(p->ro);
-        if (p->comm_buf) {
-            rl_normalizer_copy(p->obs_base, p->obs_norm);
-            rl_normalizer_copy(p->ret_base, p->ret_norm);
-        }
-        for (int t = 0; t < T; t++) {
-            if (c->norm_obs) rl_normalizer_update(p->obs_norm, obs, N);
-            if (c->norm_obs && p->comm_buf) rl_normalizer_update(p->obs_delta, obs, N);
-            norm_obs(ag, p, obs, p->norm, N);
-            const float *ain = raw ? obs : p->norm;
-            memcpy(p->ain, ain, sizeof(float) * (size_t)N * od);
-            const float *out = p->actor->vt->forward(p->actor, p->ain, p->ep_t, N);
-            if (!out) return rl_last_code();
-            choose(ag, p, out, N, 0, &rng, p->x, rl_vec_actions(vec), p->logp);
-            const float *v = rl_mlp_forward(p->critic, p->norm, N);
-            if (!v) return rl_last_code();
-            memcpy(p->value, v, sizeof(float) * (size_t)N);
-            memcpy(p->critic_obs + (size_t)t * N * od, p->norm, sizeof(float) * (size_t)N * od);
-            memcpy(p->row_t + (size_t)t * N, p->ep_t, sizeof(int) * (size_t)N);
-            if ((rc = rl_vec_step(vec, NULL))) return rc;
-            const float *r = rl_vec_rewards(vec);
-            const unsigned char *term = rl_vec_terminated(vec), *trunc = rl_vec_truncated(vec);
-            int any_trunc = 0;
-            for (int i = 0; i < N; i++) {
-                double ri = r[i];
-                if (c->norm_reward) {
-                    p->ret_run[i] = p->ret_run[i] * c->gamma + ri;
-                    double rr = p->ret_run[i];
-                    float rf = (float)rr;
-                    rl_normalizer_update(p->ret_norm, &rf, 1);
-                    if (p->comm_buf) rl_normalizer_update(p->ret_delta, &rf, 1);
-                    ri /= sqrt(rl_normalizer_var(p->ret_norm, 0) + 1e-8);
-                    ri = fmax(-10.0, fmin(10.0, ri));
-                }
-                p->reward[i] = (float)ri;
-                p->done[i] = term[i] || trunc[i];
-                any_trunc |= trunc[i] && !term[i];
-                p->ep_t[i] = p->done[i] ? 0 : p->ep_t[i] + 1;
-                if (p->done[i]) p->ret_run[i] = 0;
-            }
-            if (any_trunc) { /* bootstrap cut episodes from their final observation */
-                norm_obs(ag, p, rl_vec_final_obs(vec), p->tmp_obs, N);
-                const float *fv = rl_mlp_forward(p->critic, p->tmp_obs, N);
-                if (!fv) return rl_last_code();
-                for (int i = 0; i < N; i++)
-                    if (trunc[i] && !term[i]) p->reward[i] += (float)(c->gamma * fv[i]);
-            }
-            rl_rollout_add(p->ro, p->ain, p->x, p->logp, p->value, p->reward, p->done);
-            rl_trainer_episodes(tr, rl_vec_infos(vec), N);
-            ag->steps_done += N;
-        }
-        if (p->comm_buf) { /* statistics of every rank's rollout, merged alike */
-            if (c->norm_obs && (rc = rl_comm_merge_normalizer(p->obs_norm, p->obs_base, p->obs_delta)))
-                return rc;
-            if (c->norm_reward && (rc = rl_comm_merge_normalizer(p->ret_norm, p->ret_base, p->ret_delta)))
-                return rc;
-        }
-        norm_obs(ag, p, obs, p->norm, N);
-        const float *last = rl_mlp_forward(p->critic, p->norm, N);
-        if (!last) return rl_last_code();
-        rl_rollout_gae(p->ro, last, (float)c->gamma, (float)c->lam);
-
-        /* ---- update */
-        if (c->anneal_lr) {
-            double frac = 1.0 - (double)ag->steps_done / (double)(total + 1);
-            float lr = (float)(c->lr * (frac > 0 ? frac : 0));
-            p->opt_actor->lr = p->opt_critic->lr = p->opt_std->lr = lr;
-        }
         ppo_stats st = {0};
-        for (int e = 0; e < c->epochs; e++) {
-            rl_rollout_shuffle(p->ro, &rng);
-            for (int k = 0; k + mb <= rows; k += mb)
-                if ((rc = ppo_minibatch(ag, p, p->ro->idx + k, mb, &st))) return rc;
-            double kl = st.n ? st.approx_kl / st.n : 0;
-            if (c->target_kl > 0 && p->comm_buf && (rc = rl_comm_allreduce_sum_double(&kl, 1)))
-                return rc;
-            if (c->target_kl > 0 && st.n && kl / rl_comm_size() > c->target_kl) break;
-        }
-        if (p->comm_buf) { /* every rank must still hold rank 0's parameters */
-            comm_pack(ag, p, 0);
-            if ((rc = rl_comm_check_drift(p->comm_buf, p->comm_n, "PPO parameters"))) return rc;
-        }
-        double n = st.n ? st.n : 1;
-        rl_metric m[] = {
-            {"pg_loss", st.pg_loss / n}, {"v_loss", st.v_loss / n}, {"entropy", st.entropy / n},
-            {"approx_kl", st.approx_kl / n}, {"clipfrac", st.clipfrac / n},
-            {"std", p->discrete ? 0 : exp(p->log_std[0])}, {"lr", p->opt_actor->lr},
-            {"allreduce_us", 0}, /* MPI runs: mean time per gradient allreduce */
-        };
-        int n_m = (int)(sizeof m / sizeof m[0]) - !p->comm_buf;
-        if (p->comm_buf) {
-            double secs;
-            int64_t calls;
-            rl_comm_stats(&secs, &calls);
-            m[n_m - 1].value = calls ? 1e6 * secs / (double)calls : 0;
-        }
-        if (rl_trainer_tick(tr, m, n_m)) break;
+        if ((rc = ppo_collect(ag, p, tr, vec, &rng))) return rc;
+        if ((rc = ppo_advantages(ag, p, vec))) return rc;
+        if ((rc = ppo_update(ag, p, rows, mb, total, &rng, &st))) return rc;
+        if (ppo_log(p, tr, &st)) break;
     }
     return RL_OK;
 }

@@ -40,6 +40,9 @@ static const fixture fixtures[] = {
 static const fixture runs[] = {
     {"run-ppo", "cartpole-v1", "ppo", "envs=4,rollout=64,hidden=16x16", 2048},
     {"run-sac", "pendulum-v1", "sac", "hidden=16x16,warmup=100,buffer=1000,batch=32", 2000},
+    /* written by the pre-refactor CLI: rltool train pendulum-v1 --agent es
+     * --steps 8000 --seed 7 --threads 1 --set envs=4,hidden=16x16 */
+    {"run-es", "pendulum-v1", "es", "envs=4,hidden=16x16", 8000},
 };
 #define N_RUNS ((int)(sizeof runs / sizeof runs[0]))
 
