@@ -380,31 +380,11 @@ rl_agent *rl_agent_load(const char *path)
     return ag;
 }
 
-const char *rl_agent_kind(const rl_agent *ag)
-{
-    RL_NEED(ag, NULL);
-    return ag->vt->name;
-}
-const char *rl_agent_env_id(const rl_agent *ag)
-{
-    RL_NEED(ag, NULL);
-    return ag->env_id;
-}
-const char *rl_agent_env_opts(const rl_agent *ag)
-{
-    RL_NEED(ag, NULL);
-    return ag->env_opts;
-}
-int rl_agent_obs_dim(const rl_agent *ag)
-{
-    RL_NEED(ag, 0);
-    return ag->obs_dim;
-}
-int rl_agent_act_dim(const rl_agent *ag)
-{
-    RL_NEED(ag, 0);
-    return ag->act_dim;
-}
+const char *rl_agent_kind(const rl_agent *ag) { RL_NEED(ag, NULL); return ag->vt->name; }
+const char *rl_agent_env_id(const rl_agent *ag) { RL_NEED(ag, NULL); return ag->env_id; }
+const char *rl_agent_env_opts(const rl_agent *ag) { RL_NEED(ag, NULL); return ag->env_opts; }
+int rl_agent_obs_dim(const rl_agent *ag) { RL_NEED(ag, 0); return ag->obs_dim; }
+int rl_agent_act_dim(const rl_agent *ag) { RL_NEED(ag, 0); return ag->act_dim; }
 
 static int ensure_rows(rl_agent *ag, int n)
 {

@@ -241,11 +241,7 @@ const char *rl_ckpt_meta(const rl_ckpt *ck, const char *key)
     return at >= 0 ? ck->meta[at].value : NULL;
 }
 
-int rl_ckpt_meta_count(const rl_ckpt *ck)
-{
-    RL_NEED(ck, 0);
-    return ck->n_meta;
-}
+int rl_ckpt_meta_count(const rl_ckpt *ck) { RL_NEED(ck, 0); return ck->n_meta; }
 
 int rl_ckpt_meta_at(const rl_ckpt *ck, int i, const char **key, const char **value)
 {
@@ -335,11 +331,7 @@ const void *rl_ckpt_get(const rl_ckpt *ck, const char *name, rl_dtype dtype, int
     return t->data;
 }
 
-int rl_ckpt_tensor_count(const rl_ckpt *ck)
-{
-    RL_NEED(ck, 0);
-    return ck->n_t;
-}
+int rl_ckpt_tensor_count(const rl_ckpt *ck) { RL_NEED(ck, 0); return ck->n_t; }
 
 int rl_ckpt_tensor_at(const rl_ckpt *ck, int i, const char **name, rl_dtype *dtype,
                       int64_t *count, const void **data)

@@ -11,17 +11,6 @@
 int rl_error_context(int code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))
-/* The NULL-argument rule of every public function (rltool.h): a NULL
- * where an object or buffer is required sets "FUNCTION: ARG is NULL" and
- * returns `ret` (RL_EINVAL, NULL or 0 by the function's return type). */
-#define RL_NEED(arg, ret)                                                   \
-    do {                                                                    \
-        if (!(arg)) {                                                       \
-            rl_error(RL_EINVAL, "%s: %s is NULL", __func__, #arg);          \
-            return ret;                                                     \
-        }                                                                   \
-    } while (0)
-
 #endif
     ;
 

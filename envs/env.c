@@ -384,41 +384,13 @@ int rl_env_step(rl_env *env, const float *action)
     return RL_OK;
 }
 
-const float *rl_env_obs(const rl_env *env)
-{
-    RL_NEED(env, NULL);
-    return env->obs;
-}
-float rl_env_reward(const rl_env *env)
-{
-    RL_NEED(env, 0);
-    return *env->reward;
-}
-int rl_env_terminated(const rl_env *env)
-{
-    RL_NEED(env, 0);
-    return *env->terminated;
-}
-int rl_env_truncated(const rl_env *env)
-{
-    RL_NEED(env, 0);
-    return *env->truncated;
-}
-const rl_info *rl_env_info(const rl_env *env)
-{
-    RL_NEED(env, NULL);
-    return env->info;
-}
-const rl_space *rl_env_obs_space(const rl_env *env)
-{
-    RL_NEED(env, NULL);
-    return &env->obs_space;
-}
-const rl_space *rl_env_act_space(const rl_env *env)
-{
-    RL_NEED(env, NULL);
-    return &env->act_space;
-}
+const float *rl_env_obs(const rl_env *env) { RL_NEED(env, NULL); return env->obs; }
+float rl_env_reward(const rl_env *env) { RL_NEED(env, 0); return *env->reward; }
+int rl_env_terminated(const rl_env *env) { RL_NEED(env, 0); return *env->terminated; }
+int rl_env_truncated(const rl_env *env) { RL_NEED(env, 0); return *env->truncated; }
+const rl_info *rl_env_info(const rl_env *env) { RL_NEED(env, NULL); return env->info; }
+const rl_space *rl_env_obs_space(const rl_env *env) { RL_NEED(env, NULL); return &env->obs_space; }
+const rl_space *rl_env_act_space(const rl_env *env) { RL_NEED(env, NULL); return &env->act_space; }
 
 const rl_slice *rl_env_slice(const rl_env *env, const char *name)
 {

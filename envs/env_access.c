@@ -5,38 +5,22 @@
 
 #include <stddef.h>
 
-const rl_task *rl_env_task(const rl_env *env)
-{
-    RL_NEED(env, NULL);
-    return env ? env->task : NULL;
-}
+const rl_task *rl_env_task(const rl_env *env) { RL_NEED(env, NULL); return env->task; }
 
-int rl_env_num_slices(const rl_env *env)
-{
-    RL_NEED(env, 0);
-    return env ? env->n_slices : 0;
-}
+int rl_env_num_slices(const rl_env *env) { RL_NEED(env, 0); return env->n_slices; }
 
 const rl_slice *rl_env_slice_at(const rl_env *env, int i)
 {
     RL_NEED(env, NULL);
-    return env && i >= 0 && i < env->n_slices ? &env->slices[i] : NULL;
+    return i >= 0 && i < env->n_slices ? &env->slices[i] : NULL;
 }
 
-int rl_env_num_info(const rl_env *env)
-{
-    RL_NEED(env, 0);
-    return env ? env->n_info : 0;
-}
+int rl_env_num_info(const rl_env *env) { RL_NEED(env, 0); return env->n_info; }
 
 const char *rl_env_info_name(const rl_env *env, int i)
 {
     RL_NEED(env, NULL);
-    return env && env->info_names && i >= 0 && i < env->n_info ? env->info_names[i] : NULL;
+    return env->info_names && i >= 0 && i < env->n_info ? env->info_names[i] : NULL;
 }
 
-int rl_env_max_steps(const rl_env *env)
-{
-    RL_NEED(env, 0);
-    return env ? env->max_steps : 0;
-}
+int rl_env_max_steps(const rl_env *env) { RL_NEED(env, 0); return env->max_steps; }
