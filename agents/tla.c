@@ -246,105 +246,151 @@ static int gate_update(const tla_cfg *c, tla *t, int B, double *loss)
     return RL_OK;
 }
 
+/* The state of one training run between steps: the current window (step
+ * k of W, gate g, its start observation and return so far), scratch rows
+ * and running statistics. */
+typedef struct {
+    int k, g, windows, engaged;
+    double R, gate_loss;
+    td3_stats slow_st, fast_st;
+    float *a_slow, *a, *s0, *fin, *fin2; /* (ad), (ad), (od), (od + ad), (od + ad) */
+} tla_run;
+
+static int alloc_replay(const tla_cfg *c, tla *t, int od, int ad)
+{
+    if (t->slow_rb) return RL_OK;
+    t->slow_rb = rl_replay_make(c->buffer, od, ad);
+    t->fast_rb = rl_replay_make(c->buffer, od + ad, ad);
+    t->macro_g = calloc((size_t)c->buffer, sizeof(float));
+    t->gate_dy = calloc((size_t)c->core.batch * 2, sizeof(float));
+    t->gate_g = calloc((size_t)c->core.batch, 1);
+    if (!t->slow_rb || !t->fast_rb || !t->macro_g || !t->gate_dy || !t->gate_g)
+        return rl_error(RL_ENOMEM, "out of memory for TLA replay (%d transitions)", c->buffer);
+    return RL_OK;
+}
+
+/* Choose this step's action into run->a: at a window's first step the
+ * slow action and the gate, then the fast correction when the gate is
+ * open (uniform actions during warmup). */
+static int choose_action(rl_agent *ag, tla *t, tla_run *run, const float *obs, int warm,
+                         rl_rng *rng)
+{
+    const tla_cfg *c = ag->cfg;
+    int od = ag->obs_dim, ad = ag->act_dim, rc;
+    if (run->k == 0) {
+        if (warm) {
+            rl_offp_uniform_actions(rng, run->a_slow, ad);
+            run->g = c->gate_mode == GATE_LEARNED ? (int)rl_rng_below(rng, 2)
+                                                  : c->gate_mode == GATE_OPEN;
+        } else {
+            if ((rc = rl_td3_core_act(&t->slow, obs, NULL, 1, run->a_slow,
+                                      (float)c->core.expl_noise, rng)))
+                return rc;
+            run->g = gate_choose(c, t, obs, run->a_slow, od, ad, c->gate_eps, rng);
+        }
+        memcpy(run->s0, obs, sizeof(float) * (size_t)od);
+        run->R = 0;
+        run->windows++;
+        run->engaged += run->g;
+    }
+    if (!run->g) {
+        memcpy(run->a, run->a_slow, sizeof(float) * (size_t)ad);
+        return RL_OK;
+    }
+    if (warm) {
+        rl_offp_uniform_actions(rng, run->a, ad);
+        return RL_OK;
+    }
+    return fast_act(t, obs, run->a_slow, od, ad, (float)c->core.expl_noise, rng, run->a);
+}
+
+/* After the env step: the fast transition (gate open) and, at a window's
+ * end, the slow macro transition. */
+static void store(const rl_agent *ag, tla *t, tla_run *run, rl_vec *vec)
+{
+    const tla_cfg *c = ag->cfg;
+    int od = ag->obs_dim, ad = ag->act_dim;
+    float r = rl_vec_rewards(vec)[0];
+    int term = rl_vec_terminated(vec)[0], done = rl_vec_infos(vec)[0].done;
+    const float *next = done ? rl_vec_final_obs(vec) : rl_vec_obs(vec);
+    if (run->g) {
+        double dev = 0;
+        for (int i = 0; i < ad; i++) dev += fabs(run->a[i] - run->a_slow[i]);
+        dev /= ad;  /* actions live in [-1, 1]: max_a = 1 */
+        memcpy(run->fin2, next, sizeof(float) * (size_t)od);
+        memcpy(run->fin2 + od, run->a_slow, sizeof(float) * (size_t)ad);
+        rl_replay_add(t->fast_rb, run->fin, run->a, (float)(r - c->j * dev), run->fin2, term);
+        run->R -= c->j * dev;
+    }
+    run->R += r;
+    run->k++;
+    if (run->k == c->slow_steps || done) {
+        if (run->g) run->R -= c->p * run->k;
+        t->macro_g[t->slow_rb->pos] = (float)run->g;
+        rl_replay_add(t->slow_rb, run->s0, run->a_slow, (float)run->R, next, term);
+        run->k = 0;
+    }
+}
+
+/* Updates: the fast layer, then the gate and the slow layer, every step. */
+static int learn(const tla_cfg *c, tla *t, tla_run *run, rl_rng *rng)
+{
+    int B = c->core.batch, rc;
+    if (t->fast_rb->size >= B) {
+        if ((rc = rl_offp_sample(t->fast_rb, rng, B, NULL, &t->fast.b))) return rc;
+        if ((rc = rl_td3_core_update(&t->fast, B, NULL, rng, &run->fast_st))) return rc;
+    }
+    if (t->slow_rb->size >= B) {
+        sample_macro(t, B, rng);
+        if ((rc = gate_update(c, t, B, &run->gate_loss))) return rc;
+        if ((rc = rl_td3_core_update(&t->slow, B, NULL, rng, &run->slow_st))) return rc;
+    }
+    return RL_OK;
+}
+
 static int tla_train(rl_agent *ag, rl_trainer *tr)
 {
     tla_cfg *c = ag->cfg;
     tla *t = ag->impl;
     rl_vec *vec = rl_trainer_vec(tr);
-    int od = ag->obs_dim, ad = ag->act_dim, B = c->core.batch, W = c->slow_steps, rc = RL_OK;
-    if (!t->slow_rb) {
-        t->slow_rb = rl_replay_make(c->buffer, od, ad);
-        t->fast_rb = rl_replay_make(c->buffer, od + ad, ad);
-        t->macro_g = calloc((size_t)c->buffer, sizeof(float));
-        t->gate_dy = calloc((size_t)B * 2, sizeof(float));
-        t->gate_g = calloc((size_t)B, 1);
-        if (!t->slow_rb || !t->fast_rb || !t->macro_g || !t->gate_dy || !t->gate_g)
-            return rl_error(RL_ENOMEM, "out of memory for TLA replay (%d transitions)", c->buffer);
-    }
+    int od = ag->obs_dim, ad = ag->act_dim;
+    int rc = alloc_replay(c, t, od, ad);
+    if (rc) return rc;
     rl_rng rng;
     rl_rng_seed(&rng, rl_seed_derive(ag->seed, (uint64_t)ag->steps_done), 0x71a);
-    float *a_slow = malloc(sizeof(float) * (size_t)ad), *a = malloc(sizeof(float) * (size_t)ad);
-    float *s0 = malloc(sizeof(float) * (size_t)od), *fin = malloc(sizeof(float) * (size_t)(od + ad));
-    float *fin2 = malloc(sizeof(float) * (size_t)(od + ad));
-    if (!a_slow || !a || !s0 || !fin || !fin2) rc = rl_error(RL_ENOMEM, "out of memory");
-    int k = 0, g = 0, windows = 0, engaged = 0;
-    double R = 0, gate_loss = 0;
-    td3_stats slow_st = {0}, fast_st = {0};
+    tla_run run = {0};
+    run.a_slow = malloc(sizeof(float) * (size_t)ad);
+    run.a = malloc(sizeof(float) * (size_t)ad);
+    run.s0 = malloc(sizeof(float) * (size_t)od);
+    run.fin = malloc(sizeof(float) * (size_t)(od + ad));
+    run.fin2 = malloc(sizeof(float) * (size_t)(od + ad));
+    if (!run.a_slow || !run.a || !run.s0 || !run.fin || !run.fin2)
+        rc = rl_error(RL_ENOMEM, "out of memory");
     while (!rc) {
         const float *obs = rl_vec_obs(vec);
         int warm = ag->steps_done < c->warmup;
-        if (k == 0) {  /* a slow step: choose the window's action and gate */
-            if (warm) {
-                rl_offp_uniform_actions(&rng, a_slow, ad);
-                g = c->gate_mode == GATE_LEARNED ? (int)rl_rng_below(&rng, 2)
-                                                 : c->gate_mode == GATE_OPEN;
-            } else {
-                if ((rc = rl_td3_core_act(&t->slow, obs, NULL, 1, a_slow,
-                                       (float)c->core.expl_noise, &rng)))
-                    break;
-                g = gate_choose(c, t, obs, a_slow, od, ad, c->gate_eps, &rng);
-            }
-            memcpy(s0, obs, sizeof(float) * (size_t)od);
-            R = 0;
-            windows++;
-            engaged += g;
-        }
-        if (g) {
-            if (warm) rl_offp_uniform_actions(&rng, a, ad);
-            else if ((rc = fast_act(t, obs, a_slow, od, ad, (float)c->core.expl_noise, &rng, a)))
-                break;
-        } else {
-            memcpy(a, a_slow, sizeof(float) * (size_t)ad);
-        }
-        memcpy(fin, obs, sizeof(float) * (size_t)od);
-        memcpy(fin + od, a_slow, sizeof(float) * (size_t)ad);
-        if ((rc = rl_vec_step(vec, a))) break;
-        float r = rl_vec_rewards(vec)[0];
-        int term = rl_vec_terminated(vec)[0], done = rl_vec_infos(vec)[0].done;
-        const float *next = done ? rl_vec_final_obs(vec) : rl_vec_obs(vec);
-        if (g) {
-            double dev = 0;
-            for (int i = 0; i < ad; i++) dev += fabs(a[i] - a_slow[i]);
-            dev /= ad;  /* actions live in [-1, 1]: max_a = 1 */
-            memcpy(fin2, next, sizeof(float) * (size_t)od);
-            memcpy(fin2 + od, a_slow, sizeof(float) * (size_t)ad);
-            rl_replay_add(t->fast_rb, fin, a, (float)(r - c->j * dev), fin2, term);
-            R -= c->j * dev;
-        }
-        R += r;
-        k++;
-        if (k == W || done) {
-            if (g) R -= c->p * k;
-            t->macro_g[t->slow_rb->pos] = (float)g;
-            rl_replay_add(t->slow_rb, s0, a_slow, (float)R, next, term);
-            k = 0;
-        }
+        if ((rc = choose_action(ag, t, &run, obs, warm, &rng))) break;
+        memcpy(run.fin, obs, sizeof(float) * (size_t)od);
+        memcpy(run.fin + od, run.a_slow, sizeof(float) * (size_t)ad);
+        if ((rc = rl_vec_step(vec, run.a))) break;
+        store(ag, t, &run, vec);
         rl_trainer_episodes(tr, rl_vec_infos(vec), 1);
         ag->steps_done++;
-
-        if (!warm && t->fast_rb->size >= B) {
-            if ((rc = rl_offp_sample(t->fast_rb, &rng, B, NULL, &t->fast.b))) break;
-            if ((rc = rl_td3_core_update(&t->fast, B, NULL, &rng, &fast_st))) break;
-        }
-        if (!warm && t->slow_rb->size >= B) { /* every step, as the fast layer */
-            sample_macro(t, B, &rng);
-            if ((rc = gate_update(c, t, B, &gate_loss))) break;
-            if ((rc = rl_td3_core_update(&t->slow, B, NULL, &rng, &slow_st))) break;
-        }
+        if (!warm && (rc = learn(c, t, &run, &rng))) break;
         if (ag->steps_done % 200 == 0 || ag->steps_done >= rl_trainer_total_steps(tr)) {
             rl_metric m[] = {
-                {"slow_q_loss", slow_st.q_loss}, {"fast_q_loss", fast_st.q_loss},
-                {"gate_loss", gate_loss},
-                {"gate_open_rate", windows ? (double)engaged / windows : 0},
+                {"slow_q_loss", run.slow_st.q_loss}, {"fast_q_loss", run.fast_st.q_loss},
+                {"gate_loss", run.gate_loss},
+                {"gate_open_rate", run.windows ? (double)run.engaged / run.windows : 0},
             };
             if (rl_trainer_tick(tr, m, 4)) break;
         }
     }
-    free(a_slow);
-    free(a);
-    free(s0);
-    free(fin);
-    free(fin2);
+    free(run.a_slow);
+    free(run.a);
+    free(run.s0);
+    free(run.fin);
+    free(run.fin2);
     return rc;
 }
 

@@ -43,6 +43,8 @@ static const fixture runs[] = {
     /* written by the pre-refactor CLI: rltool train pendulum-v1 --agent es
      * --steps 8000 --seed 7 --threads 1 --set envs=4,hidden=16x16 */
     {"run-es", "pendulum-v1", "es", "envs=4,hidden=16x16", 8000},
+    /* the same way: --agent tla --steps 3000 --set hidden=16x16,warmup=100,... */
+    {"run-tla", "pendulum-v1", "tla", "hidden=16x16,warmup=100,buffer=1000,batch=32", 3000},
 };
 #define N_RUNS ((int)(sizeof runs / sizeof runs[0]))
 
