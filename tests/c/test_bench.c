@@ -136,18 +136,9 @@ static void check_svg(const char *rel, int n_agents)
     free(svg);
 }
 
-START_TEST(tiny_suite_artefacts_and_resume)
+/* results.csv: the header and one row per task x agent, each complete. */
+static void check_results_csv(void)
 {
-    snprintf(tmp, sizeof tmp, "/tmp/rltool-test-bench-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmp));
-    char args[1024];
-    snprintf(args, sizeof args, "bench --suite quick --tasks cartpole-v1 --agents ppo,dqn --seeds 2 "
-                                "--steps 3000 --jobs 2 --measure 0.05 --out %s", tmp);
-    int rc = run(args);
-    ck_assert_msg(rc == 0, "bench failed (%d): %s", rc, out);
-    ck_assert_ptr_nonnull(strstr(out, "4 to run"));
-    ck_assert_ptr_nonnull(strstr(out, "cartpole-v1"));
-
     /* results.csv: the header and one row per task x agent */
     char *csv = slurp("results.csv");
     ck_assert_ptr_nonnull(csv);
@@ -173,6 +164,11 @@ START_TEST(tiny_suite_artefacts_and_resume)
     }
     free(csv);
 
+}
+
+/* results.md and throughput.csv. */
+static void check_results_md(void)
+{
     char *md = slurp("results.md");
     ck_assert_ptr_nonnull(md);
     ck_assert_ptr_nonnull(strstr(md, "| task | agent | seeds | steps | return |"));
@@ -185,6 +181,11 @@ START_TEST(tiny_suite_artefacts_and_resume)
     ck_assert_ptr_nonnull(strstr(tp, "\ncartpole-v1,0,0,"));
     free(tp);
 
+}
+
+/* The plot and the index pages that show it. */
+static void check_plots_and_index(void)
+{
     check_svg("plots/cartpole-v1.svg", 2);
     char *svg = slurp("plots/cartpole-v1.svg");
     ck_assert_ptr_nonnull(strstr(svg, "data-label=\"ppo (2 seeds)\""));
@@ -207,6 +208,24 @@ START_TEST(tiny_suite_artefacts_and_resume)
     ck_assert_ptr_nonnull(strstr(html, "<td> cartpole-v1 </td>"));
     ck_assert(xml_well_formed(strstr(html, "<html>"), root, sizeof root));
     free(html);
+
+}
+
+START_TEST(tiny_suite_artefacts_and_resume)
+{
+    snprintf(tmp, sizeof tmp, "/tmp/rltool-test-bench-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    char args[1024];
+    snprintf(args, sizeof args, "bench --suite quick --tasks cartpole-v1 --agents ppo,dqn --seeds 2 "
+                                "--steps 3000 --jobs 2 --measure 0.05 --out %s", tmp);
+    int rc = run(args);
+    ck_assert_msg(rc == 0, "bench failed (%d): %s", rc, out);
+    ck_assert_ptr_nonnull(strstr(out, "4 to run"));
+    ck_assert_ptr_nonnull(strstr(out, "cartpole-v1"));
+
+    check_results_csv();
+    check_results_md();
+    check_plots_and_index();
 
     /* Again: nothing is retrained, the tables are rewritten. */
     double t_final = mtime("runs/cartpole-v1-ppo-s1/final.rlt");
