@@ -245,9 +245,7 @@ int rl_ckpt_meta_count(const rl_ckpt *ck) { RL_NEED(ck, 0); return ck->n_meta; }
 
 int rl_ckpt_meta_at(const rl_ckpt *ck, int i, const char **key, const char **value)
 {
-    RL_NEED(ck, RL_EINVAL);
-    RL_NEED(key, RL_EINVAL);
-    RL_NEED(value, RL_EINVAL);
+    RL_NEED(ck, RL_EINVAL); /* the outputs are optional */
     if (i < 0 || i >= ck->n_meta)
         return rl_error(RL_EINVAL, "checkpoint: metadata index %d out of range [0, %d)", i,
                         ck->n_meta);
@@ -336,11 +334,7 @@ int rl_ckpt_tensor_count(const rl_ckpt *ck) { RL_NEED(ck, 0); return ck->n_t; }
 int rl_ckpt_tensor_at(const rl_ckpt *ck, int i, const char **name, rl_dtype *dtype,
                       int64_t *count, const void **data)
 {
-    RL_NEED(ck, RL_EINVAL);
-    RL_NEED(name, RL_EINVAL);
-    RL_NEED(dtype, RL_EINVAL);
-    RL_NEED(count, RL_EINVAL);
-    RL_NEED(data, RL_EINVAL);
+    RL_NEED(ck, RL_EINVAL); /* the outputs are optional */
     if (i < 0 || i >= ck->n_t)
         return rl_error(RL_EINVAL, "checkpoint: tensor index %d out of range [0, %d)", i,
                         ck->n_t);

@@ -259,7 +259,7 @@ int rl_opts_format_value(const rl_optdef *d, const void *cfg, char *buf, size_t 
 {
     RL_NEED(d, RL_EINVAL);
     RL_NEED(cfg, RL_EINVAL);
-    RL_NEED(buf, RL_EINVAL);
+    if (!buf && cap) return rl_error(RL_EINVAL, "%s: buf is NULL", __func__);
     const char *field = (const char *)cfg + d->offset;
     switch (d->type) {
     case RL_OPT_INT:
@@ -283,7 +283,7 @@ int rl_opts_format(const rl_optdef *defs, int n_defs, const void *cfg, char *buf
 {
     if (n_defs && (!defs || !cfg))
         return rl_error(RL_EINVAL, "%s: defs or cfg is NULL", __func__);
-    RL_NEED(buf, RL_EINVAL);
+    if (!buf && cap) return rl_error(RL_EINVAL, "%s: buf is NULL", __func__);
     size_t used = 0;
     if (cap) buf[0] = 0;
     for (int i = 0; i < n_defs; i++) {

@@ -96,6 +96,17 @@ static void data_range(const rl_plot_panel *p, frame *fr)
     fr->xlo = xlo, fr->xhi = xhi, fr->ylo = ylo - pad, fr->yhi = yhi + pad;
 }
 
+/* One tick: a light grid line, the tick mark on the axis, its label. */
+static void draw_tick(FILE *f, const double grid[4], const double mark[4], double lx, double ly,
+                      const char *anchor, const char *lab)
+{
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>"
+               "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>"
+               "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>\n",
+            grid[0], grid[1], grid[2], grid[3], mark[0], mark[1], mark[2], mark[3], lx, ly, anchor,
+            lab);
+}
+
 static void draw_axes(FILE *f, const rl_plot_panel *p, const frame *fr)
 {
     double t[32];
@@ -105,22 +116,17 @@ static void draw_axes(FILE *f, const rl_plot_panel *p, const frame *fr)
             fr->x0, fr->y0, fr->w, fr->h);
     int n = rl_plot_ticks(fr->xlo, fr->xhi, t, 32);
     for (int i = 0; i < n; i++) {
-        double x = px(fr, t[i]);
+        double x = px(fr, t[i]), y1 = fr->y0 + fr->h;
         fmt_tick(t[i], lab, sizeof lab);
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>"
-                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>"
-                   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-                x, fr->y0, x, fr->y0 + fr->h, x, fr->y0 + fr->h, x, fr->y0 + fr->h + 5, x,
-                fr->y0 + fr->h + 18, lab);
+        draw_tick(f, (const double[4]){x, fr->y0, x, y1}, (const double[4]){x, y1, x, y1 + 5},
+                  x, y1 + 18, "middle", lab);
     }
     n = rl_plot_ticks(fr->ylo, fr->yhi, t, 32);
     for (int i = 0; i < n; i++) {
         double y = py(fr, t[i]);
         fmt_tick(t[i], lab, sizeof lab);
-        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e3e3\"/>"
-                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#444\"/>"
-                   "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-                fr->x0, y, fr->x0 + fr->w, y, fr->x0 - 5, y, fr->x0, y, fr->x0 - 8, y + 4, lab);
+        draw_tick(f, (const double[4]){fr->x0, y, fr->x0 + fr->w, y},
+                  (const double[4]){fr->x0 - 5, y, fr->x0, y}, fr->x0 - 8, y + 4, "end", lab);
     }
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"12\">", fr->x0 + fr->w / 2,
             fr->y0 + fr->h + 36);

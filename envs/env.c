@@ -404,7 +404,7 @@ const rl_slice *rl_env_slice(const rl_env *env, const char *name)
 int rl_env_options(const rl_env *env, char *buf, size_t cap)
 {
     RL_NEED(env, RL_EINVAL);
-    RL_NEED(buf, RL_EINVAL);
+    if (!buf && cap) return rl_error(RL_EINVAL, "%s: buf is NULL", __func__);
     wrap_state *w = env->wrap;
     int n = rl_opts_format(env->task->opts, env->task->n_opts, env->cfg, buf, cap);
     if (n < 0) return n;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "rltool.h"
 
 #define MAX_NAMES 512
@@ -263,9 +264,5 @@ int main(void)
     tcase_add_test(tc, null_table_covers_the_header);
     tcase_add_loop_test(tc, null_arguments_follow_the_rule, 0, N_NULL_CASES);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

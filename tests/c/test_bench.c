@@ -1,6 +1,8 @@
 /* rltool bench / plot: a tiny suite through the CLI; every artefact exists
  * and parses, re-running does not redo finished runs, bad input is refused. */
 #include <check.h>
+
+#include "check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,9 +289,5 @@ int main(void)
     tcase_add_test(tc, tiny_suite_artefacts_and_resume);
     tcase_add_test(tc, bad_input);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rl_check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/normalize.h"
 #include "core/replay.h"
 #include "core/rollout.h"
@@ -223,9 +224,5 @@ int main(void)
     tcase_add_test(tc, shuffle);
     tcase_add_test(tc, normalizer);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

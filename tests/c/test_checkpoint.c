@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "rltool.h"
 
 static char dir[256];
@@ -273,9 +274,5 @@ int main(void)
     tcase_add_test(tc, damage_gives_distinct_errors);
     tcase_add_test(tc, fuzz_every_byte);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

@@ -1,5 +1,7 @@
 /* The rltool command line: outputs and exit statuses, run as a user would. */
 #include <check.h>
+
+#include "check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,9 +122,5 @@ int main(void)
     tcase_add_test(tc, help_everywhere);
     tcase_add_test(tc, train_progress_and_arguments);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

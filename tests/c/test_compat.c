@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "agents/agent.h" /* rl_agent_save */
+#include "check_main.h"
 #include "rltool.h"
 
 typedef struct {
@@ -230,9 +231,5 @@ int main(int argc, char **argv)
     tcase_add_loop_test(tc, checkpoints_still_load_and_act_the_same, 0, N_FIXTURES);
     tcase_add_loop_test(tc, seeded_runs_give_the_same_metrics, 0, N_RUNS);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

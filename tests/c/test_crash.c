@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "agents/agent.h"
 #include "agents/rundir.h"
 #include "rltool.h"
@@ -354,9 +355,5 @@ int main(void)
     tcase_add_test(tc, disk_full_then_resume);
     tcase_add_test(tc, two_trainers_one_dir);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

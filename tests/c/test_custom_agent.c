@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "agents/agent.h"
 #include "agents/export.h"
 #include "cli/cli.h"
@@ -301,9 +302,5 @@ int main(void)
     tcase_add_test(tc, refuses_export_clearly);
     tcase_add_test(tc, benches);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

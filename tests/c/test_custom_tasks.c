@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "rltool.h"
 #include "custom_util.h"
 
@@ -271,9 +272,5 @@ int main(void)
     tcase_add_test(tc, mjcf_derives_spaces_and_rewards);
     tcase_add_test(tc, mjcf_errors_are_clear);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rl_check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/dist.h"
 
 #define D 3
@@ -238,9 +239,5 @@ int main(void)
     tcase_add_test(tc, categorical);
     tcase_add_test(tc, categorical_sampling);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "rltool.h"
 
 /* Gym CartPole, written out again independently of envs/classic. */
@@ -243,9 +244,5 @@ int main(void)
     tcase_add_test(tc, seeded_determinism);
     tcase_add_test(tc, wrappers);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check_main.h"
 #include "rltool.h"
 #include "envs/mujoco/hand.h"
 
@@ -795,9 +796,5 @@ int main(void)
     tcase_add_test(tc, nan_action_rejected);
     tcase_add_test(tc, seeded_determinism);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rl_check_run(s);
 }

@@ -12,6 +12,7 @@
 
 #include <mujoco/mujoco.h>
 
+#include "check_main.h"
 #include "agents/agent.h"
 #include "envs/mujoco/hand.h"
 #include "envs/mujoco/sim.h"
@@ -217,9 +218,5 @@ int main(void)
     tcase_add_test(tc, td3_her_trains_on_rotate);
     tcase_add_test(tc, her_needs_goals);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rl_check_run(s);
 }

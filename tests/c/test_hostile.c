@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "check_main.h"
 #include "agents/agent.h"
 #include "rltool.h"
 
@@ -332,9 +333,5 @@ int main(void)
     tcase_add_test(tc, many_header_keys);
     tcase_add_test(tc, mjcf_includes);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

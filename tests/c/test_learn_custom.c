@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "rltool.h"
 #include "custom_util.h"
 
@@ -54,9 +55,5 @@ int main(void)
     tcase_add_test(tc, plugin_task_learns);
     tcase_add_test(tc, mjcf_point_mass_learns);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rl_check_run(s);
 }

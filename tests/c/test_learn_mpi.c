@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "agents/comm.h"
 #include "rltool.h"
 
@@ -43,9 +44,5 @@ int main(void)
     tcase_set_timeout(tc, 900);
     tcase_add_test(tc, ppo_cartpole_two_ranks);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "rltool.h"
 
 static double train_eval(const char *env, const char *agent, const char *hp, int64_t steps,
@@ -64,9 +65,5 @@ int main(void)
     tcase_add_test(tc, td3_pendulum);
     tcase_add_test(tc, dqn_cartpole);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rl_check_run(s);
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "agents/agent.h"
 #include "rltool.h"
 
@@ -55,9 +56,5 @@ int main(void)
     tcase_add_test(tc, ppo_cartpole);
     tcase_add_test(tc, ppo_swimmer_progress);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

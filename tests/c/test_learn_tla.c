@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check_main.h"
 #include "rltool.h"
 
 START_TEST(tla_pendulum)
@@ -31,9 +32,5 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, tla_pendulum);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "agents/comm.h"
 #include "rltool.h"
 
@@ -241,9 +242,5 @@ int main(void)
     tcase_add_test(tc, unsupported_agent_is_refused);
     tcase_add_test(tc, dead_rank_ends_the_job);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "core/kernels.h"
 #include "core/nn.h"
 
@@ -312,9 +313,5 @@ int main(void)
     tcase_add_test(tc, uniform_init_and_copy);
     tcase_add_test(tc, loss_grads);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

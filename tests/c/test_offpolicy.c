@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "agents/agent.h"
 
 /* Deterministic actions of two agents on the same random observations match
@@ -198,9 +199,5 @@ int main(void)
     tcase_add_test(tc, sac_alpha_direction);
     tcase_add_test(tc, bad_hparams);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rl_check_run(s);
 }

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <math.h>
 
+#include "check_main.h"
 #include "core/optim.h"
 
 /* Two steps worked out by hand (lr 0.1, betas 0.9/0.999, eps 1e-8):
@@ -117,9 +118,5 @@ int main(void)
     tcase_add_test(tc, schedules);
     tcase_add_test(tc, polyak);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

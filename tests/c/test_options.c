@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "rltool.h"
 
 typedef struct {
@@ -124,9 +125,5 @@ int main(void)
     tcase_add_test(tc, errors_name_what_is_accepted);
     tcase_add_test(tc, rng_streams);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

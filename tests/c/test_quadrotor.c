@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "rltool.h"
 #include "envs/mujoco/quadrotor.h"
 
@@ -533,9 +534,5 @@ int main(void)
     tcase_add_test(tc, bad_options_are_errors);
     tcase_add_test(tc, vec_env_thread_count_invariant);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rl_check_run(s);
 }

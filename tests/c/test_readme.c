@@ -7,6 +7,8 @@
  * not listed here fails this test, so the list stays honest. */
 #define _POSIX_C_SOURCE 200809L /* popen */
 #include <check.h>
+
+#include "check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,9 +227,5 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, readme_commands_run);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

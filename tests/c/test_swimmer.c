@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "rltool.h"
 #include "envs/mujoco/swimmer.h"
 
@@ -431,9 +432,5 @@ int main(void)
     tcase_add_test(tc, vec_env_thread_count_invariant);
     tcase_add_test(tc, mujoco_errors_become_rl_errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rl_check_run(s);
 }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "rltool.h"
 #include "custom_util.h"
 
@@ -529,9 +530,5 @@ int main(void)
     tcase_add_test(tc, task_file_options_and_pins);
     tcase_add_test(tc, cli_info_and_run_dir);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rl_check_run(s);
 }

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "agents/agent.h"
 #include "rltool.h"
 
@@ -99,9 +100,5 @@ int main(void)
     tcase_add_test(tc, gate_open_fast_every_step);
     tcase_add_test(tc, learned_gate_macs_and_round_trip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

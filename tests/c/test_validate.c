@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_main.h"
 #include "agents/agent.h"
 #include "custom_util.h"
 #include "rltool.h"
@@ -254,9 +255,5 @@ int main(void)
     tcase_add_test(tc, bad_plugin_tasks);
     tcase_add_test(tc, long_mjcf_id_kept);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_main.h"
 #include "rltool.h"
 
 /* Run a vec env for T steps with actions from a fixed stream; return a
@@ -164,9 +165,5 @@ int main(void)
     tcase_add_test(tc, same_step_autoreset);
     tcase_add_test(tc, make_errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }
