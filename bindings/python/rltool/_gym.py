@@ -18,22 +18,22 @@ NAMESPACE = "rltool"
 ENTRY_POINT = "rltool._gym:make_env"
 VECTOR_ENTRY_POINT = "rltool._gym:make_vec"
 
-# Return that counts as solving a task (the same figures `rltool bench`
-# reports against: Gym's 475 for CartPole-v1, the others from each task's
-# reward scale and episode length).
-REWARD_THRESHOLDS = {
-    "cartpole-v1": 475.0,
-    "pendulum-v1": -200.0,
-    "swimmer-v1": 500.0,
-    "swimmer-target-v1": 300.0,
-    "quadrotor-hover-v1": 850.0,
-    "quadrotor-goto-v1": 700.0,
-    "hand-reach-v1": 50.0,
-    "hand-rotate-v1": -20.0,
-}
-
 # Gymnasium's id grammar: [namespace/]name[-vN], names of word chars, ':', '.', '-'.
 _NAME_OK = re.compile(r"^[\w:.-]+$")
+
+
+def _threshold(task_id):
+    """The registered task's own reward_threshold (rl_task.has_threshold), or
+    None. Scans the registry rather than rl_task_find, which would compile an
+    `mjcf:` model as a side effect."""
+    from . import _lib
+    from ._common import text
+    lib = _lib.load()
+    for i in range(lib.rl_task_count()):
+        task = lib.rl_task_at(i).contents
+        if text(task.id) == task_id:
+            return task.reward_threshold if task.has_threshold else None
+    return None
 
 
 def gym_id(task_id):
@@ -58,7 +58,7 @@ def make_spec(task_id, max_steps, options, render_mode=None):
     return EnvSpec(id=gym_id(task_id), entry_point=ENTRY_POINT,
                    vector_entry_point=VECTOR_ENTRY_POINT,
                    max_episode_steps=max_steps or None,
-                   reward_threshold=REWARD_THRESHOLDS.get(task_id), kwargs=kwargs)
+                   reward_threshold=_threshold(task_id), kwargs=kwargs)
 
 
 def register():
@@ -78,7 +78,7 @@ def register():
             continue
         gym.register(id=gid, entry_point=ENTRY_POINT, vector_entry_point=VECTOR_ENTRY_POINT,
                      max_episode_steps=task.max_steps or None,
-                     reward_threshold=REWARD_THRESHOLDS.get(tid), kwargs={"env_id": tid})
+                     reward_threshold=_threshold(tid), kwargs={"env_id": tid})
         added.append(gid)
     return added
 

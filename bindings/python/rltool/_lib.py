@@ -124,12 +124,16 @@ OPT_TYPES = ("int", "float", "bool", "choice", "intlist", "str")
 
 
 class Task(Structure):
-    # struct rl_task is public (user code fills it to register tasks).
+    # struct rl_task is public (user code fills it to register tasks). Every
+    # field is mirrored: the library reads the whole struct of a task that
+    # Python registers, so a shorter mirror would be read past its end.
     _fields_ = [("id", c_char_p), ("summary", c_char_p), ("opts", POINTER(OptDef)),
                 ("n_opts", c_int), ("cfg_size", c_size_t), ("max_steps", c_int),
                 ("dt", c_double), ("shared_make", c_void_p), ("shared_free", c_void_p),
                 ("init", c_void_p), ("reset", c_void_p), ("step", c_void_p),
-                ("close", c_void_p), ("render", c_void_p)]
+                ("close", c_void_p), ("render", c_void_p), ("goal_reward", c_void_p),
+                ("goal_obs", c_void_p), ("has_threshold", c_int),
+                ("reward_threshold", c_double)]
 
 
 class Progress(Structure):
