@@ -1,6 +1,6 @@
 /* NCAP (Bhattasali, Zador, Engel, NeurIPS 2022): the C. elegans locomotion
  * circuit as a policy architecture for swimmer tasks with any number of
- * joints (../shared/AGENTS.md gives the circuit).
+ * joints. The circuit, as implemented here:
  *
  * Per joint i (0 at the head), with q_i = clamp(theta_i / limit_i, -1, 1):
  *   s_d = clamp(q, 0, 1), s_v = clamp(-q, 0, 1)         proprioception

@@ -6,7 +6,7 @@
  * its own offscreen framebuffer object, so no EGL surface is needed either.
  * Debian's libmujoco finds GL entry points through whichever of libGL,
  * libEGL and libOSMesa answers GetProcAddress; with glvnd both libGL and
- * libEGL hand out dispatch stubs that follow the current context, so this
+ * libEGL hand out dispatch entry points that follow the current context, so this
  * context and the GLFW viewer's can live in one process.
  *
  * One context per process, current on one thread at a time (the render

@@ -13,8 +13,8 @@
  *   glfw_render.c  the interactive viewer window (`rltool render`), and
  *                  the offscreen context in builds without EGL (a hidden
  *                  window, which needs an X server). Built with
- *                  RLTOOL_WITH_GLFW; render.c stubs whatever is missing
- *                  with RL_ESTATE and the reason.
+ *                  RLTOOL_WITH_GLFW; for whatever is not built in,
+ *                  render.c fails with RL_ESTATE and the reason.
  *   tasks          each MuJoCo task sets `.render = rl_render_mujoco`.
  */
 #ifndef RLTOOL_ENVS_RENDER_H

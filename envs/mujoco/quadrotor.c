@@ -1,5 +1,6 @@
 /* The quadrotor family: a Crazyflie 2.x-like X quadrotor (numbers in
- * ../shared/TASKS.md; L2F / gym-pybullet-drones identifications).
+ * the #defines below: mass, inertia, arm, thrust and motor constants from the
+ * Learning-to-Fly and gym-pybullet-drones identifications).
  *
  *   quadrotor-hover-v1  recover from a random state and hover at the origin
  *   quadrotor-goto-v1   fly to a random target and hold it there

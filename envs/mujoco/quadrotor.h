@@ -1,7 +1,7 @@
 /* quadrotor.h (internal): extras of the quadrotor family beyond the rl_task interface.
  *
  * Tasks: quadrotor-hover-v1 and quadrotor-goto-v1 (see quadrotor.c and
- * ../shared/TASKS.md). Options every quadrotor task accepts:
+ * its constants). Options every quadrotor task accepts:
  *   randomize=0|1        sample mass, thrust-to-weight, arm length and motor
  *                        time constant per episode (reported in info)
  *   start=random|level   `level` starts every episode level and at rest at

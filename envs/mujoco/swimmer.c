@@ -4,8 +4,8 @@
  *   swimmer-v1         swim forward: reward clip(v / 0.1, 0, 1) per step
  *   swimmer-target-v1  reach a target: dm_control's swimmer task
  *
- * The model is generated here as MJCF (see ../shared/TASKS.md for the
- * numbers) and compiled once per configuration; every env of that
+ * The model is generated here as MJCF (its numbers are the #defines
+ * below) and compiled once per configuration; every env of that
  * configuration borrows it and owns only its mjData.
  */
 #include "envs/mujoco/swimmer.h"

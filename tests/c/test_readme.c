@@ -38,7 +38,7 @@ static const listed LIST[] = {
     {"rltool train mytask-v1 --plugin", NULL, "needs the example plugin built", 0},
     {"mpirun", NULL, "MPI runs are covered by test_mpi and test_learn_mpi", 0},
     {"srun", NULL, "needs Slurm", 0},
-    {"build/rltool <command>", NULL, "a placeholder", 0},
+    {"build/rltool <command>", NULL, "the README's generic form, not a runnable command", 0},
     {"build/rltool render swimmer-v1 --record", " --steps 30", "1000 PNG frames: 30", 0},
     {"rltool render swimmer-v1 --record", " --steps 30", "1000 PNG frames: 30", 0},
     {"rltool info examples/gym/", "", "", NEEDS_GYM},
