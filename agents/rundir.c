@@ -3,6 +3,7 @@
 #include "agents/rundir.h"
 #include "core/checkpoint.h"
 #include "core/file.h"
+#include "core/tb.h"
 #include "rltool.h"
 
 #include <dirent.h>
@@ -253,6 +254,24 @@ int rl_rundir_truncate_metrics(const char *dir, int64_t step)
     }
     rc = keep == n ? RL_OK : rl_file_write_atomic(path, text, keep);
     free(text);
+    return rc;
+}
+
+int rl_rundir_truncate_events(const char *dir, int64_t step)
+{
+    DIR *d = opendir(dir);
+    if (!d) return RL_OK;
+    int rc = RL_OK;
+    struct dirent *e;
+    while (!rc && (e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, "events.out.tfevents.", 20) || len < 7 ||
+            strcmp(e->d_name + len - 7, ".rltool"))
+            continue;
+        char path[4200];
+        if (!(rc = join(path, sizeof path, dir, e->d_name))) rc = rl_tb_truncate(path, step);
+    }
+    closedir(d);
     return rc;
 }
 

@@ -35,5 +35,8 @@ int rl_rundir_drop_after(const char *dir, int64_t step);
 /* Keep only the header and the rows with step <= step in metrics.csv (a
  * torn last row is dropped too), atomically. Absent file: nothing to do. */
 int rl_rundir_truncate_metrics(const char *dir, int64_t step);
+/* The same for every TensorBoard event file rltool wrote in dir
+ * (events.out.tfevents.*.rltool): events past `step` go. */
+int rl_rundir_truncate_events(const char *dir, int64_t step);
 
 #endif

@@ -391,12 +391,14 @@ static int open_run_dir(rl_trainer *tr, const rl_train_cfg *cfg, const char *res
 }
 
 /* metrics.csv: on a resumed run, rows past the resumed state are cut (they
- * would repeat) and new rows appended; otherwise a new file. */
+ * would repeat) and new rows appended; otherwise a new file. The TensorBoard
+ * files written before are cut the same way; the resumed run opens a new one. */
 static int open_metrics(rl_trainer *tr, int continuing)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/metrics.csv", tr->dir);
     int rc = continuing ? rl_rundir_truncate_metrics(tr->dir, tr->start_step) : RL_OK;
+    if (!rc && continuing) rc = rl_rundir_truncate_events(tr->dir, tr->start_step);
     if (rc) return rc;
     struct stat st;
     tr->csv_header = continuing && !stat(path, &st) && st.st_size > 0;

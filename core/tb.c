@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "rltool.h"
 
 struct rl_tb {
@@ -178,6 +179,79 @@ int rl_tb_scalars(rl_tb *tb, int64_t step, const char *const *tags, const double
     free(value.p);
     free(summary.p);
     free(event.p);
+    return rc;
+}
+
+/* ------------------------------------------------------------ truncation */
+
+static uint64_t le_bytes(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++) v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+/* Read a varint at p[*at..n); 0 when it runs off the end. */
+static int get_varint(const unsigned char *p, size_t n, size_t *at, uint64_t *v)
+{
+    *v = 0;
+    for (int shift = 0; *at < n && shift < 64; shift += 7) {
+        unsigned char c = p[(*at)++];
+        *v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) return 1;
+    }
+    return 0;
+}
+
+/* The step field of a serialized Event (0 when absent, as for the version
+ * record); -1 when the bytes do not parse as a message. */
+static int64_t event_step(const unsigned char *p, size_t n)
+{
+    int64_t step = 0;
+    for (size_t at = 0; at < n;) {
+        uint64_t key, v;
+        if (!get_varint(p, n, &at, &key)) return -1;
+        switch (key & 7) {
+        case 0:
+            if (!get_varint(p, n, &at, &v)) return -1;
+            if (key >> 3 == 2) step = (int64_t)v;
+            break;
+        case 1: at += 8; break;
+        case 5: at += 4; break;
+        case 2:
+            if (!get_varint(p, n, &at, &v) || v > n - at) return -1;
+            at += v;
+            break;
+        default: return -1;
+        }
+        if (at > n) return -1;
+    }
+    return step;
+}
+
+int rl_tb_truncate(const char *path, int64_t step)
+{
+    unsigned char *text;
+    size_t n;
+    int rc = rl_file_read_all(path, "TensorBoard event file", (int64_t)1 << 30, &text, &n);
+    if (rc) return rc;
+    size_t keep = 0;
+    for (size_t at = 0; n - at >= 16;) {
+        uint64_t len = le_bytes(text + at, 8);
+        if (le_bytes(text + at + 8, 4) != masked_crc(text + at, 8) || len > n - at - 16) break;
+        const unsigned char *data = text + at + 12;
+        if (le_bytes(data + len, 4) != masked_crc(data, len)) break;
+        int64_t s = event_step(data, len);
+        if (s < 0) break;
+        size_t whole = 16 + (size_t)len;
+        if (s <= step) {
+            memmove(text + keep, text + at, whole);
+            keep += whole;
+        }
+        at += whole;
+    }
+    rc = keep == n ? RL_OK : rl_file_write_atomic(path, text, keep);
+    free(text);
     return rc;
 }
 

@@ -26,6 +26,11 @@ void rl_tb_close(rl_tb *tb);
 /* One event at `step` holding n scalars (tags[i], values[i]); non-finite
  * values are left out. RL_EIO when the write fails. */
 int rl_tb_scalars(rl_tb *tb, int64_t step, const char *const *tags, const double *values, int n);
+/* Keep only the records of the file at `path` whose step is <= step (the
+ * version record has none and stays); a torn or corrupt tail is dropped
+ * with them. Rewritten atomically, untouched when nothing goes. A resumed
+ * run calls it so that the dashboard does not keep the abandoned future. */
+int rl_tb_truncate(const char *path, int64_t step);
 /* The file's path. */
 const char *rl_tb_path(const rl_tb *tb);
 

@@ -96,12 +96,55 @@ START_TEST(records_and_events)
 }
 END_TEST
 
+/* A resumed run cuts the events past its step: records kept in order, the
+ * version record kept, a torn tail (a kill -9 mid-write) dropped, and a file
+ * with nothing to cut left byte-identical. */
+START_TEST(truncate_drops_future_and_torn_tail)
+{
+    char dir[] = "/tmp/rltool_tb_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    rl_tb *tb = rl_tb_open(dir);
+    ck_assert_ptr_nonnull(tb);
+    const char *tag[] = {"return_mean"};
+    for (int k = 1; k <= 10; k++) {
+        double v = k;
+        ck_assert_int_eq(rl_tb_scalars(tb, 100 * k, tag, &v, 1), RL_OK);
+    }
+    char path[1300];
+    snprintf(path, sizeof path, "%s", rl_tb_path(tb));
+    rl_tb_close(tb);
+    unsigned char ev[4096];
+    size_t len = 0;
+    ck_assert_int_eq(read_records(path, 0, ev, &len), 11);
+
+    ck_assert_int_eq(rl_tb_truncate(path, 1000), RL_OK); /* nothing past 1000 */
+    ck_assert_int_eq(read_records(path, 0, ev, &len), 11);
+
+    FILE *f = fopen(path, "ab"); /* half a record, as a killed writer leaves */
+    ck_assert_ptr_nonnull(f);
+    fwrite("\x20\0\0\0\0\0\0\0\1\2", 1, 10, f);
+    fclose(f);
+    ck_assert_int_eq(rl_tb_truncate(path, 450), RL_OK);
+    ck_assert_int_eq(read_records(path, 0, ev, &len), 5); /* version + 100..400 */
+    ck_assert(contains(ev, len, "brain.Event:2", 13));
+    ck_assert_int_eq(read_records(path, 4, ev, &len), 5);
+    ck_assert(contains(ev, len, "\x10\x90\x03", 3)); /* step 400 */
+
+    ck_assert_int_eq(rl_tb_truncate(path, 0), RL_OK);
+    ck_assert_int_eq(read_records(path, 0, ev, &len), 1);
+    remove(path);
+    ck_assert_int_ne(rl_tb_truncate(path, 0), RL_OK); /* gone: an error, no crash */
+    rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tb");
     TCase *tc = tcase_create("tb");
     tcase_add_test(tc, crc32c_check_value);
     tcase_add_test(tc, records_and_events);
+    tcase_add_test(tc, truncate_drops_future_and_torn_tail);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
