@@ -126,6 +126,24 @@ static rl_agent *agent_new(const rl_agent_vt *vt)
     return ag;
 }
 
+/* A privileged slice must end the observation (the policy reads the part
+ * before it) and needs an agent whose critics take it. */
+static int check_privileged(const rl_agent *ag, const rl_env *probe)
+{
+    const rl_slice *s = rl_env_slice(probe, "privileged");
+    if (s && !ag->priv_dim)
+        return rl_error(RL_EINVAL, "%s: its 'privileged' slice (%d..%d) does not end the "
+                        "observation (%d values); a task must append it last", ag->env_id,
+                        s->start, s->start + s->len, probe->obs_space.dim);
+    if (ag->priv_dim && !ag->vt->privileged_ok)
+        return rl_error(RL_EINVAL, "agent %s cannot keep %s's privileged observation slice (%d "
+                        "values) from its policy; use ppo, sac or td3, or drop the option that "
+                        "adds it (privileged=0)", ag->vt->name, ag->env_id, ag->priv_dim);
+    if (ag->priv_dim >= ag->obs_dim)
+        return rl_error(RL_EINVAL, "%s: the privileged slice is the whole observation", ag->env_id);
+    return RL_OK;
+}
+
 /* Shared by create and load: spaces from a probe env, then vt->create. */
 static int agent_build(rl_agent *ag, const char *policy, const char *policy_kv)
 {
@@ -142,6 +160,8 @@ static int agent_build(rl_agent *ag, const char *policy, const char *policy_kv)
     if (!rc) rc = copy_space(&ag->act_space, as, &ag->act_low, &ag->act_high);
     ag->obs_dim = ag->obs_space.dim;
     ag->act_dim = ag->act_space.dim;
+    ag->priv_dim = rl_env_privileged_dim(probe);
+    if (!rc) rc = check_privileged(ag, probe);
     snprintf(ag->policy, sizeof ag->policy, "%s", policy);
     snprintf(ag->policy_opts, sizeof ag->policy_opts, "%s", policy_kv ? policy_kv : "");
     if (!rc) rc = ag->vt->create(ag, probe);
@@ -254,6 +274,8 @@ int rl_agent_save(const rl_agent *ag, const char *path, int training_state)
     if (!rc) rc = rl_ckpt_set_meta(ck, "obs_dim", num);
     snprintf(num, sizeof num, "%d", ag->act_dim);
     if (!rc) rc = rl_ckpt_set_meta(ck, "act_dim", num);
+    snprintf(num, sizeof num, "%d", ag->priv_dim);
+    if (!rc) rc = rl_ckpt_set_meta(ck, "priv_dim", num);
     if (!rc) rc = ag->vt->save(ag, ck, training_state);
     if (!rc) rc = rl_ckpt_save(ck, path);
     rl_ckpt_free(ck);
@@ -339,6 +361,13 @@ rl_agent *rl_agent_from_ckpt(const rl_ckpt *ck, const char *path, int training_s
                       "it was trained on %s with %lld observation values and %lld actions, "
                       "but %s now has %d and %d (the task changed since; retrain)",
                       env_id, od, ad, env_id, ag->obs_dim, ag->act_dim);
+    /* Checkpoints from before the privileged slice existed carry no
+     * priv_dim: 0. */
+    long long pd = meta_int(ck, "priv_dim");
+    if (!rc && pd != ag->priv_dim)
+        rc = rl_error(RL_EINVAL, "it was trained with %lld privileged observation values (read "
+                      "by its critics only), but %s with its options now publishes %d (the task "
+                      "changed since; retrain)", pd, env_id, ag->priv_dim);
     if (!rc) rc = vt->load(ag, ck, training_state);
     if (!rc && vt->params_finite && !vt->params_finite(ag))
         rc = rl_error(RL_ECORRUPT, "its weights hold NaN or infinite values");
@@ -385,6 +414,15 @@ const char *rl_agent_env_id(const rl_agent *ag) { RL_NEED(ag, NULL); return ag->
 const char *rl_agent_env_opts(const rl_agent *ag) { RL_NEED(ag, NULL); return ag->env_opts; }
 int rl_agent_obs_dim(const rl_agent *ag) { RL_NEED(ag, 0); return ag->obs_dim; }
 int rl_agent_act_dim(const rl_agent *ag) { RL_NEED(ag, 0); return ag->act_dim; }
+
+const float *rl_agent_policy_obs(const rl_agent *ag, const float *obs, float *buf, int n)
+{
+    if (!ag->priv_dim) return obs;
+    size_t od = (size_t)ag->obs_dim, pd = od - (size_t)ag->priv_dim;
+    /* Row i moves down to i * pd <= i * od: forward order is safe in place. */
+    for (size_t i = 0; i < (size_t)n; i++) memmove(buf + i * pd, obs + i * od, sizeof(float) * pd);
+    return buf;
+}
 
 static int ensure_rows(rl_agent *ag, int n)
 {

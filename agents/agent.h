@@ -145,6 +145,10 @@ typedef struct rl_agent_vt {
                     struct rl_export_info *info);
     rl_agent_net net;
     int mpi;                 /* 1: train() runs data-parallel over MPI ranks (agents/comm.h) */
+    /* 1: takes envs with a privileged slice (rl_env_privileged_dim): its
+     * critics read the whole observation, its policy only the first
+     * obs_dim - priv_dim values (rl_agent_policy_obs). */
+    int privileged_ok;
     const rl_recipe *recipes;/* task-family defaults, specific prefixes first */
     int n_recipes;
 } rl_agent_vt;
@@ -161,6 +165,7 @@ struct rl_agent {
     rl_space obs_space, act_space;  /* copies; low/high below */
     float *obs_low, *obs_high, *act_low, *act_high;
     int obs_dim, act_dim;
+    int priv_dim;              /* trailing observation values only critics read */
     uint64_t seed;
     int64_t steps_done;        /* env steps trained so far */
     int64_t episodes_done;
@@ -193,6 +198,13 @@ int rl_agent_net_outputs(const rl_agent *ag);
  * name parameters. NULL with a message if the agent has no such tensor or
  * the shapes disagree. */
 rl_policy *rl_agent_net_policy(const rl_agent *ag, const rl_ckpt *ck, const rl_env *probe);
+/* The policy's part of n observation rows: obs itself when the agent has
+ * no privileged slice, else the first obs_dim - priv_dim values of each
+ * row packed into buf (n, obs_dim - priv_dim); buf may be obs (packed in
+ * place) and needs room for n * (obs_dim - priv_dim) floats. */
+const float *rl_agent_policy_obs(const rl_agent *ag, const float *obs, float *buf, int n);
+/* Inputs of the policy: obs_dim - priv_dim. */
+static inline int rl_agent_policy_dim(const rl_agent *ag) { return ag->obs_dim - ag->priv_dim; }
 /* Parameters of the tensors that act (vt->net.acting) in a checkpoint;
  * -1 if its agent is unknown or it holds none of them. */
 int64_t rl_agent_acting_params(const rl_ckpt *ck);

@@ -154,7 +154,8 @@ static int ncap_parse_name(const char *name, int *side, int *joint)
 
 static int plan_ncap(plan *p, const rl_agent *ag, const rl_ckpt *ck, const rl_env *probe)
 {
-    rl_policy_spec spec = {ag->obs_dim, ag->act_dim, RL_ACT_NONE, NULL, RL_ACT_NONE, probe};
+    rl_policy_spec spec = {rl_agent_policy_dim(ag), ag->act_dim, RL_ACT_NONE, NULL, RL_ACT_NONE,
+                           probe};
     rl_policy *pol = rl_policy_make("ncap", ag->policy_opts, &spec);
     if (!pol) return rl_last_code();
     int rc = RL_OK;
@@ -208,7 +209,7 @@ static int plan_ncap(plan *p, const rl_agent *ag, const rl_ckpt *ck, const rl_en
     if (!rc) {
         snprintf(p->arch, sizeof p->arch, "ncap (%d joints, %s, %lld params)", nj,
                  p->shared ? "shared" : "unshared", (long long)pol->n_params);
-        p->width = ag->obs_dim;
+        p->width = rl_agent_policy_dim(ag);
     }
     free(eff);
     rl_policy_free(pol);
@@ -224,8 +225,10 @@ static int plan_norm(plan *p, const rl_agent *ag, const rl_ckpt *ck, int used)
     rl_normalizer *nz = rl_normalizer_make(ag->obs_dim);
     if (!nz) return rl_error(RL_ENOMEM, "out of memory");
     int rc = rl_normalizer_load(nz, ck, "obs_norm");
-    p->mean = malloc(sizeof(float) * (size_t)ag->obs_dim);
-    p->inv = malloc(sizeof(float) * (size_t)ag->obs_dim);
+    /* The policy's inputs only: a privileged slice never reaches it. */
+    int pd = rl_agent_policy_dim(ag);
+    p->mean = malloc(sizeof(float) * (size_t)pd);
+    p->inv = malloc(sizeof(float) * (size_t)pd);
     if (!rc && (!p->mean || !p->inv)) rc = rl_error(RL_ENOMEM, "out of memory");
     if (rc) {
         rl_normalizer_free(nz);
@@ -235,7 +238,7 @@ static int plan_norm(plan *p, const rl_agent *ag, const rl_ckpt *ck, int used)
     p->clip = nz->clip;
     /* Folding is exact only if no allowed observation reaches the clip. */
     int foldable = p->net == NET_MLP;
-    for (int i = 0; i < ag->obs_dim; i++) {
+    for (int i = 0; i < pd; i++) {
         double mean = nz->mean[i], inv = 1.0 / sqrt(rl_normalizer_var(nz, i) + nz->eps);
         p->mean[i] = (float)mean;
         p->inv[i] = (float)inv;
@@ -382,7 +385,7 @@ static int plan_net(plan *p, rl_agent *ag, const rl_ckpt *ck, const rl_env *prob
     int out = rl_agent_net_outputs(ag);
     /* Box heads read the first act_dim outputs (SAC's mean half). */
     int keep = ag->act_space.kind == RL_DISCRETE ? out : ag->act_dim;
-    if (!rc) rc = plan_mlp(p, ck, ag->vt->net.tensor, ag->obs_dim, &h, out, act,
+    if (!rc) rc = plan_mlp(p, ck, ag->vt->net.tensor, rl_agent_policy_dim(ag), &h, out, act,
                            ag->vt->net.out_act, keep);
     if (!rc) rc = plan_norm(p, ag, ck, uses_obs_norm(ag));
     return rc;
@@ -397,7 +400,7 @@ static int build_plan(plan *p, rl_agent *ag, int precision)
     int rc = ag->vt->save(ag, ck, 0);
     rl_env *probe = rc ? NULL : rl_env_make(ag->env_id, ag->env_opts);
     if (!rc && !probe) rc = rl_last_code();
-    p->obs_dim = ag->obs_dim;
+    p->obs_dim = rl_agent_policy_dim(ag); /* a privileged slice is not the policy's */
     p->act_dim = ag->act_dim;
     p->precision = precision;
     if (!rc) rc = plan_net(p, ag, ck, probe);

@@ -38,8 +38,8 @@ rl_policy *rl_agent_net_policy(const rl_agent *ag, const rl_ckpt *ck, const rl_e
     rl_intlist hidden = {0};
     rl_act act = RL_ACT_TANH;
     if (rl_agent_mlp_shape(ag, &hidden, &act) && !strcmp(ag->policy, "mlp")) return NULL;
-    rl_policy_spec spec = {ag->obs_dim, rl_agent_net_outputs(ag), ag->vt->net.out_act, &hidden,
-                           act, probe};
+    rl_policy_spec spec = {rl_agent_policy_dim(ag), rl_agent_net_outputs(ag), ag->vt->net.out_act,
+                           &hidden, act, probe};
     rl_policy *pol = rl_policy_make(ag->policy, ag->policy_opts, &spec);
     if (pol && pol->n_params != n) {
         rl_error(RL_ECORRUPT, "tensor '%s' holds %lld values; a %s policy of this agent's shape "

@@ -197,14 +197,29 @@ int rl_offp_batch_init(rl_offp_batch *b, int cap, int obs_dim, int act_dim)
     b->term = malloc(c);
     b->t = malloc(sizeof(int) * c);
     b->t2 = malloc(sizeof(int) * c);
+    b->pol_dim = obs_dim;
+    b->pobs = b->obs;
+    b->pnext = b->next;
     if (!b->t || !b->t2 || !b->obs || !b->next || !b->act || !b->x || !b->x2 || !b->xa || !b->reward || !b->y ||
         !b->term)
         return rl_error(RL_ENOMEM, "out of memory for a batch of %d", cap);
     return RL_OK;
 }
 
+int rl_offp_batch_split(rl_offp_batch *b, int pol_dim)
+{
+    if (pol_dim >= b->obs_dim) return RL_OK;
+    b->pol_dim = pol_dim;
+    b->pobs = malloc(sizeof(float) * (size_t)b->cap * pol_dim);
+    b->pnext = malloc(sizeof(float) * (size_t)b->cap * pol_dim);
+    if (!b->pobs || !b->pnext) return rl_error(RL_ENOMEM, "out of memory for a batch of %d", b->cap);
+    return RL_OK;
+}
+
 void rl_offp_batch_free(rl_offp_batch *b)
 {
+    if (b->pobs != b->obs) free(b->pobs);
+    if (b->pnext != b->next) free(b->pnext);
     free(b->obs);
     free(b->next);
     free(b->act);
@@ -256,6 +271,12 @@ void rl_offp_batch_refresh(rl_offp_batch *b, int B, const rl_normalizer *nz)
         memcpy(b->xa + k * in, b->obs + k * od, sizeof(float) * od);
         memcpy(b->x2 + k * in, b->next + k * od, sizeof(float) * od);
     }
+    size_t pd = (size_t)b->pol_dim;
+    if (b->pobs != b->obs)
+        for (int k = 0; k < B; k++) {
+            memcpy(b->pobs + k * pd, b->obs + k * od, sizeof(float) * pd);
+            memcpy(b->pnext + k * pd, b->next + k * od, sizeof(float) * pd);
+        }
 }
 
 void rl_offp_put_act(float *x, const float *act, int B, int obs_dim, int act_dim)

@@ -48,6 +48,10 @@ int rl_twinq_load(rl_twinq *t, const rl_ckpt *ck, const char *prefix, int traini
 typedef struct rl_offp_batch {
     int cap, obs_dim, act_dim;
     float *obs, *next;     /* (cap, obs_dim) */
+    /* The actor's inputs: obs / next themselves, or with a privileged
+     * slice (rl_offp_batch_split) their first pol_dim values per row. */
+    int pol_dim;
+    float *pobs, *pnext;   /* (cap, pol_dim) */
     float *act;            /* (cap, act_dim) */
     float *x;              /* (cap, obs_dim + act_dim): obs | act (critic input) */
     float *x2;             /* (cap, obs_dim + act_dim): next | (caller's next action) */
@@ -58,6 +62,9 @@ typedef struct rl_offp_batch {
 } rl_offp_batch;
 
 int rl_offp_batch_init(rl_offp_batch *b, int cap, int obs_dim, int act_dim);
+/* Give the actor only the first pol_dim (< obs_dim) values of each row:
+ * pobs / pnext become their own buffers, filled on every sample. */
+int rl_offp_batch_split(rl_offp_batch *b, int pol_dim);
 void rl_offp_batch_free(rl_offp_batch *b);
 /* Draw B transitions; observations go through nz (when not NULL). Fills obs,
  * next, act, reward, term and the obs parts of x, x2, xa (act part of x).
@@ -69,7 +76,7 @@ int rl_offp_sample_idx(const rl_replay *rb, rl_rng *rng, int B, const rl_normali
                        rl_offp_batch *b, int *idx);
 /* After editing raw obs/next rows of a batch drawn with nz = NULL (goal
  * relabelling): normalise them through nz (when not NULL) and rebuild the
- * obs parts of x, x2, xa and the act part of x. */
+ * obs parts of x, x2, xa, the act part of x and pobs / pnext. */
 void rl_offp_batch_refresh(rl_offp_batch *b, int B, const rl_normalizer *nz);
 /* Write act (B, act_dim) into the action columns of x (B, obs_dim + act_dim). */
 void rl_offp_put_act(float *x, const float *act, int B, int obs_dim, int act_dim);

@@ -2,7 +2,9 @@
  * surrogate, GAE, observation normalisation and reward scaling, orthogonal
  * init, state-independent log-std, a categorical head for discrete (and
  * factored multi-discrete) actions. The actor is any policy architecture
- * (mlp, ncap); the critic is an MLP on normalised observations. */
+ * (mlp, ncap); the critic is an MLP on normalised observations. With a
+ * privileged slice (asymmetric actor-critic) the critic reads the whole
+ * observation and the actor the part before the slice. */
 #include "agents/agents.h"
 #include "agents/comm.h"
 #include "core/dist.h"
@@ -67,7 +69,7 @@ typedef struct {
     rl_normalizer *obs_norm, *ret_norm;
     int discrete, n_choices, out_dim;
     /* training buffers */
-    rl_rollout *ro;
+    rl_rollout *ro;                    /* its obs: the actor's inputs (T, N, policy dim) */
     float *critic_obs;                 /* (T, N, obs_dim) */
     int *row_t;                        /* (T, N) episode step of each row */
     int *ep_t;                         /* (N) */
@@ -99,8 +101,8 @@ static int ppo_create(rl_agent *ag, const rl_env *probe)
     p->discrete = ag->act_space.kind == RL_DISCRETE;
     p->n_choices = p->discrete ? ag->act_space.n : 0;
     p->out_dim = p->discrete ? ad * p->n_choices : ad;
-    rl_policy_spec spec = {od, p->out_dim, RL_ACT_NONE, &c->hidden, activation_of(c->activation),
-                           probe};
+    rl_policy_spec spec = {rl_agent_policy_dim(ag), p->out_dim, RL_ACT_NONE, &c->hidden,
+                           activation_of(c->activation), probe};
     p->actor = rl_policy_make(ag->policy, ag->policy_opts, &spec);
     if (!p->actor) return rl_last_code();
     rl_policy_options(p->actor, ag->policy_opts, sizeof ag->policy_opts);
@@ -229,6 +231,7 @@ static int ppo_act(rl_agent *ag, const float *obs, const int *t, int n, float *a
         memcpy(in, obs, sizeof(float) * (size_t)n * ag->obs_dim);
     else
         norm_obs(ag, p, obs, in, n);
+    rl_agent_policy_obs(ag, in, in, n);
     const float *out = p->actor->vt->forward(p->actor, in, t, n);
     int rc = out ? RL_OK : rl_last_code();
     if (out) choose(ag, p, out, n, deterministic, rng, x, actions, NULL);
@@ -240,7 +243,7 @@ static int alloc_training(rl_agent *ag, ppo *p, int N, int T)
     int od = ag->obs_dim, ad = ag->act_dim;
     int mb = N * T / ((ppo_cfg *)ag->cfg)->minibatches;
     if (mb < 1) mb = 1;
-    p->ro = rl_rollout_make(T, N, od, ad);
+    p->ro = rl_rollout_make(T, N, rl_agent_policy_dim(ag), ad);
     p->critic_obs = malloc(sizeof(float) * (size_t)T * N * od);
     p->row_t = malloc(sizeof(int) * (size_t)T * N);
     p->ep_t = calloc((size_t)N, sizeof(int));
@@ -320,11 +323,11 @@ static void mb_gather(const rl_agent *ag, ppo *p, const int *idx, int mb, double
                       double *adv_std)
 {
     rl_rollout *ro = p->ro;
-    int od = ag->obs_dim, ad = ag->act_dim;
+    int od = ag->obs_dim, ad = ag->act_dim, pd = rl_agent_policy_dim(ag);
     double sum = 0, sq = 0;
     for (int j = 0; j < mb; j++) {
         int r = idx[j];
-        memcpy(p->mb_a + (size_t)j * od, ro->obs + (size_t)r * od, sizeof(float) * (size_t)od);
+        memcpy(p->mb_a + (size_t)j * pd, ro->obs + (size_t)r * pd, sizeof(float) * (size_t)pd);
         memcpy(p->mb_c + (size_t)j * od, p->critic_obs + (size_t)r * od, sizeof(float) * (size_t)od);
         memcpy(p->mb_act + (size_t)j * ad, ro->act + (size_t)r * ad, sizeof(float) * (size_t)ad);
         p->mb_t[j] = p->row_t[r];
@@ -504,6 +507,7 @@ static int collect_step(rl_agent *ag, ppo *p, rl_trainer *tr, rl_vec *vec, int t
     norm_obs(ag, p, obs, p->norm, N);
     const float *ain = p->actor->vt->raw_obs ? obs : p->norm;
     memcpy(p->ain, ain, sizeof(float) * (size_t)N * od);
+    rl_agent_policy_obs(ag, p->ain, p->ain, N);
     const float *out = p->actor->vt->forward(p->actor, p->ain, p->ep_t, N);
     if (!out) return rl_last_code();
     choose(ag, p, out, N, 0, rng, p->x, rl_vec_actions(vec), p->logp);
@@ -761,6 +765,7 @@ const rl_agent_vt rl_agent_ppo = {
     .net = {.tensor = "actor", .outs_per_action = 1, .out_act = RL_ACT_NONE,
             .head = RL_HEAD_CLAMP, .exportable = 1, .ncap_exportable = 1, .acting = ppo_acting},
     .mpi = 1,
+    .privileged_ok = 1,
     .recipes = ppo_recipes,
     .n_recipes = RL_COUNT(ppo_recipes),
 };

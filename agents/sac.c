@@ -87,7 +87,8 @@ static int sac_create(rl_agent *ag, const rl_env *probe)
     int od = ag->obs_dim, ad = ag->act_dim, B = c->batch;
     if (ad > 64) return rl_error(RL_EINVAL, "sac supports at most 64 action dims (%s has %d)",
                                  ag->env_id, ad);
-    rl_policy_spec spec = {od, 2 * ad, RL_ACT_NONE, &c->hidden, act_of(c->activation), probe};
+    rl_policy_spec spec = {rl_agent_policy_dim(ag), 2 * ad, RL_ACT_NONE, &c->hidden,
+                           act_of(c->activation), probe};
     s->actor = rl_policy_make(ag->policy, ag->policy_opts, &spec);
     if (!s->actor) return rl_last_code();
     if (c->norm_obs && s->actor->vt->raw_obs)
@@ -104,7 +105,9 @@ static int sac_create(rl_agent *ag, const rl_env *probe)
     s->opt_alpha = rl_adam_make(1, (float)(c->alpha_lr > 0 ? c->alpha_lr : c->lr), 0.9f, 0.999f,
                                 1e-8f, 0);
     s->nz = rl_normalizer_make(od);
-    if ((rc = rl_offp_batch_init(&s->b, B, od, ad))) return rc;
+    if ((rc = rl_offp_batch_init(&s->b, B, od, ad)) ||
+        (rc = rl_offp_batch_split(&s->b, rl_agent_policy_dim(ag))))
+        return rc;
     size_t bd = (size_t)B * ad;
     s->eps = malloc(sizeof(float) * bd);
     s->u = malloc(sizeof(float) * bd);
@@ -175,12 +178,16 @@ static void sample_rows(const float *out, int B, int ad, rl_rng *rng, float *eps
     }
 }
 
+/* The actor's inputs for n observation rows: normalised (norm_obs), the
+ * privileged slice left out. */
 static const float *actor_in(const rl_agent *ag, sac *s, const float *obs, int n)
 {
     const sac_cfg *c = ag->cfg;
-    if (!c->norm_obs) return obs;
-    rl_normalizer_apply(s->nz, obs, s->ws.in, n);
-    return s->ws.in;
+    if (c->norm_obs) {
+        rl_normalizer_apply(s->nz, obs, s->ws.in, n);
+        obs = s->ws.in;
+    }
+    return rl_agent_policy_obs(ag, obs, s->ws.in, n);
 }
 
 static int sac_act(rl_agent *ag, const float *obs, const int *t, int n, float *actions,
@@ -221,7 +228,7 @@ static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats
     float alpha = expf(s->log_alpha);
 
     /* Targets: y = r + gamma (1 - term) (min Q'(s', a') - alpha log pi(a'|s')). */
-    const float *out = s->actor->vt->forward(s->actor, b->next, NULL, B);
+    const float *out = s->actor->vt->forward(s->actor, b->pnext, NULL, B);
     if (!out) return rl_last_code();
     sample_rows(out, B, ad, rng, s->eps, NULL, s->a, s->logp);
     rl_offp_put_act(b->x2, s->a, B, od, ad);
@@ -234,7 +241,7 @@ static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats
     st->q_loss = ql;
     if (do_actor) {
         /* Actor: minimise mean(alpha log pi(a|s) - min Q(s, a)), a reparameterised. */
-        out = s->actor->vt->forward(s->actor, b->obs, NULL, B);
+        out = s->actor->vt->forward(s->actor, b->pobs, NULL, B);
         if (!out) return rl_last_code();
         sample_rows(out, B, ad, rng, s->eps, s->u, s->a, s->logp);
         rl_offp_put_act(b->xa, s->a, B, od, ad);
@@ -411,6 +418,7 @@ const rl_agent_vt rl_agent_sac = {
     .macs_per_act = sac_macs,
     .params_finite = sac_params_finite,
     /* The actor outputs mean | raw log-std; the deterministic action is tanh(mean). */
+    .privileged_ok = 1,
     .net = {.tensor = "actor", .outs_per_action = 2, .out_act = RL_ACT_NONE,
             .head = RL_HEAD_TANH, .exportable = 1, .acting = sac_acting},
     .recipes = sac_recipes,

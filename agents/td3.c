@@ -25,8 +25,8 @@ int rl_td3_core_init(td3_core *t, const td3_params *hp, int obs_dim, int act_dim
     t->hp = *hp;
     t->obs_dim = obs_dim;
     t->act_dim = act_dim;
-    rl_policy_spec spec = {obs_dim, act_dim, RL_ACT_TANH, &t->hp.hidden, act_of(hp->activation),
-                           probe};
+    rl_policy_spec spec = {obs_dim - hp->priv_dim, act_dim, RL_ACT_TANH, &t->hp.hidden,
+                           act_of(hp->activation), probe};
     t->actor = rl_policy_make(policy, policy_opts, &spec);
     if (!t->actor) return rl_last_code();
     if (policy_opts) rl_policy_options(t->actor, policy_opts, cap);
@@ -42,7 +42,9 @@ int rl_td3_core_init(td3_core *t, const td3_params *hp, int obs_dim, int act_dim
                             hp->batch, &rng)))
         return rc;
     t->opt_actor = rl_adam_make(t->actor->n_params, (float)hp->lr, 0.9f, 0.999f, 1e-8f, 0);
-    if ((rc = rl_offp_batch_init(&t->b, hp->batch, obs_dim, act_dim))) return rc;
+    if ((rc = rl_offp_batch_init(&t->b, hp->batch, obs_dim, act_dim)) ||
+        (rc = rl_offp_batch_split(&t->b, obs_dim - hp->priv_dim)))
+        return rc;
     size_t bd = (size_t)hp->batch * act_dim;
     t->a = malloc(sizeof(float) * bd);
     t->da = malloc(sizeof(float) * bd);
@@ -87,7 +89,7 @@ int rl_td3_core_update(td3_core *t, int B, const float *discount, rl_rng *rng, t
     rl_offp_batch *b = &t->b;
     int od = t->obs_dim, ad = t->act_dim, rc;
     /* Target policy smoothing: a' = clip(pi'(s') + clip(noise, -c, c), -1, 1). */
-    const float *out = t->actor_t->vt->forward(t->actor_t, b->next, use_t ? b->t2 : NULL, B);
+    const float *out = t->actor_t->vt->forward(t->actor_t, b->pnext, use_t ? b->t2 : NULL, B);
     if (!out) return rl_last_code();
     float sig = (float)hp->policy_noise, nc = (float)hp->noise_clip;
     for (int i = 0; i < B * ad; i++)
@@ -104,7 +106,7 @@ int rl_td3_core_update(td3_core *t, int B, const float *discount, rl_rng *rng, t
     t->updates++;
     if (t->updates % hp->policy_delay) return RL_OK;
     /* Delayed actor update: maximise Q1(s, pi(s)). */
-    out = t->actor->vt->forward(t->actor, b->obs, use_t ? b->t : NULL, B);
+    out = t->actor->vt->forward(t->actor, b->pobs, use_t ? b->t : NULL, B);
     if (!out) return rl_last_code();
     rl_offp_put_act(b->xa, out, B, od, ad);
     if ((rc = rl_twinq_action_grad(&t->q, b->xa, B, 0, -1.0f / B, t->qv, t->da))) return rc;
@@ -250,7 +252,9 @@ static int td3_create(rl_agent *ag, const rl_env *probe)
     if (!p) return rl_error(RL_ENOMEM, "out of memory");
     ag->impl = p;
     int rc = rl_offp_check("td3", c->core.batch, c->buffer);
-    if (!rc) rc = rl_td3_core_init(&p->core, &c->core, ag->obs_dim, ag->act_dim, ag->policy,
+    td3_params hp = c->core;
+    hp.priv_dim = ag->priv_dim;
+    if (!rc) rc = rl_td3_core_init(&p->core, &hp, ag->obs_dim, ag->act_dim, ag->policy,
                                 ag->policy_opts, sizeof ag->policy_opts, probe, ag->seed);
     if (rc) return rc;
     if (c->norm_obs && p->core.actor->vt->raw_obs)
@@ -282,11 +286,15 @@ static void td3_destroy(rl_agent *ag)
     ag->impl = NULL;
 }
 
+/* The actor's inputs for n observation rows: normalised (norm_obs), the
+ * privileged slice left out. */
 static const float *norm_in(const rl_agent *ag, td3 *p, const float *obs, int n)
 {
-    if (!((const td3_cfg *)ag->cfg)->norm_obs) return obs;
-    rl_normalizer_apply(p->nz, obs, p->ws.in, n);
-    return p->ws.in;
+    if (((const td3_cfg *)ag->cfg)->norm_obs) {
+        rl_normalizer_apply(p->nz, obs, p->ws.in, n);
+        obs = p->ws.in;
+    }
+    return rl_agent_policy_obs(ag, obs, p->ws.in, n);
 }
 
 static int td3_act(rl_agent *ag, const float *obs, const int *t, int n, float *actions,
@@ -558,6 +566,7 @@ const rl_agent_vt rl_agent_td3 = {
     .net = {.tensor = "actor", .outs_per_action = 1, .out_act = RL_ACT_TANH,
             .head = RL_HEAD_CLAMP, .exportable = 1, .ncap_exportable = 1, .acting = td3_acting},
     .mpi = 1,
+    .privileged_ok = 1,
     .recipes = td3_recipes,
     .n_recipes = RL_COUNT(td3_recipes),
 };

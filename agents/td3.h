@@ -18,6 +18,8 @@ typedef struct td3_params {
     double lr, critic_lr;    /* critic_lr 0: lr */
     double gamma, tau;       /* tau: share the targets keep (0.995) */
     double policy_noise, noise_clip, expl_noise;
+    int priv_dim;            /* not an option: trailing observation values only the
+                              * critics read (the actor gets obs_dim - priv_dim) */
 } td3_params;
 
 typedef struct td3_core {
@@ -43,7 +45,8 @@ int rl_td3_core_init(td3_core *t, const td3_params *hp, int obs_dim, int act_dim
                   const char *policy, char *policy_opts, size_t cap, const rl_env *probe,
                   uint64_t seed);
 void rl_td3_core_free(td3_core *t);
-/* actions (n, act_dim) = clip(pi(obs) + noise * N(0, 1), -1, 1); noise 0 (or
+/* obs: the actor's inputs (n, obs_dim - hp.priv_dim).
+ * actions (n, act_dim) = clip(pi(obs) + noise * N(0, 1), -1, 1); noise 0 (or
  * rng NULL) is the deterministic policy. t: episode steps (NULL for MLPs). */
 int rl_td3_core_act(td3_core *t, const float *obs, const int *tsteps, int n, float *actions,
                  float noise, rl_rng *rng);

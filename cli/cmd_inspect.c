@@ -41,6 +41,9 @@ int cmd_inspect(int argc, char **argv)
     printf("hparams     %s\n", ag->hparams);
     printf("trained     %lld steps, %lld episodes\n", (long long)ag->steps_done,
            (long long)ag->episodes_done);
+    if (ag->priv_dim)
+        printf("privileged  last %d of %d observation values (critics only; the policy reads "
+               "the first %d)\n", ag->priv_dim, ag->obs_dim, rl_agent_policy_dim(ag));
     /* The acting network rebuilt in its architecture names the parameters. */
     rl_env *probe = rl_env_make(ag->env_id, ag->env_opts);
     rl_policy *pol = probe ? rl_agent_net_policy(ag, ck, probe) : NULL;

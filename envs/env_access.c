@@ -24,3 +24,10 @@ const char *rl_env_info_name(const rl_env *env, int i)
 }
 
 int rl_env_max_steps(const rl_env *env) { RL_NEED(env, 0); return env->max_steps; }
+
+int rl_env_privileged_dim(const rl_env *env)
+{
+    RL_NEED(env, 0);
+    const rl_slice *s = rl_env_slice(env, "privileged");
+    return s && s->len > 0 && s->start + s->len == env->obs_space.dim ? s->len : 0;
+}

@@ -340,6 +340,13 @@ RL_API const rl_space *rl_env_obs_space(const rl_env *env);
 RL_API const rl_space *rl_env_act_space(const rl_env *env);
 /* Slice by name (NULL if the task publishes none of that name). */
 RL_API const rl_slice *rl_env_slice(const rl_env *env, const char *name);
+/* Observation values only critics read: the length of a slice named
+ * "privileged" that ends the observation (0 if the task publishes none).
+ * Tasks append it on request (hand tasks: privileged=1): true state a real
+ * robot's policy would not sense (contact forces, ...). PPO, SAC and TD3
+ * feed it to their critics and act on the observation without it; other
+ * agents refuse such envs. */
+RL_API int rl_env_privileged_dim(const rl_env *env);
 /* Resolved options of the env ("links=6,...,max_steps=1000"). */
 RL_API int rl_env_options(const rl_env *env, char *buf, size_t cap);
 RL_API int rl_env_render(rl_env *env, unsigned char *rgb, int width, int height);

@@ -131,12 +131,22 @@ typedef struct rotate_cfg {
 
 typedef struct rotate2_cfg {
     double drop_penalty, action_scale, orient_weight, pos_weight, success_bonus, goal_range;
-    int resample;
+    int resample, privileged;
 } rotate2_cfg;
 
 typedef struct spin_cfg {
     double drop_penalty, action_scale, spin_clip, linvel_cost, torque_cost, pose_cost;
+    int privileged;
 } spin_cfg;
+
+/* The privileged slice (privileged=1, critics only): the normal force on
+ * the cube from the palm and from each digit (N; index, middle, ring,
+ * little, thumb), then the cube's angular velocity in the world frame. */
+#define N_PRIV (1 + NT + 3)
+#define PRIV_HELP "append a 'privileged' slice that only critics read (PPO, SAC, TD3): " \
+    "normal contact force on the cube from the palm and each digit (N), the cube's " \
+    "world-frame angular velocity"
+
 
 static const rl_optdef reach_opts[] = {
     {"bonus", RL_OPT_FLOAT, offsetof(reach_cfg, bonus), "1", 0, 100, NULL,
@@ -164,6 +174,7 @@ static const rl_optdef rotate2_opts[] = {
      "curriculum: each goal is the cube's yaw turned by U(-goal_range, goal_range) rad"},
     {"resample", RL_OPT_BOOL, offsetof(rotate2_cfg, resample), "1", 0, 1, NULL,
      "after a success the goal moves on (1) or stays (0, Gym's single-goal episodes)"},
+    {"privileged", RL_OPT_BOOL, offsetof(rotate2_cfg, privileged), "0", 0, 1, NULL, PRIV_HELP},
 };
 static const rl_optdef spin_opts[] = {
     {"drop_penalty", RL_OPT_FLOAT, offsetof(spin_cfg, drop_penalty), "10", 0, 1e4, NULL,
@@ -178,6 +189,7 @@ static const rl_optdef spin_opts[] = {
      "penalty per (N m)^2 of summed squared actuator torques"},
     {"pose_cost", RL_OPT_FLOAT, offsetof(spin_cfg, pose_cost), "0.05", 0, 100, NULL,
      "penalty per rad^2 of summed squared joint distance from the start pose"},
+    {"privileged", RL_OPT_BOOL, offsetof(spin_cfg, privileged), "0", 0, 1, NULL, PRIV_HELP},
 };
 #define N_REACH_OPTS ((int)(sizeof reach_opts / sizeof reach_opts[0]))
 #define N_ROTATE_OPTS ((int)(sizeof rotate_opts / sizeof rotate_opts[0]))
@@ -201,6 +213,8 @@ typedef struct hand_model {
     int tip_site[NT];
     int palm_body;
     int cube_qpos, cube_dof;       /* -1 without a cube */
+    int cube_geom;
+    int *geom_part;                /* (ngeom) 0 palm, 1 + digit (tip_name order), -1 other */
 } hand_model;
 
 typedef struct hand_env {
@@ -220,7 +234,8 @@ typedef struct hand_env {
     double start_q[NQ_HAND];       /* SPIN: the start pose, for the pose penalty */
     int successes;                 /* ROTATE2: goals reached this episode */
     double spin_sum;               /* SPIN: sum of the cube's yaw rate this episode */
-    rl_slice slices[10];
+    int privileged;                /* ROTATE2, SPIN: append the privileged slice */
+    rl_slice slices[12];
 } hand_env;
 
 static const char *const reach_info[] = {"max_tip_distance", "mean_tip_distance"};
@@ -436,10 +451,30 @@ static void model_free(hand_model *hm)
     if (!hm) return;
     rl_sim_model_free(hm->m);
     free(hm->cache);
+    free(hm->geom_part);
     free(hm);
 }
 
 static int build_cache(hand_model *hm);
+
+/* Which part of the hand each geom belongs to, from its name (the
+ * privileged slice sums contact forces per part). */
+static int geom_parts(hand_model *hm)
+{
+    const mjModel *m = hm->m;
+    hm->cube_geom = mj_name2id(m, mjOBJ_GEOM, "cube");
+    hm->geom_part = malloc(sizeof(int) * (size_t)m->ngeom);
+    if (!hm->geom_part || hm->cube_geom < 0) return RL_ENOMEM;
+    for (int g = 0; g < m->ngeom; g++) {
+        const char *name = mj_id2name(m, mjOBJ_GEOM, g);
+        hm->geom_part[g] = -1;
+        if (name && !strcmp(name, "palm")) hm->geom_part[g] = 0;
+        for (int t = 0; t < NT && name; t++)
+            if (!strncmp(name, tip_name[t], strlen(tip_name[t])) && name[strlen(tip_name[t])] == '_')
+                hm->geom_part[g] = 1 + t;
+    }
+    return RL_OK;
+}
 
 static int model_make(int with_cube, int fast, hand_model **out)
 {
@@ -491,7 +526,7 @@ static int model_make(int with_cube, int fast, hand_model **out)
             hm->cube_qpos = m->jnt_qposadr[j];
             hm->cube_dof = m->jnt_dofadr[j];
         }
-        ok = ok && j >= 0;
+        ok = ok && j >= 0 && !geom_parts(hm);
     }
     if (!ok || hm->palm_body < 0) {
         model_free(hm);
@@ -583,6 +618,7 @@ static int init(rl_env *env, const void *cfgp, void *shared)
     else if (kind == ROTATE2) h->r2 = *(const rotate2_cfg *)cfgp;
     else if (kind == SPIN) h->sp = *(const spin_cfg *)cfgp;
     else h->bonus = ((const reach_cfg *)cfgp)->bonus;
+    h->privileged = kind == ROTATE2 ? h->r2.privileged : kind == SPIN ? h->sp.privileged : 0;
     if ((rc = rl_sim_init(&h->sim, h->hm->m, h->hm->n_substeps))) return rc;
 
     int n = 0, k = 2 * NQ_HAND;
@@ -606,6 +642,8 @@ static int init(rl_env *env, const void *cfgp, void *shared)
             if (kind == ROTATE1) s[n++] = (rl_slice){"rotation_to_goal", k + 8, 4};
             else s[n++] = (rl_slice){"goal_rotation_matrix", k + 8, 6};
         }
+        k = s[n - 1].start + s[n - 1].len;
+        if (h->privileged) s[n++] = (rl_slice){"privileged", k, N_PRIV};
     } else {
         s[n++] = (rl_slice){"achieved_goal", k, 3 * NT};
         s[n++] = (rl_slice){"desired_goal", k + 3 * NT, 3 * NT};
@@ -691,6 +729,39 @@ static void rotation_to_goal(const double q[4], const double g[4], double r[4])
     r[3] = -g[0] * q[3] - g[1] * q[2] + g[2] * q[1] + g[3] * q[0];
 }
 
+/* The cube's angular velocity in the world frame (a free joint's is in the
+ * body frame). */
+static void cube_angvel(const hand_model *hm, const mjData *d, double out[3])
+{
+    const mjtNum *w = d->qvel + hm->cube_dof + 3;
+    double q[4];
+    cube_quat(hm, d, q);
+    mjtNum mat[9], qq[4] = {q[0], q[1], q[2], q[3]};
+    mju_quat2Mat(mat, qq);
+    for (int i = 0; i < 3; i++) out[i] = mat[3 * i] * w[0] + mat[3 * i + 1] * w[1] + mat[3 * i + 2] * w[2];
+}
+
+/* N_PRIV values: contact normal forces on the cube per hand part, the
+ * cube's world-frame angular velocity. */
+static void write_privileged(const hand_env *h, float *out)
+{
+    const hand_model *hm = h->hm;
+    const mjData *d = h->sim.d;
+    double force[1 + NT] = {0};
+    for (int i = 0; i < d->ncon; i++) {
+        const mjContact *c = d->contact + i;
+        int other = c->geom1 == hm->cube_geom ? c->geom2 : c->geom2 == hm->cube_geom ? c->geom1 : -1;
+        if (other < 0 || hm->geom_part[other] < 0) continue;
+        mjtNum f[6];
+        mj_contactForce(hm->m, d, i, f);
+        force[hm->geom_part[other]] += f[0];
+    }
+    for (int p = 0; p < 1 + NT; p++) out[p] = (float)force[p];
+    double w[3];
+    cube_angvel(hm, d, w);
+    for (int i = 0; i < 3; i++) out[1 + NT + i] = (float)w[i];
+}
+
 static void write_obs(const hand_env *h, float *obs)
 {
     const hand_model *hm = h->hm;
@@ -710,7 +781,10 @@ static void write_obs(const hand_env *h, float *obs)
         double q[4];
         cube_quat(hm, d, q);
         put_quat(obs + k, q);
-        if (h->kind == SPIN) return;
+        if (h->kind == SPIN) {
+            if (h->privileged) write_privileged(h, obs + k + 4);
+            return;
+        }
         double r[4];
         rotation_to_goal(q, h->goal_quat, r);
         put_quat(obs + k + 4, h->goal_quat);
@@ -725,6 +799,7 @@ static void write_obs(const hand_env *h, float *obs)
                 obs[k + 8 + i] = (float)mat[3 * i];
                 obs[k + 11 + i] = (float)mat[3 * i + 1];
             }
+            if (h->privileged) write_privileged(h, obs + k + 14);
         }
     } else {
         for (int i = 0; i < 3 * NT; i++) obs[k++] = (float)h->goal_tips[i];
@@ -973,15 +1048,12 @@ static void rotate2_reward(rl_env *env, hand_env *h)
 }
 
 /* The cube's angular velocity about the palm normal (world z: the palm is
- * fixed, palm up). A free joint's angular velocity is in the body frame. */
+ * fixed, palm up). */
 static double cube_spin(const hand_model *hm, const mjData *d)
 {
-    const mjtNum *w = d->qvel + hm->cube_dof + 3;
-    double q[4];
-    cube_quat(hm, d, q);
-    mjtNum mat[9], qq[4] = {q[0], q[1], q[2], q[3]};
-    mju_quat2Mat(mat, qq);
-    return mat[6] * w[0] + mat[7] * w[1] + mat[8] * w[2];
+    double w[3];
+    cube_angvel(hm, d, w);
+    return w[2];
 }
 
 /* hand-spin: clipped spin rate minus penalties on the cube's linear speed,
