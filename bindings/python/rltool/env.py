@@ -72,6 +72,9 @@ class _EnvMeta:
                 self.slices[text(s.name)] = slice(s.start, s.start + s.len)
             self.info_names = [text(lib.rl_env_info_name(ptr, i))
                                for i in range(lib.rl_env_num_info(ptr))]
+        # Trailing observation values only critics read (0: none).
+        self.priv_dim = (lib.rl_env_privileged_dim(ptr) if hasattr(lib, "rl_env_privileged_dim")
+                         else 0)
         buf = ctypes.create_string_buffer(4096)
         n = lib.rl_env_options(ptr, buf, len(buf))
         self.options = parse_options(buf.value.decode()) if n >= 0 else {}
