@@ -10,17 +10,20 @@
  * the table shows medians of 5 repetitions and the ratio env / raw.
  *
  * Learning figures of a trained policy (or of the untrained baselines):
- *   bench_hand eval TASK CHECKPOINT_OR_RUN_DIR|random|zero [EPISODES]
+ *   bench_hand eval TASK CHECKPOINT_OR_RUN_DIR|random|zero [EPISODES [ENV_OPTS]]
  * runs EPISODES (default 100) seeded episodes with the deterministic policy
  * and prints the success rate, the mean final fingertip distance (reach) or
  * the mean rotation distance at the end of the episode and the drop rate
  * (rotate; hand-rotate-v2 also goals reached per episode) or the episode's
  * mean spin rate and the drop rate (spin), and the difference from the zero-action policy on the same
- * episodes with its standard error.
+ * episodes with its standard error. The env takes the run's own options,
+ * then ENV_OPTS ("goal_range=3.14159": a curriculum run evaluated on the
+ * full task).
  *
  * Learning curves over the checkpoints of training runs:
- *   bench_hand curve TASK OUT.svg EPISODES RUN_DIR...
- * evaluates every step-N.rlt and final.rlt of each run as above, prints a
+ *   bench_hand curve TASK OUT.svg EPISODES [--opts ENV_OPTS] RUN_DIR...
+ * evaluates every step-N.rlt and final.rlt of each run as above (the
+ * zero-action reference with the first run's options), prints a
  * markdown table and plots the mean end-of-episode figure against training
  * steps, one line per run, the zero-action policy as a dashed reference.
  *
@@ -217,19 +220,23 @@ static int has_opt(const rl_env *env, const char *name)
     return 0;
 }
 
-/* The env with the run's options plus `extra` (later keys win). */
-static rl_env *env_with(const char *id, const rl_agent *ag, const char *extra)
+/* The env with the run's options, then `user`, then `extra` (later keys
+ * win). */
+static rl_env *env_with(const char *id, const rl_agent *ag, const char *user, const char *extra)
 {
-    char opts[2048];
-    const char *base = ag ? rl_agent_env_opts(ag) : "";
-    snprintf(opts, sizeof opts, "%s%s%s", base ? base : "", base && *base && *extra ? "," : "",
-             extra);
+    const char *parts[3] = {ag ? rl_agent_env_opts(ag) : "", user, extra};
+    char opts[2048] = "";
+    size_t used = 0;
+    for (int i = 0; i < 3; i++)
+        if (parts[i] && *parts[i] && used < sizeof opts)
+            used += (size_t)snprintf(opts + used, sizeof opts - used, "%s%s", used ? "," : "",
+                                     parts[i]);
     rl_env *env = rl_env_make(id, opts);
     if (!env) die(id);
     return env;
 }
 
-static int eval(const char *id, const char *policy, int episodes)
+static int eval(const char *id, const char *policy, int episodes, const char *user)
 {
     rl_agent *ag = NULL;
     int zero = !strcmp(policy, "zero"), rnd = !strcmp(policy, "random");
@@ -238,7 +245,7 @@ static int eval(const char *id, const char *policy, int episodes)
         return 2;
     }
     if (!zero && !rnd) ag = load_for(id, policy);
-    rl_env *env = env_with(id, ag, "");
+    rl_env *env = env_with(id, ag, user, "");
     /* Tasks whose goal moves on after a success (hand-rotate-v2): the
      * success rate is Gym's, the last step of single-goal episodes
      * (resample=0); goals reached per episode come from the run's own
@@ -249,7 +256,7 @@ static int eval(const char *id, const char *policy, int episodes)
         if (!goals.final) die("out of memory");
         play(env, ag, zero, episodes, &goals);
         rl_env_free(env);
-        env = env_with(id, ag, "resample=0");
+        env = env_with(id, ag, user, "resample=0");
     }
     int rotate = cube_task(id), spin = strstr(id, "spin") != NULL;
     eval_run run = {0}, base = {0};
@@ -340,18 +347,22 @@ static int list_checkpoints(const char *dir, ckpt_entry *out, int cap)
     return n;
 }
 
-static int curve(const char *id, const char *svg, int episodes, int n_runs, char **runs)
+static int curve(const char *id, const char *svg, int episodes, const char *user, int n_runs,
+                 char **runs)
 {
     if (episodes < 2 || n_runs < 1) {
-        fprintf(stderr, "usage: bench_hand curve TASK OUT.svg EPISODES(>=2) RUN_DIR...\n");
+        fprintf(stderr, "usage: bench_hand curve TASK OUT.svg EPISODES(>=2) [--opts ENV_OPTS] "
+                "RUN_DIR...\n");
         return 2;
     }
     int rotate = cube_task(id), spin = strstr(id, "spin") != NULL;
-    rl_env *env = env_with(id, NULL, "");
-    if (has_opt(env, "resample")) { /* Gym's single-goal success, as in eval */
-        rl_env_free(env);
-        env = env_with(id, NULL, "resample=0");
-    }
+    rl_env *env = env_with(id, NULL, "", "");
+    /* Gym's single-goal success, as in eval. */
+    const char *extra = has_opt(env, "resample") ? "resample=0" : "";
+    rl_env_free(env);
+    rl_agent *first = load_for(id, runs[0]);
+    env = env_with(id, first, user, extra);
+    rl_agent_free(first);
     eval_run base = {0};
     base.final = calloc((size_t)episodes, sizeof(double));
     double *scratch = calloc((size_t)episodes, sizeof(double));
@@ -378,8 +389,10 @@ static int curve(const char *id, const char *svg, int episodes, int n_runs, char
         }
         for (int i = 0; i < n; i++) {
             rl_agent *ag = load_for(id, ck[i].path);
+            rl_env *e = env_with(id, ag, user, extra);
             eval_run run = {.final = scratch};
-            play(env, ag, 0, episodes, &run);
+            play(e, ag, 0, episodes, &run);
+            rl_env_free(e);
             rl_agent_free(ag);
             double mean, diff, se;
             paired(&run, &base, episodes, &mean, &diff, &se);
@@ -416,10 +429,12 @@ static int curve(const char *id, const char *svg, int episodes, int n_runs, char
 int main(int argc, char **argv)
 {
     if (argc >= 4 && !strcmp(argv[1], "eval"))
-        return eval(argv[2], argv[3], argc > 4 ? atoi(argv[4]) : 100);
-    if (argc >= 2 && !strcmp(argv[1], "curve"))
+        return eval(argv[2], argv[3], argc > 4 ? atoi(argv[4]) : 100, argc > 5 ? argv[5] : "");
+    if (argc >= 2 && !strcmp(argv[1], "curve")) {
+        int k = argc > 6 && !strcmp(argv[5], "--opts") ? 7 : 5;
         return curve(argc > 2 ? argv[2] : "", argc > 3 ? argv[3] : "", argc > 4 ? atoi(argv[4]) : 0,
-                     argc - 5, argv + 5);
+                     k == 7 ? argv[6] : "", argc - k, argv + k);
+    }
     int steps = argc > 1 ? atoi(argv[1]) : 2000;
     if (steps < VEC_ENVS) steps = VEC_ENVS;
     printf("control steps per second (0.04 s of physics each), median of %d, %d steps/run; "

@@ -343,16 +343,10 @@ static void contact_pairs(rl_sb *sb, int with_cube)
                          f < 4 ? fingers[f].name : "thumb", f < 4 ? seg[a] : thumb_seg[a], fr);
 }
 
-static char *hand_mjcf(int with_cube, int fast)
+/* The model's header, defaults and the palm body's opening. */
+static void mjcf_head(rl_sb *sb, int with_cube, int fast)
 {
-    static const double z_axis[3] = {0, 0, 1}, flex_axis[3] = {0, -1, 0};
-    static const double neg_z[3] = {0, 0, -1};
-    /* Thumb phalanges flex about an axis between -z (towards the fingers,
-     * in the palm plane) and -y (out of the palm plane, towards +z). */
-    static const double th_flex[3] = {0, -0.5, -0.86602540378443865};
-    static const double th_abd[3] = {0, 0.86602540378443865, -0.5}; /* x cross th_flex */
-    rl_sb sb = {0};
-    rl_sb_printf(&sb,
+    rl_sb_printf(sb,
         "<mujoco model=\"hand%s\">\n"
         "  <compiler autolimits=\"true\" angle=\"radian\"/>\n"
         "  <option timestep=\"%g\"/>\n"
@@ -371,78 +365,112 @@ static char *hand_mjcf(int with_cube, int fast)
         "      <geom name=\"palm\" type=\"box\" size=\"%g %g %g\"/>\n",
         with_cube ? "_cube" : "", fast ? FAST_TIMESTEP : TIMESTEP, DAMPING, ARMATURE, !fast,
         !fast, KP, -FORCE_LIMIT, FORCE_LIMIT, PALM_HEIGHT, PALM_HALF_X, PALM_HALF_Y, PALM_HALF_Z);
-    for (int f = 0; f < 4; f++) {
-        const finger_def *fd = &fingers[f];
-        const char *n = fd->name;
-        const double r = fd->radius;
-        char g[32];
-        rl_sb_printf(&sb, "      <body name=\"%s_prox\" pos=\"%.17g %.17g %.17g\">\n", n,
-                     fd->base[0], fd->base[1], fd->base[2]);
-        hinge(&sb, 8, n, "abd", z_axis, fd->abd);
-        hinge(&sb, 8, n, "mcp", flex_axis, mcp_range);
-        snprintf(g, sizeof g, "%s_prox", n);
-        capsule(&sb, 8, g, fd->len[0], r);
-        rl_sb_printf(&sb, "        <body name=\"%s_mid\" pos=\"%.17g 0 0\">\n", n, fd->len[0]);
-        hinge(&sb, 10, n, "pip", flex_axis, pip_range);
-        snprintf(g, sizeof g, "%s_mid", n);
-        capsule(&sb, 10, g, fd->len[1], 0.92 * r);
-        rl_sb_printf(&sb, "          <body name=\"%s_dist\" pos=\"%.17g 0 0\">\n", n, fd->len[1]);
-        hinge(&sb, 12, n, "dip", flex_axis, dip_range);
-        snprintf(g, sizeof g, "%s_dist", n);
-        capsule(&sb, 12, g, fd->len[2], 0.85 * r);
-        rl_sb_printf(&sb,
-            "            <site name=\"%s_tip\" pos=\"%.17g 0 0\"/>\n"
-            "          </body>\n"
-            "        </body>\n"
-            "      </body>\n",
-            n, fd->len[2]);
-    }
+}
+
+/* Finger f (0 index .. 3 little): three bodies, abd + mcp, pip, dip. */
+static void mjcf_finger(rl_sb *sb, int f)
+{
+    static const double z_axis[3] = {0, 0, 1}, flex_axis[3] = {0, -1, 0};
+    const finger_def *fd = &fingers[f];
+    const char *n = fd->name;
+    const double r = fd->radius;
+    char g[32];
+    rl_sb_printf(sb, "      <body name=\"%s_prox\" pos=\"%.17g %.17g %.17g\">\n", n,
+                 fd->base[0], fd->base[1], fd->base[2]);
+    hinge(sb, 8, n, "abd", z_axis, fd->abd);
+    hinge(sb, 8, n, "mcp", flex_axis, mcp_range);
+    snprintf(g, sizeof g, "%s_prox", n);
+    capsule(sb, 8, g, fd->len[0], r);
+    rl_sb_printf(sb, "        <body name=\"%s_mid\" pos=\"%.17g 0 0\">\n", n, fd->len[0]);
+    hinge(sb, 10, n, "pip", flex_axis, pip_range);
+    snprintf(g, sizeof g, "%s_mid", n);
+    capsule(sb, 10, g, fd->len[1], 0.92 * r);
+    rl_sb_printf(sb, "          <body name=\"%s_dist\" pos=\"%.17g 0 0\">\n", n, fd->len[1]);
+    hinge(sb, 12, n, "dip", flex_axis, dip_range);
+    snprintf(g, sizeof g, "%s_dist", n);
+    capsule(sb, 12, g, fd->len[2], 0.85 * r);
+    rl_sb_printf(sb,
+        "            <site name=\"%s_tip\" pos=\"%.17g 0 0\"/>\n"
+        "          </body>\n"
+        "        </body>\n"
+        "      </body>\n",
+        n, fd->len[2]);
+}
+
+/* The thumb (metacarpal, proximal, distal), then the palm body's end. */
+static void mjcf_thumb(rl_sb *sb)
+{
+    static const double z_axis[3] = {0, 0, 1}, flex_axis[3] = {0, -1, 0};
+    static const double neg_z[3] = {0, 0, -1};
+    /* Thumb phalanges flex about an axis between -z (towards the fingers,
+     * in the palm plane) and -y (out of the palm plane, towards +z). */
+    static const double th_flex[3] = {0, -0.5, -0.86602540378443865};
+    static const double th_abd[3] = {0, 0.86602540378443865, -0.5}; /* x cross th_flex */
     double q[4];
     axis_quat(z_axis, thumb_angle * DEG, q);
-    rl_sb_printf(&sb, "      <body name=\"thumb_meta\" pos=\"%.17g %.17g %.17g\""
-                      " quat=\"%.17g %.17g %.17g %.17g\">\n",
+    rl_sb_printf(sb, "      <body name=\"thumb_meta\" pos=\"%.17g %.17g %.17g\""
+                     " quat=\"%.17g %.17g %.17g %.17g\">\n",
                  thumb_base[0], thumb_base[1], thumb_base[2], q[0], q[1], q[2], q[3]);
-    hinge(&sb, 8, "thumb", thumb_joint[0], neg_z, thumb_range[0]);
-    hinge(&sb, 8, "thumb", thumb_joint[1], flex_axis, thumb_range[1]);
-    capsule(&sb, 8, "thumb_meta", thumb_len[0], thumb_radius[0]);
-    rl_sb_printf(&sb, "        <body name=\"thumb_prox\" pos=\"%.17g 0 0\">\n", thumb_len[0]);
-    hinge(&sb, 10, "thumb", thumb_joint[2], th_abd, thumb_range[2]);
-    hinge(&sb, 10, "thumb", thumb_joint[3], th_flex, thumb_range[3]);
-    capsule(&sb, 10, "thumb_prox", thumb_len[1], thumb_radius[1]);
-    rl_sb_printf(&sb, "          <body name=\"thumb_dist\" pos=\"%.17g 0 0\">\n", thumb_len[1]);
-    hinge(&sb, 12, "thumb", thumb_joint[4], th_flex, thumb_range[4]);
-    capsule(&sb, 12, "thumb_dist", thumb_len[2], thumb_radius[2]);
-    rl_sb_printf(&sb,
+    hinge(sb, 8, "thumb", thumb_joint[0], neg_z, thumb_range[0]);
+    hinge(sb, 8, "thumb", thumb_joint[1], flex_axis, thumb_range[1]);
+    capsule(sb, 8, "thumb_meta", thumb_len[0], thumb_radius[0]);
+    rl_sb_printf(sb, "        <body name=\"thumb_prox\" pos=\"%.17g 0 0\">\n", thumb_len[0]);
+    hinge(sb, 10, "thumb", thumb_joint[2], th_abd, thumb_range[2]);
+    hinge(sb, 10, "thumb", thumb_joint[3], th_flex, thumb_range[3]);
+    capsule(sb, 10, "thumb_prox", thumb_len[1], thumb_radius[1]);
+    rl_sb_printf(sb, "          <body name=\"thumb_dist\" pos=\"%.17g 0 0\">\n", thumb_len[1]);
+    hinge(sb, 12, "thumb", thumb_joint[4], th_flex, thumb_range[4]);
+    capsule(sb, 12, "thumb_dist", thumb_len[2], thumb_radius[2]);
+    rl_sb_printf(sb,
         "            <site name=\"thumb_tip\" pos=\"%.17g 0 0\"/>\n"
         "          </body>\n"
         "        </body>\n"
         "      </body>\n"
         "    </body>\n",
         thumb_len[2]);
-    if (with_cube) {
-        /* condim 4 adds torsional friction, so the cube does not spin
-         * freely on the palm. */
-        rl_sb_printf(&sb,
-            "    <body name=\"cube\" pos=\"0 0 %.17g\">\n"
-            "      <freejoint name=\"cube\"/>\n"
-            "      <geom name=\"cube\" type=\"box\" size=\"%g %g %g\" density=\"%g\" condim=\"4\""
-            " rgba=\".3 .5 .8 1\"/>\n"
-            "    </body>\n",
-            PALM_HEIGHT + PALM_HALF_Z + CUBE_HALF, CUBE_HALF, CUBE_HALF, CUBE_HALF, CUBE_DENSITY);
-    }
-    rl_sb_printf(&sb, "  </worldbody>\n  <contact>\n");
-    if (fast) contact_pairs(&sb, with_cube);
-    else link_excludes(&sb);
-    rl_sb_printf(&sb, "  </contact>\n  <actuator>\n");
+}
+
+/* The cube, a free body resting on the palm. condim 4 adds torsional
+ * friction, so the cube does not spin freely on the palm. */
+static void mjcf_cube(rl_sb *sb)
+{
+    rl_sb_printf(sb,
+        "    <body name=\"cube\" pos=\"0 0 %.17g\">\n"
+        "      <freejoint name=\"cube\"/>\n"
+        "      <geom name=\"cube\" type=\"box\" size=\"%g %g %g\" density=\"%g\" condim=\"4\""
+        " rgba=\".3 .5 .8 1\"/>\n"
+        "    </body>\n",
+        PALM_HEIGHT + PALM_HALF_Z + CUBE_HALF, CUBE_HALF, CUBE_HALF, CUBE_HALF, CUBE_DENSITY);
+}
+
+/* One position servo per joint, ctrlrange = the joint range. */
+static void mjcf_actuators(rl_sb *sb)
+{
+    rl_sb_printf(sb, "  <actuator>\n");
     for (int i = 0; i < NQ_HAND; i++) {
         char name[32];
         double r[2];
         joint_name(i, name, sizeof name);
         joint_range_deg(i, r);
-        rl_sb_printf(&sb, "    <position name=\"%s\" joint=\"%s\" ctrlrange=\"%.17g %.17g\"/>\n",
+        rl_sb_printf(sb, "    <position name=\"%s\" joint=\"%s\" ctrlrange=\"%.17g %.17g\"/>\n",
                      name, name, r[0] * DEG, r[1] * DEG);
     }
-    rl_sb_printf(&sb, "  </actuator>\n</mujoco>\n");
+    rl_sb_printf(sb, "  </actuator>\n");
+}
+
+static char *hand_mjcf(int with_cube, int fast)
+{
+    rl_sb sb = {0};
+    mjcf_head(&sb, with_cube, fast);
+    for (int f = 0; f < 4; f++) mjcf_finger(&sb, f);
+    mjcf_thumb(&sb);
+    if (with_cube) mjcf_cube(&sb);
+    rl_sb_printf(&sb, "  </worldbody>\n  <contact>\n");
+    if (fast) contact_pairs(&sb, with_cube);
+    else link_excludes(&sb);
+    rl_sb_printf(&sb, "  </contact>\n");
+    mjcf_actuators(&sb);
+    rl_sb_printf(&sb, "</mujoco>\n");
     return rl_sb_finish(&sb);
 }
 
@@ -597,30 +625,11 @@ static void close_env(rl_env *env)
     env->data = NULL;
 }
 
-static int init(rl_env *env, const void *cfgp, void *shared)
+/* The observation's slices into h->slices; sets h->obs_dim, returns their
+ * count. */
+static int layout(hand_env *h, int cube)
 {
-    hand_kind kind = (hand_kind)task_kind(env->task);
-    int cube = kind != REACH, fast = fast_task(env->task);
-    hand_env *h = calloc(1, sizeof *h);
-    if (!h) return rl_error(RL_ENOMEM, "out of memory");
-    env->data = h;
-    h->kind = kind;
-    int rc;
-    if (shared) {
-        h->hm = shared;
-    } else {
-        if ((rc = model_make(cube, fast, &h->own_model))) return rc;
-        h->hm = h->own_model;
-    }
-    if (h->hm->cube != cube || h->hm->fast != fast)
-        return rl_error(RL_EINVAL, "%s: shared model does not match the task", env->task->id);
-    if (kind == ROTATE1) h->drop_penalty = ((const rotate_cfg *)cfgp)->drop_penalty;
-    else if (kind == ROTATE2) h->r2 = *(const rotate2_cfg *)cfgp;
-    else if (kind == SPIN) h->sp = *(const spin_cfg *)cfgp;
-    else h->bonus = ((const reach_cfg *)cfgp)->bonus;
-    h->privileged = kind == ROTATE2 ? h->r2.privileged : kind == SPIN ? h->sp.privileged : 0;
-    if ((rc = rl_sim_init(&h->sim, h->hm->m, h->hm->n_substeps))) return rc;
-
+    hand_kind kind = h->kind;
     int n = 0, k = 2 * NQ_HAND;
     rl_slice *s = h->slices;
     s[n++] = (rl_slice){"joint_pos", 0, NQ_HAND};
@@ -649,6 +658,34 @@ static int init(rl_env *env, const void *cfgp, void *shared)
         s[n++] = (rl_slice){"desired_goal", k + 3 * NT, 3 * NT};
     }
     h->obs_dim = s[n - 1].start + s[n - 1].len;
+    return n;
+}
+
+static int init(rl_env *env, const void *cfgp, void *shared)
+{
+    hand_kind kind = (hand_kind)task_kind(env->task);
+    int cube = kind != REACH, fast = fast_task(env->task);
+    hand_env *h = calloc(1, sizeof *h);
+    if (!h) return rl_error(RL_ENOMEM, "out of memory");
+    env->data = h;
+    h->kind = kind;
+    int rc;
+    if (shared) {
+        h->hm = shared;
+    } else {
+        if ((rc = model_make(cube, fast, &h->own_model))) return rc;
+        h->hm = h->own_model;
+    }
+    if (h->hm->cube != cube || h->hm->fast != fast)
+        return rl_error(RL_EINVAL, "%s: shared model does not match the task", env->task->id);
+    if (kind == ROTATE1) h->drop_penalty = ((const rotate_cfg *)cfgp)->drop_penalty;
+    else if (kind == ROTATE2) h->r2 = *(const rotate2_cfg *)cfgp;
+    else if (kind == SPIN) h->sp = *(const spin_cfg *)cfgp;
+    else h->bonus = ((const reach_cfg *)cfgp)->bonus;
+    h->privileged = kind == ROTATE2 ? h->r2.privileged : kind == SPIN ? h->sp.privileged : 0;
+    if ((rc = rl_sim_init(&h->sim, h->hm->m, h->hm->n_substeps))) return rc;
+
+    int n = layout(h, cube);
 
     h->obs_low = malloc((size_t)h->obs_dim * sizeof(float));
     h->obs_high = malloc((size_t)h->obs_dim * sizeof(float));
