@@ -46,6 +46,12 @@ void rl_twinq_free(rl_twinq *t)
     memset(t, 0, sizeof *t);
 }
 
+void rl_twinq_set_regularizers(rl_twinq *t, float weight_decay, double max_grad_norm)
+{
+    for (int k = 0; k < 2; k++) t->opt[k]->weight_decay = weight_decay;
+    t->max_grad_norm = max_grad_norm;
+}
+
 void rl_twinq_set_pool(rl_twinq *t, rl_pool *pool)
 {
     for (int k = 0; k < 2; k++) {
@@ -78,6 +84,8 @@ int rl_twinq_fit(rl_twinq *t, const float *x, const float *y, int B, double *los
         if (rc) return rc;
         if (t->comm_avg && (rc = rl_comm_allreduce_mean(t->q[k]->grads, t->q[k]->n_params)))
             return rc;
+        if (t->max_grad_norm > 0)
+            rl_grad_clip_norm(t->q[k]->grads, t->q[k]->n_params, t->max_grad_norm);
         rl_adam_step(t->opt[k], t->q[k]->params, t->q[k]->grads);
     }
     if (loss) *loss = l;

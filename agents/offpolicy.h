@@ -20,12 +20,16 @@ typedef struct rl_twinq {
     float *dx[2];          /* (cap, in) input gradients (actor updates) */
     int cap;
     int comm_avg;          /* 1: average gradients over MPI ranks before each step */
+    double max_grad_norm;  /* > 0: clip each critic's gradient to this global L2 norm */
 } rl_twinq;
 
 /* PyTorch-default (uniform) init, targets copied. Returns RL_OK or a code. */
 int rl_twinq_init(rl_twinq *t, int obs_dim, int act_dim, const rl_intlist *hidden, rl_act act,
                   float lr, int cap, rl_rng *rng);
 void rl_twinq_free(rl_twinq *t);
+/* Decoupled weight decay (AdamW) of both critics' optimisers, and the
+ * gradient norm clip of rl_twinq_fit (0: none). */
+void rl_twinq_set_regularizers(rl_twinq *t, float weight_decay, double max_grad_norm);
 /* Critics and targets run on pool (borrowed; NULL: one thread). */
 void rl_twinq_set_pool(rl_twinq *t, rl_pool *pool);
 /* out (B) = min over the two target critics at x (B, in). */

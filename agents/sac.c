@@ -20,6 +20,7 @@
 typedef struct {
     int envs, batch, buffer, warmup, autotune, norm_obs, save_replay, actor_every;
     double lr, critic_lr, alpha_lr, gamma, tau, alpha, utd, target_entropy_scale;
+    double weight_decay, max_grad_norm;
     rl_intlist hidden;
     int activation;
 } sac_cfg;
@@ -46,6 +47,10 @@ static const rl_optdef sac_opts[] = {
      "Polyak: share of the target network kept per update"},
     {"utd", RL_OPT_FLOAT, offsetof(sac_cfg, utd), "1", 0.01, 64, NULL,
      "gradient updates per env step"},
+    {"weight_decay", RL_OPT_FLOAT, offsetof(sac_cfg, weight_decay), "0", 0, 1, NULL,
+     "decoupled (AdamW) weight decay of actor and critics"},
+    {"max_grad_norm", RL_OPT_FLOAT, offsetof(sac_cfg, max_grad_norm), "0", 0, 1e9, NULL,
+     "clip each network's gradient to this global L2 norm (0: no clipping)"},
     {"actor_every", RL_OPT_INT, offsetof(sac_cfg, actor_every), "1", 1, 100, NULL,
      "update actor and alpha every k critic updates"},
     {"autotune", RL_OPT_BOOL, offsetof(sac_cfg, autotune), "1", 0, 1, NULL,
@@ -101,7 +106,9 @@ static int sac_create(rl_agent *ag, const rl_env *probe)
     float clr = (float)(c->critic_lr > 0 ? c->critic_lr : c->lr);
     if ((rc = rl_twinq_init(&s->q, od, ad, &c->hidden, act_of(c->activation), clr, B, &rng)))
         return rc;
-    s->opt_actor = rl_adam_make(s->actor->n_params, (float)c->lr, 0.9f, 0.999f, 1e-8f, 0);
+    rl_twinq_set_regularizers(&s->q, (float)c->weight_decay, c->max_grad_norm);
+    s->opt_actor = rl_adam_make(s->actor->n_params, (float)c->lr, 0.9f, 0.999f, 1e-8f,
+                                (float)c->weight_decay);
     s->opt_alpha = rl_adam_make(1, (float)(c->alpha_lr > 0 ? c->alpha_lr : c->lr), 0.9f, 0.999f,
                                 1e-8f, 0);
     s->nz = rl_normalizer_make(od);
@@ -264,6 +271,8 @@ static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats
         }
         memset(s->actor->grads, 0, sizeof(float) * (size_t)s->actor->n_params);
         if ((rc = s->actor->vt->backward(s->actor, s->dout))) return rc;
+        if (c->max_grad_norm > 0)
+            rl_grad_clip_norm(s->actor->grads, s->actor->n_params, c->max_grad_norm);
         rl_adam_step(s->opt_actor, s->actor->params, s->actor->grads);
         if (s->actor->vt->project) s->actor->vt->project(s->actor);
         st->actor_loss = al / B;

@@ -7,6 +7,8 @@
  *   V_ZERO() V_SET1(x) V_LOADU(p) V_LOADM(p, m) V_STOREM(p, v, m)
  *   V_FMA(a, b, c) (a * b + c)  V_MUL(a, b)  V_SUB(a, b)  V_RELU(v)
  *   V_RELU_MASK(g, y) (g where y > 0, else 0)  V_MASK(n) (first n of VW lanes)
+ *   V_STOREU(p, v)  V_HSUM(v) (sum of the lanes)
+ *   V_HAS_TANH, V_TANH(v)  (1 and a vector tanh, or 0: libm tanhf afterwards)
  * and this file undefines them all at its end.
  * Tiles are MR rows (or MO output features) by NV vectors; MR, NV are
  * constants at every call so the accumulators live in registers. Each
@@ -29,7 +31,7 @@ KINLINE int KN(col_block)(int left, vmask *mlast)
 /* ---------------------------------------------------------------- forward */
 
 KINLINE void KN(fwd_tile)(const float *X, int in, const float *Wt, int ldw, const float *b,
-                          float *Y, int out, int c0, int MR, int NV, vmask mlast, int relu)
+                          float *Y, int out, int c0, int MR, int NV, vmask mlast, int act)
 {
     vec acc[4][4];
 #pragma GCC unroll 4
@@ -53,22 +55,25 @@ KINLINE void KN(fwd_tile)(const float *X, int in, const float *Wt, int ldw, cons
 #pragma GCC unroll 4
     for (int r = 0; r < MR; r++)
 #pragma GCC unroll 4
-        for (int v = 0; v < NV; v++)
-            V_STOREM(Y + (size_t)r * out + c0 + v * VW, relu ? V_RELU(acc[r][v]) : acc[r][v],
-                     v == NV - 1 ? mlast : V_MASK(VW));
+        for (int v = 0; v < NV; v++) {
+            vec y = acc[r][v];
+            if (act == RL_ACT_RELU) y = V_RELU(y);
+            else if (act == RL_ACT_TANH && V_HAS_TANH) y = V_TANH(y);
+            V_STOREM(Y + (size_t)r * out + c0 + v * VW, y, v == NV - 1 ? mlast : V_MASK(VW));
+        }
 }
 
 KINLINE void KN(fwd_cols)(const float *X, int rows, int in, const float *Wt, int ldw,
                           const float *b, float *Y, int out, int c0, int NV, vmask mlast,
-                          int relu)
+                          int act)
 {
     int r = 0;
     for (; r + 4 <= rows; r += 4)
         KN(fwd_tile)(X + (size_t)r * in, in, Wt, ldw, b, Y + (size_t)r * out, out, c0, 4, NV,
-                     mlast, relu);
+                     mlast, act);
     for (; r < rows; r++)
         KN(fwd_tile)(X + (size_t)r * in, in, Wt, ldw, b, Y + (size_t)r * out, out, c0, 1, NV,
-                     mlast, relu);
+                     mlast, act);
 }
 
 /* Few outputs (a critic's Q head): dot products along the inputs with one
@@ -105,28 +110,41 @@ static KTARGET void KN(forward_dot)(const float *X, int rows, int in, const floa
             KN(fwd_dot_tile)(X + (size_t)r * in, in, W, b, Y + (size_t)r * out, out, o, 1, relu);
 }
 
+/* tanh over n floats in place: the same per-element function as the tile
+ * epilogue, so both forward forms give the same bits. */
+static KTARGET void KN(tanh_pass)(float *Y, size_t n)
+{
+#if V_HAS_TANH
+    size_t k = 0;
+    for (; k + VW <= n; k += VW) V_STOREU(Y + k, V_TANH(V_LOADU(Y + k)));
+    if (k < n) {
+        vmask m = V_MASK((int)(n - k));
+        V_STOREM(Y + k, V_TANH(V_LOADM(Y + k, m)), m);
+    }
+#else
+    for (size_t k = 0; k < n; k++) Y[k] = tanhf(Y[k]);
+#endif
+}
+
 static KTARGET void KN(forward)(const float *X, int rows, int in, const float *Wt, int ldw,
                                 const float *W, const float *b, int out, rl_act act, float *Y)
 {
-    int relu = act == RL_ACT_RELU;
     if (!Wt) {
-        KN(forward_dot)(X, rows, in, W, b, out, relu, Y);
-        if (act == RL_ACT_TANH)
-            for (size_t k = 0; k < (size_t)rows * out; k++) Y[k] = tanhf(Y[k]);
+        KN(forward_dot)(X, rows, in, W, b, out, act == RL_ACT_RELU, Y);
+        if (act == RL_ACT_TANH) KN(tanh_pass)(Y, (size_t)rows * out);
         return;
     }
     for (int c0 = 0; c0 < out; c0 += 4 * VW) {
         vmask m;
         int nv = KN(col_block)(out - c0, &m);
         switch (nv) {
-        case 1: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 1, m, relu); break;
-        case 2: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 2, m, relu); break;
-        case 3: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 3, m, relu); break;
-        default: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 4, m, relu); break;
+        case 1: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 1, m, act); break;
+        case 2: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 2, m, act); break;
+        case 3: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 3, m, act); break;
+        default: KN(fwd_cols)(X, rows, in, Wt, ldw, b, Y, out, c0, 4, m, act); break;
         }
     }
-    if (act == RL_ACT_TANH)
-        for (size_t k = 0; k < (size_t)rows * out; k++) Y[k] = tanhf(Y[k]);
+    if (act == RL_ACT_TANH && !V_HAS_TANH) KN(tanh_pass)(Y, (size_t)rows * out);
 }
 
 /* ---------------------------------------------------------------- dX */
@@ -335,3 +353,5 @@ static KTARGET void KN(backward_dw)(const float *dZ, int rows, int out, const fl
 #undef V_MASK
 #undef V_STOREU
 #undef V_HSUM
+#undef V_HAS_TANH
+#undef V_TANH

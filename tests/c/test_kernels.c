@@ -156,6 +156,58 @@ START_TEST(avx512_matches_naive)
 }
 END_TEST
 
+/* The forward's tanh over a sweep of inputs (each row one value, 40
+ * identical outputs so the vector tile runs, and the dot-product form too):
+ * within 2e-7 absolute of libm's tanhf and 2e-7 relative of tanh in double
+ * (measured: 1.2e-7 and 1.4e-7); odd; +-inf gives +-1; NaN stays NaN. */
+static void check_tanh(rl_kern_path p)
+{
+    const int rows = 20001, out = 40, ldw = rl_kern_pad(out);
+    float *X = malloc(4 * rows), *W = malloc(4 * out), *Wt = malloc(4 * ldw), *b = calloc(out, 4),
+          *Y = malloc(4 * (size_t)rows * out), *Yd = malloc(4 * (size_t)rows * out);
+    for (int r = 0; r < rows; r++) X[r] = (float)(-20.0 + 40.0 * r / (rows - 1));
+    X[10000] = 0.0f;
+    X[10001] = 1e-30f;
+    X[10002] = -0.62f;
+    X[10003] = 0.63f;
+    X[10004] = INFINITY;
+    X[10005] = -INFINITY;
+    X[10006] = 1e-40f; /* subnormal */
+    X[7] = NAN;
+    for (int o = 0; o < out; o++) W[o] = 1.0f;
+    rl_kern_pack_wt(W, out, 1, Wt, ldw);
+    rl_kern_forward(p, X, rows, 1, Wt, ldw, W, b, out, RL_ACT_TANH, Y);
+    rl_kern_forward(p, X, rows, 1, NULL, 0, W, b, out, RL_ACT_TANH, Yd);
+    for (int r = 0; r < rows; r++)
+        for (int o = 0; o < out; o++) {
+            float y = Y[(size_t)r * out + o];
+            ck_assert_msg(memcmp(&y, &Yd[(size_t)r * out + o], sizeof y) == 0,
+                          "%s: tanh(%.9g) differs between the forward forms", rl_kern_name(p), X[r]);
+            if (r == 7) {
+                ck_assert_msg(isnan(y), "%s: tanh(NaN) = %g", rl_kern_name(p), y);
+                continue;
+            }
+            double want = tanh((double)X[r]);
+            ck_assert_msg(fabs(y - want) <= 2e-7 * fabs(want) + 1e-37 &&
+                              fabs((double)y - (double)tanhf(X[r])) <= 2e-7,
+                          "%s: tanh(%.9g) = %.9g, want %.9g (tanhf %.9g)", rl_kern_name(p), X[r],
+                          y, want, tanhf(X[r]));
+        }
+    free(X);
+    free(W);
+    free(Wt);
+    free(b);
+    free(Y);
+    free(Yd);
+}
+
+START_TEST(tanh_accurate)
+{
+    for (int p = RL_KERN_PORTABLE; p <= RL_KERN_AVX512; p++)
+        if (rl_kern_available((rl_kern_path)p)) check_tanh((rl_kern_path)p);
+}
+END_TEST
+
 /* Rows computed in any grouping, and output features in any ranges, give
  * the same bits as one call over everything. */
 static void check_split(rl_kern_path p, int in)
@@ -369,6 +421,7 @@ int main(void)
     tcase_add_test(tc, avx2_matches_naive);
     tcase_add_test(tc, avx512_matches_naive);
     tcase_add_test(tc, split_invariant);
+    tcase_add_test(tc, tanh_accurate);
     tcase_add_test(tc, mlp_paths_agree);
     tcase_add_test(tc, selection);
     tcase_add_test(tc, env_forces_path);
