@@ -172,31 +172,43 @@ static int record(rl_env *env, policy_state *ps, const char *target, long long e
     return CLI_OK;
 }
 
-int cmd_render(int argc, char **argv)
+typedef struct render_opts {
+    const char *target;   /* ENV|CKPT, the positional argument */
+    const char *policy, *rec, *shot;
+    long long episodes, seed, width, height, steps;
+    int zero;
+    double shot_after;
+    cli_sets sets;
+} render_opts;
+
+/* Returns CLI_OK to go on, -1 when --help was printed, or a CLI_* failure. */
+static int parse_render(render_opts *o, int argc, char **argv)
 {
-    const char *policy = NULL, *rec = NULL, *shot = NULL;
-    long long episodes = -1, seed = 0, width = -1, height = -1, steps = 0;
-    int zero = 0;
-    double shot_after = 2.0;
-    cli_sets sets = {{0}};
+    memset(o, 0, sizeof *o);
+    o->episodes = o->width = o->height = -1;
+    o->shot_after = 2.0;
     const cli_arg args[] = {
-        {"--policy", ARG_STR, &policy, "CKPT", "checkpoint or run directory acting in the env "
-                                              "(default: random actions)", 0, 0},
-        {"--zero", ARG_FLAG, &zero, NULL, "without a policy, act with zeros instead of random "
-                                          "actions", 0, 0},
-        {"--episodes", ARG_INT, &episodes, "N", "episodes to play (window default: until closed; "
-                                               "--record default: 1)", 1, 1000000},
-        {"--seed", ARG_INT, &seed, "S", "seed of the first episode (default 0)", 0, INT64_MAX},
-        {"--record", ARG_STR, &rec, "DIR|F.mp4", "render offscreen (no window) and write "
-                                                  "DIR/frame_NNNNNN.png, or an mp4 via ffmpeg", 0, 0},
-        {"--steps", ARG_INT, &steps, "N", "with --record: stop after N frames (default: no limit)",
-         1, INT64_MAX},
-        {"--width", ARG_INT, &width, "W", "image or window width (default 640 / 1024)", 16, 8192},
-        {"--height", ARG_INT, &height, "H", "image or window height (default 480 / 768)", 16, 8192},
-        {"--set", ARG_SET, &sets, "K=V", "env option (repeatable); overrides a checkpoint's", 0, 0},
-        {"--screenshot", ARG_STR, &shot, "F.png", "window mode: save the window to F.png after "
-                                                  "--screenshot-after seconds, then quit", 0, 0},
-        {"--screenshot-after", ARG_DOUBLE, &shot_after, "SEC", "(default 2)", 0, 0},
+        {"--policy", ARG_STR, &o->policy, "CKPT", "checkpoint or run directory acting in the env "
+                                                 "(default: random actions)", 0, 0},
+        {"--zero", ARG_FLAG, &o->zero, NULL, "without a policy, act with zeros instead of random "
+                                             "actions", 0, 0},
+        {"--episodes", ARG_INT, &o->episodes, "N", "episodes to play (window default: until "
+                                                   "closed; --record default: 1)", 1, 1000000},
+        {"--seed", ARG_INT, &o->seed, "S", "seed of the first episode (default 0)", 0, INT64_MAX},
+        {"--record", ARG_STR, &o->rec, "DIR|F.mp4", "render offscreen (no window) and write "
+                                                     "DIR/frame_NNNNNN.png, or an mp4 via ffmpeg",
+         0, 0},
+        {"--steps", ARG_INT, &o->steps, "N", "with --record: stop after N frames (default: no "
+                                             "limit)", 1, INT64_MAX},
+        {"--width", ARG_INT, &o->width, "W", "image or window width (default 640 / 1024)", 16,
+         8192},
+        {"--height", ARG_INT, &o->height, "H", "image or window height (default 480 / 768)", 16,
+         8192},
+        {"--set", ARG_SET, &o->sets, "K=V", "env option (repeatable); overrides a checkpoint's",
+         0, 0},
+        {"--screenshot", ARG_STR, &o->shot, "F.png", "window mode: save the window to F.png after "
+                                                     "--screenshot-after seconds, then quit", 0, 0},
+        {"--screenshot-after", ARG_DOUBLE, &o->shot_after, "SEC", "(default 2)", 0, 0},
     };
     const int n_args = (int)(sizeof args / sizeof args[0]);
     const char *pos[1];
@@ -214,109 +226,139 @@ int cmd_render(int argc, char **argv)
                        "Without a display, record instead (offscreen, no X server needed):\n"
                        "  rltool render ENV --record out/",
                        args, n_args, argc, argv, 2, pos, 1, &n_pos);
-    if (rc) return rc < 0 ? CLI_OK : rc;
+    if (rc) return rc;
     if (n_pos != 1) {
         cli_error("render", "expected an environment id (see `rltool envs`) or a checkpoint");
         return CLI_USAGE;
     }
-    if (shot_after < 0) {
+    if (o->shot_after < 0) {
         cli_error("render", "--screenshot-after must be >= 0");
         return CLI_USAGE;
     }
+    o->target = pos[0];
+    return CLI_OK;
+}
 
-    policy_state ps;
-    memset(&ps, 0, sizeof ps);
-    ps.zero = zero;
-    rl_rng_seed(&ps.rng, (uint64_t)seed, 0x7e4d);
-    const char *env_id = pos[0];
-    const char *ckpt = policy;
-    if (!rl_task_find(pos[0])) {
-        if (policy) {
-            cli_error("render", "unknown environment '%s' (see `rltool envs`)", pos[0]);
+/* The env to render and the agent acting in it: o->target is an env id (the
+ * agent, if any, from --policy) or a checkpoint (its env and agent). */
+static int open_target(const render_opts *o, policy_state *ps, rl_env **envp,
+                       const char **env_idp, const char **ckptp)
+{
+    const char *env_id = o->target;
+    const char *ckpt = o->policy;
+    if (!rl_task_find(o->target)) {
+        if (o->policy) {
+            cli_error("render", "unknown environment '%s' (see `rltool envs`)", o->target);
             return CLI_USAGE;
         }
-        ckpt = pos[0];
+        ckpt = o->target;
     }
     char opts[8192] = "";
     if (ckpt) {
-        ps.agent = rl_agent_load(ckpt);
-        if (!ps.agent) {
+        ps->agent = rl_agent_load(ckpt);
+        if (!ps->agent) {
             cli_error("render", "%s", rl_last_error());
             return cli_status(rl_last_code());
         }
-        if (ckpt == pos[0]) env_id = rl_agent_env_id(ps.agent);
-        if (ckpt == pos[0] || !strcmp(env_id, rl_agent_env_id(ps.agent)))
-            snprintf(opts, sizeof opts, "%s", rl_agent_env_opts(ps.agent));
+        if (ckpt == o->target) env_id = rl_agent_env_id(ps->agent);
+        if (ckpt == o->target || !strcmp(env_id, rl_agent_env_id(ps->agent)))
+            snprintf(opts, sizeof opts, "%s", rl_agent_env_opts(ps->agent));
     }
-    if (sets.text[0])
+    if (o->sets.text[0])
         snprintf(opts + strlen(opts), sizeof opts - strlen(opts), "%s%s", opts[0] ? "," : "",
-                 sets.text);
+                 o->sets.text);
     rl_env *env = rl_env_make(env_id, opts);
     if (!env) {
         cli_error("render", "%s", rl_last_error());
-        rl_agent_free(ps.agent);
         return cli_status(rl_last_code());
     }
-    if (ps.agent && rl_agent_obs_dim(ps.agent) != env->obs_space.dim) {
+    int status = CLI_OK;
+    if (ps->agent && rl_agent_obs_dim(ps->agent) != env->obs_space.dim) {
         cli_error("render", "the policy expects %d observations but %s gives %d",
-                  rl_agent_obs_dim(ps.agent), env_id, env->obs_space.dim);
-        rl_env_free(env);
-        rl_agent_free(ps.agent);
-        return CLI_USAGE;
-    }
-    if (!env->task->render) {
+                  rl_agent_obs_dim(ps->agent), env_id, env->obs_space.dim);
+        status = CLI_USAGE;
+    } else if (!env->task->render) {
         cli_error("render", "%s has no renderer (MuJoCo tasks render; see `rltool envs`)", env_id);
+        status = CLI_USAGE;
+    }
+    if (status) {
         rl_env_free(env);
+        return status;
+    }
+    *envp = env;
+    *env_idp = env_id;
+    *ckptp = ckpt;
+    return CLI_OK;
+}
+
+/* Window mode: real-time rollouts until closed (or --episodes, --screenshot). */
+static int show_window(rl_env *env, policy_state *ps, const render_opts *o, const char *env_id,
+                       const char *label)
+{
+    const char *why = NULL;
+    if (!rl_viewer_available(&why)) {
+        fprintf(stderr,
+                "rltool render: cannot open a window: %s\n"
+                "To record instead (offscreen, no X server needed; PNG frames, or an mp4\n"
+                "when ffmpeg is installed):\n"
+                "  rltool render %s --record frames/\n"
+                "  rltool render %s --record out.mp4\n",
+                why ? why : "no display", o->target, o->target);
+        return CLI_FAIL;
+    }
+    printf("%s with %s: space pause, right step, R reset, +/- speed, C camera, Q quit\n", env_id,
+           label);
+    rl_viewer_cfg vc = {
+        .env = env,
+        .episodes = o->episodes > 0 ? (int)o->episodes : 0,
+        .seed = (int64_t)o->seed,
+        .width = o->width > 0 ? (int)o->width : 1024,
+        .height = o->height > 0 ? (int)o->height : 768,
+        .act = act,
+        .reset = reset_policy,
+        .user = ps,
+        .policy = label,
+        .screenshot = o->shot,
+        .screenshot_after = o->shot_after,
+    };
+    if (rl_viewer_run(&vc)) {
+        cli_error("render", "%s", rl_last_error());
+        return CLI_FAIL;
+    }
+    if (o->shot) printf("saved %s\n", o->shot);
+    return CLI_OK;
+}
+
+int cmd_render(int argc, char **argv)
+{
+    render_opts o;
+    int rc = parse_render(&o, argc, argv);
+    if (rc) return rc < 0 ? CLI_OK : rc;
+
+    policy_state ps;
+    memset(&ps, 0, sizeof ps);
+    ps.zero = o.zero;
+    rl_rng_seed(&ps.rng, (uint64_t)o.seed, 0x7e4d);
+    rl_env *env = NULL;
+    const char *env_id = NULL, *ckpt = NULL;
+    if ((rc = open_target(&o, &ps, &env, &env_id, &ckpt))) {
         rl_agent_free(ps.agent);
-        return CLI_USAGE;
+        return rc;
     }
     char label[4200];
     if (ps.agent)
         snprintf(label, sizeof label, "%s (%s)", ckpt, rl_agent_kind(ps.agent));
     else
-        snprintf(label, sizeof label, "%s actions", zero ? "zero" : "random");
+        snprintf(label, sizeof label, "%s actions", o.zero ? "zero" : "random");
 
     int status;
-    if (rec) {
+    if (o.rec) {
         printf("recording %s with %s\n", env_id, label);
-        status = record(env, &ps, rec, episodes > 0 ? episodes : 1, steps, (int64_t)seed,
-                        width > 0 ? (int)width : 640, height > 0 ? (int)height : 480);
+        status = record(env, &ps, o.rec, o.episodes > 0 ? o.episodes : 1, o.steps,
+                        (int64_t)o.seed, o.width > 0 ? (int)o.width : 640,
+                        o.height > 0 ? (int)o.height : 480);
     } else {
-        const char *why = NULL;
-        if (!rl_viewer_available(&why)) {
-            fprintf(stderr,
-                    "rltool render: cannot open a window: %s\n"
-                    "To record instead (offscreen, no X server needed; PNG frames, or an mp4\n"
-                    "when ffmpeg is installed):\n"
-                    "  rltool render %s --record frames/\n"
-                    "  rltool render %s --record out.mp4\n",
-                    why ? why : "no display", pos[0], pos[0]);
-            status = CLI_FAIL;
-        } else {
-            printf("%s with %s: space pause, right step, R reset, +/- speed, C camera, Q quit\n",
-                   env_id, label);
-            rl_viewer_cfg vc = {
-                .env = env,
-                .episodes = episodes > 0 ? (int)episodes : 0,
-                .seed = (int64_t)seed,
-                .width = width > 0 ? (int)width : 1024,
-                .height = height > 0 ? (int)height : 768,
-                .act = act,
-                .reset = reset_policy,
-                .user = &ps,
-                .policy = label,
-                .screenshot = shot,
-                .screenshot_after = shot_after,
-            };
-            rc = rl_viewer_run(&vc);
-            if (rc) {
-                cli_error("render", "%s", rl_last_error());
-                status = CLI_FAIL;
-            } else {
-                if (shot) printf("saved %s\n", shot);
-                status = CLI_OK;
-            }
-        }
+        status = show_window(env, &ps, &o, env_id, label);
     }
     rl_env_free(env);
     rl_agent_free(ps.agent);

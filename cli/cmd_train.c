@@ -115,30 +115,58 @@ static void print_agent_help(const char *agent, const char *env_id)
     if (rec) printf("default budget: %lld steps\n", (long long)rec->steps);
 }
 
-int cmd_train(int argc, char **argv)
+typedef struct train_opts {
+    const char *env_id, *agent, *policy, *out, *resume;
+    long long steps, seed, envs, threads, more;
+    double save_every;
+    int overwrite;
+    cli_sets sets;
+    char env_kv[4096], hp_kv[4096]; /* --set pairs split: env options, hyperparameters */
+    char dir[4096];                 /* the run directory */
+} train_opts;
+
+/* --help, also after --agent A (that agent's hyperparameters) or ENV (its recipe). */
+static void show_train_help(int argc, char **argv, const char *usage, const char *about,
+                            const cli_arg *args, int n_args)
 {
-    const char *agent = NULL, *policy = NULL, *out = NULL, *resume = NULL;
-    long long steps = 0, seed = 1, envs = 0, threads = 0, more = 0;
-    double save_every = 60;
-    cli_sets sets = {{0}};
-    int help = 0, overwrite = 0;
+    cli_print_help(stdout, "train", usage, about, args, n_args);
+    const char *agent = NULL, *env = rl_default_env_id();
+    for (int i = 2; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--agent")) agent = argv[i + 1];
+    for (int i = 2; i < argc; i++)
+        if (argv[i][0] != '-' && (i == 2 || argv[i - 1][0] != '-')) env = argv[i];
+    if (agent) {
+        print_agent_help(agent, env);
+        return;
+    }
+    printf("\nagents (rltool train --agent A --help for hyperparameters):\n");
+    for (int i = 0; i < rl_agent_count(); i++)
+        printf("  %-8s %s\n", rl_agent_at(i)->name, rl_agent_at(i)->summary);
+}
+
+/* Returns CLI_OK to go on, -1 when help was printed, or CLI_USAGE. */
+static int parse_train(train_opts *o, int argc, char **argv)
+{
+    memset(o, 0, sizeof *o);
+    o->seed = 1;
+    o->save_every = 60;
     const cli_arg args[] = {
-        {"--agent", ARG_STR, &agent, "A", "learning algorithm (default: the task's recipe)", 0, 0},
-        {"--policy", ARG_STR, &policy, "P", "policy architecture: mlp, ncap (default: recipe)", 0, 0},
-        {"--steps", ARG_INT, &steps, "N", "env steps in total, a resumed run's steps included "
-                                          "(default: recipe budget)", 1, (long long)4e12},
-        {"--more", ARG_INT, &more, "N", "with --resume: N steps beyond the resumed state", 1,
+        {"--agent", ARG_STR, &o->agent, "A", "learning algorithm (default: the task's recipe)", 0, 0},
+        {"--policy", ARG_STR, &o->policy, "P", "policy architecture: mlp, ncap (default: recipe)", 0, 0},
+        {"--steps", ARG_INT, &o->steps, "N", "env steps in total, a resumed run's steps included "
+                                             "(default: recipe budget)", 1, (long long)4e12},
+        {"--more", ARG_INT, &o->more, "N", "with --resume: N steps beyond the resumed state", 1,
          (long long)4e12},
-        {"--seed", ARG_INT, &seed, "S", "random seed (default 1)", 0, INT64_MAX},
-        {"--envs", ARG_INT, &envs, "N", "parallel envs (default: recipe)", 1, 4096},
-        {"--threads", ARG_INT, &threads, "T", "threads for env stepping and network updates (default: all cores)", 1, 1024},
-        {"--out", ARG_STR, &out, "DIR", "run directory (default runs/ENV-AGENT-sSEED)", 0, 0},
-        {"--set", ARG_SET, &sets, "K=V", "env option or hyperparameter (repeatable)", 0, 0},
-        {"--resume", ARG_STR, &resume, "DIR|FILE", "continue a run from its newest full state "
-                                                  "(or from the checkpoint FILE)", 0, 0},
-        {"--overwrite", ARG_FLAG, &overwrite, NULL, "replace the run already in --out", 0, 0},
-        {"--save-every", ARG_DOUBLE, &save_every, "SEC", "seconds between latest.rlt saves "
-                                                      "(default 60)", 0, 0},
+        {"--seed", ARG_INT, &o->seed, "S", "random seed (default 1)", 0, INT64_MAX},
+        {"--envs", ARG_INT, &o->envs, "N", "parallel envs (default: recipe)", 1, 4096},
+        {"--threads", ARG_INT, &o->threads, "T", "threads for env stepping and network updates (default: all cores)", 1, 1024},
+        {"--out", ARG_STR, &o->out, "DIR", "run directory (default runs/ENV-AGENT-sSEED)", 0, 0},
+        {"--set", ARG_SET, &o->sets, "K=V", "env option or hyperparameter (repeatable)", 0, 0},
+        {"--resume", ARG_STR, &o->resume, "DIR|FILE", "continue a run from its newest full state "
+                                                     "(or from the checkpoint FILE)", 0, 0},
+        {"--overwrite", ARG_FLAG, &o->overwrite, NULL, "replace the run already in --out", 0, 0},
+        {"--save-every", ARG_DOUBLE, &o->save_every, "SEC", "seconds between latest.rlt saves "
+                                                            "(default 60)", 0, 0},
     };
     const int n_args = (int)(sizeof args / sizeof args[0]);
     const char *usage = "[ENV] [--agent A] [--policy P] [--steps N] [--seed S] [--envs N] "
@@ -151,88 +179,90 @@ int cmd_train(int argc, char **argv)
                         "Ctrl-C stops cleanly with a final checkpoint; after a crash or a full\n"
                         "disk, --resume DIR continues from the newest full state (latest.rlt is\n"
                         "rewritten every --save-every seconds).";
-    /* --help after --agent shows that agent's hyperparameters. */
     for (int i = 2; i < argc; i++)
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) help = 1;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            show_train_help(argc, argv, usage, about, args, n_args);
+            return -1;
+        }
     const char *pos[1];
     int n_pos = 0;
-    if (help) {
-        cli_print_help(stdout, "train", usage, about, args, n_args);
-        for (int i = 2; i + 1 < argc; i++)
-            if (!strcmp(argv[i], "--agent")) agent = argv[i + 1];
-        for (int i = 2; i < argc; i++)
-            if (argv[i][0] != '-' && (i == 2 || argv[i - 1][0] != '-')) pos[n_pos++ ? 0 : 0] = argv[i];
-        const char *env = n_pos ? pos[0] : rl_default_env_id();
-        if (agent) print_agent_help(agent, env);
-        else {
-            printf("\nagents (rltool train --agent A --help for hyperparameters):\n");
-            for (int i = 0; i < rl_agent_count(); i++)
-                printf("  %-8s %s\n", rl_agent_at(i)->name, rl_agent_at(i)->summary);
-        }
-        return CLI_OK;
-    }
     int rc = cli_parse("train", usage, about, args, n_args, argc, argv, 2, pos, 1, &n_pos);
-    if (rc) return rc < 0 ? CLI_OK : rc;
-    const char *env_id = n_pos ? pos[0] : (resume ? NULL : rl_default_env_id());
-    if (env_id && !rl_task_find_or_error(env_id)) {
+    if (rc) return rc;
+    o->env_id = n_pos ? pos[0] : (o->resume ? NULL : rl_default_env_id());
+    return CLI_OK;
+}
+
+/* Options that contradict each other or name nothing known; fills env_kv/hp_kv. */
+static int check_train_opts(train_opts *o)
+{
+    if ((o->env_id && !rl_task_find_or_error(o->env_id)) ||
+        (o->agent && !rl_agent_find_or_error(o->agent)) ||
+        split_sets(o->env_id ? o->env_id : "", o->sets.text, o->env_kv, sizeof o->env_kv,
+                   o->hp_kv, sizeof o->hp_kv)) {
         cli_error("train", "%s", rl_last_error());
         return CLI_USAGE;
     }
-    if (agent && !rl_agent_find(agent)) {
-        rl_agent_free(rl_agent_create(agent, NULL, "cartpole-v1", NULL, NULL, 0));
-        cli_error("train", "%s", rl_last_error());
+    const char *why = NULL;
+    char msg[96];
+    if (o->resume && (o->env_kv[0] || o->hp_kv[0] || o->agent || o->policy || o->envs))
+        why = "--resume continues a run as configured; drop --set/--agent/--policy/--envs";
+    else if (o->more && !o->resume)
+        why = "--more N adds steps to a resumed run; use --steps N for a new one";
+    else if (o->more && o->steps)
+        why = "give --steps (the total) or --more (steps beyond the resumed state), not both";
+    else if (!(o->save_every > 0) || o->save_every > 1e9) {
+        snprintf(msg, sizeof msg, "--save-every must be a positive number of seconds, got %g",
+                 o->save_every);
+        why = msg;
+    } else if (o->out && !o->out[0])
+        why = "--out is empty; give a run directory";
+    if (why) {
+        cli_error("train", "%s", why);
         return CLI_USAGE;
     }
-    static char env_kv[4096], hp_kv[4096];
-    if (split_sets(env_id ? env_id : "", sets.text, env_kv, sizeof env_kv, hp_kv, sizeof hp_kv)) {
-        cli_error("train", "%s", rl_last_error());
-        return CLI_USAGE;
-    }
-    if (resume && (env_kv[0] || hp_kv[0] || agent || policy || envs)) {
-        cli_error("train", "--resume continues a run as configured; drop --set/--agent/--policy/--envs");
-        return CLI_USAGE;
-    }
-    if (more && !resume) {
-        cli_error("train", "--more N adds steps to a resumed run; use --steps N for a new one");
-        return CLI_USAGE;
-    }
-    if (more && steps) {
-        cli_error("train", "give --steps (the total) or --more (steps beyond the resumed state), "
-                           "not both");
-        return CLI_USAGE;
-    }
-    if (!(save_every > 0) || save_every > 1e9) {
-        cli_error("train", "--save-every must be a positive number of seconds, got %g", save_every);
-        return CLI_USAGE;
-    }
-    if (out && !out[0]) {
-        cli_error("train", "--out is empty; give a run directory");
-        return CLI_USAGE;
-    }
-    char dir[4096];
+    return CLI_OK;
+}
+
+/* --out, the resumed run's directory, or runs/ENV-AGENT-sSEED. */
+static int choose_run_dir(train_opts *o)
+{
     int too_long = 0;
-    if (out) too_long = snprintf(dir, sizeof dir, "%s", out) >= (int)sizeof dir;
-    else if (resume) too_long = rl_rundir_of(resume, dir, sizeof dir) != RL_OK;
-    else rl_run_dir_default(dir, sizeof dir, env_id ? env_id : rl_default_env_id(),
-                            agent ? agent : rl_recommended_agent(env_id), (uint64_t)seed);
+    if (o->out)
+        too_long = snprintf(o->dir, sizeof o->dir, "%s", o->out) >= (int)sizeof o->dir;
+    else if (o->resume)
+        too_long = rl_rundir_of(o->resume, o->dir, sizeof o->dir) != RL_OK;
+    else
+        rl_run_dir_default(o->dir, sizeof o->dir, o->env_id ? o->env_id : rl_default_env_id(),
+                           o->agent ? o->agent : rl_recommended_agent(o->env_id),
+                           (uint64_t)o->seed);
     if (too_long) {
-        cli_error("train", "%s", out ? "--out path is too long" : rl_last_error());
+        cli_error("train", "%s", o->out ? "--out path is too long" : rl_last_error());
         return CLI_USAGE;
     }
+    return CLI_OK;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    static train_opts o; /* 12 KB of text buffers: off the stack */
+    int rc = parse_train(&o, argc, argv);
+    if (rc) return rc < 0 ? CLI_OK : rc;
+    if ((rc = check_train_opts(&o)) || (rc = choose_run_dir(&o))) return rc;
     progress_state ps = {cli_is_tty(stderr), -1e9, -1};
     rl_train_cfg cfg = {
-        .env_id = env_id, .env_opts = env_kv, .agent = agent, .policy = policy, .hparams = hp_kv,
-        .steps = steps, .seed = (uint64_t)seed, .n_envs = (int)envs, .n_threads = (int)threads,
-        .out_dir = dir, .resume = resume, .progress = on_progress, .user = &ps,
-        .overwrite = overwrite, .save_interval = save_every, .more_steps = more,
+        .env_id = o.env_id, .env_opts = o.env_kv, .agent = o.agent, .policy = o.policy,
+        .hparams = o.hp_kv, .steps = o.steps, .seed = (uint64_t)o.seed, .n_envs = (int)o.envs,
+        .n_threads = (int)o.threads, .out_dir = o.dir, .resume = o.resume,
+        .progress = on_progress, .user = &ps, .overwrite = o.overwrite,
+        .save_interval = o.save_every, .more_steps = o.more,
     };
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
     int speaks = is_rank0();
     if (!speaks) cfg.progress = NULL;
-    if (!resume && speaks)
-        fprintf(stderr, "training %s with %s (seed %lld) -> %s\n", env_id,
-                agent ? agent : rl_recommended_agent(env_id), seed, dir);
+    if (!o.resume && speaks)
+        fprintf(stderr, "training %s with %s (seed %lld) -> %s\n", o.env_id,
+                o.agent ? o.agent : rl_recommended_agent(o.env_id), o.seed, o.dir);
     rc = rl_train(&cfg);
     signal(SIGINT, SIG_DFL);
     if (rc == RL_EINTERRUPT) {
@@ -243,7 +273,7 @@ int cmd_train(int argc, char **argv)
         cli_error("train", "%s", rl_last_error());
         return cli_status(rc);
     }
-    if (speaks) printf("run directory: %s\nfinal checkpoint: %s/final.rlt\n", dir, dir);
+    if (speaks) printf("run directory: %s\nfinal checkpoint: %s/final.rlt\n", o.dir, o.dir);
     return CLI_OK;
 }
 

@@ -292,47 +292,94 @@ static int draw(viewer *v, int *w, int *h)
     return rl_sim_guard(do_frame, &c);
 }
 
+/* The viewer's state, the first episode, and the camera aimed at it. */
+static int viewer_init(viewer *v, const rl_viewer_cfg *cfg)
+{
+    memset(v, 0, sizeof *v);
+    v->cfg = cfg;
+    v->env = cfg->env;
+    v->speed = 1.0;
+    v->last_success = -1;
+    int rc;
+    if ((rc = start_episode(v))) return rc;
+    if ((rc = rl_render_default_view(v->env, &v->view))) return rc;
+    mjv_defaultCamera(&v->cam);
+    const mjModel *m0;
+    mjData *d0;
+    if ((rc = rl_render_sim(v->env, &m0, &d0))) return rc;
+    rl_render_aim(m0, d0, &v->view, &v->cam, 1);
+    v->action = calloc((size_t)v->env->act_space.dim + 1, sizeof(float));
+    if (!v->action) return rl_error(RL_ENOMEM, "out of memory");
+    return RL_OK;
+}
+
+/* The window with its GL context current and its input routed to v. */
+static int open_window(viewer *v)
+{
+    glfwDefaultWindowHints();
+    glfwWindowHint(GLFW_SAMPLES, 4);
+    glfwWindowHint(GLFW_VISIBLE, GLFW_TRUE);
+    char title[256];
+    snprintf(title, sizeof title, "rltool render: %s", v->env->task->id);
+    glfw_msg[0] = 0;
+    v->win = glfwCreateWindow(v->cfg->width > 0 ? v->cfg->width : 1024,
+                              v->cfg->height > 0 ? v->cfg->height : 768, title, NULL, NULL);
+    if (!v->win)
+        return rl_error(RL_ESTATE, "cannot open a window: %s",
+                        glfw_msg[0] ? glfw_msg : "glfwCreateWindow failed");
+    glfwMakeContextCurrent(v->win);
+    glfwSwapInterval(1);
+    glfwSetWindowUserPointer(v->win, v);
+    glfwSetKeyCallback(v->win, on_key);
+    glfwSetMouseButtonCallback(v->win, on_button);
+    glfwSetCursorPosCallback(v->win, on_cursor);
+    glfwSetScrollCallback(v->win, on_scroll);
+    return RL_OK;
+}
+
+/* The steps due by now: real time at the task's control rate (dt) times the
+ * speed, or the single step asked for while paused. *next is when the next
+ * step is due; after a stall (a slow frame) the backlog is dropped instead of
+ * raced through. */
+static int catch_up(viewer *v, double now, double dt, double *next)
+{
+    int rc = RL_OK;
+    if (v->paused) {
+        if (v->step_once) {
+            v->step_once = 0;
+            rc = advance(v);
+        }
+        *next = now;
+        return rc;
+    }
+    for (int n = 0; now >= *next && n < 32 && !v->quit; n++) {
+        if ((rc = advance(v))) return rc;
+        *next += dt / v->speed;
+    }
+    if (now - *next > 0.25) *next = now;
+    return RL_OK;
+}
+
+static int save_screenshot(viewer *v, const char *path, int w, int h)
+{
+    unsigned char *rgb = malloc((size_t)w * h * 3);
+    if (!rgb) return rl_error(RL_ENOMEM, "out of memory");
+    int rc = rl_rscene_read(&v->rs, rgb, w, h);
+    if (!rc) rc = rl_png_write(path, rgb, w, h);
+    free(rgb);
+    return rc;
+}
+
 int rl_viewer_run(const rl_viewer_cfg *cfg)
 {
     int rc = rl_glfw_start();
     if (rc) return rc;
     viewer v;
-    memset(&v, 0, sizeof v);
-    v.cfg = cfg;
-    v.env = cfg->env;
-    v.speed = 1.0;
-    v.last_success = -1;
-    if ((rc = start_episode(&v))) return rc;
-    if ((rc = rl_render_default_view(v.env, &v.view))) return rc;
-    mjv_defaultCamera(&v.cam);
-    const mjModel *m0;
-    mjData *d0;
-    if ((rc = rl_render_sim(v.env, &m0, &d0))) return rc;
-    rl_render_aim(m0, d0, &v.view, &v.cam, 1);
-    v.action = calloc((size_t)v.env->act_space.dim + 1, sizeof(float));
-    if (!v.action) return rl_error(RL_ENOMEM, "out of memory");
-
-    glfwDefaultWindowHints();
-    glfwWindowHint(GLFW_SAMPLES, 4);
-    glfwWindowHint(GLFW_VISIBLE, GLFW_TRUE);
-    char title[256];
-    snprintf(title, sizeof title, "rltool render: %s", v.env->task->id);
-    glfw_msg[0] = 0;
-    v.win = glfwCreateWindow(cfg->width > 0 ? cfg->width : 1024, cfg->height > 0 ? cfg->height : 768,
-                             title, NULL, NULL);
-    if (!v.win) {
+    if ((rc = viewer_init(&v, cfg))) return rc;
+    if ((rc = open_window(&v))) {
         free(v.action);
-        return rl_error(RL_ESTATE, "cannot open a window: %s",
-                        glfw_msg[0] ? glfw_msg : "glfwCreateWindow failed");
+        return rc;
     }
-    glfwMakeContextCurrent(v.win);
-    glfwSwapInterval(1);
-    glfwSetWindowUserPointer(v.win, &v);
-    glfwSetKeyCallback(v.win, on_key);
-    glfwSetMouseButtonCallback(v.win, on_button);
-    glfwSetCursorPosCallback(v.win, on_cursor);
-    glfwSetScrollCallback(v.win, on_scroll);
-
     double dt = v.env->task->dt > 0 ? v.env->task->dt : 1.0 / 60;
     double t0 = now_s(), next = t0;
     while (!v.quit && !glfwWindowShouldClose(v.win)) {
@@ -343,36 +390,11 @@ int rl_viewer_run(const rl_viewer_cfg *cfg)
             next = now_s();
         }
         double now = now_s();
-        if (v.paused) {
-            if (v.step_once) {
-                v.step_once = 0;
-                if ((rc = advance(&v))) break;
-            }
-            next = now;
-        } else {
-            /* Real time at the task's control rate, times the speed; after
-             * a stall (a slow frame), drop the backlog instead of racing. */
-            int n = 0;
-            while (now >= next && n < 32 && !v.quit) {
-                if ((rc = advance(&v))) break;
-                next += dt / v.speed;
-                n++;
-            }
-            if (rc) break;
-            if (now - next > 0.25) next = now;
-        }
-        if (v.quit) break;
+        if ((rc = catch_up(&v, now, dt, &next)) || v.quit) break;
         int w, h;
         if ((rc = draw(&v, &w, &h))) break;
         if (cfg->screenshot && now - t0 >= cfg->screenshot_after && w > 0 && h > 0) {
-            unsigned char *rgb = malloc((size_t)w * h * 3);
-            if (!rgb) {
-                rc = rl_error(RL_ENOMEM, "out of memory");
-                break;
-            }
-            rc = rl_rscene_read(&v.rs, rgb, w, h);
-            if (!rc) rc = rl_png_write(cfg->screenshot, rgb, w, h);
-            free(rgb);
+            rc = save_screenshot(&v, cfg->screenshot, w, h);
             break;
         }
         glfwSwapBuffers(v.win);

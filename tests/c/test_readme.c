@@ -117,12 +117,11 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
-START_TEST(readme_commands_run)
+/* The scratch directory the commands run in (the test's working directory
+ * from here on): `build`, `bindings` and `examples` linked, the models written. */
+static void enter_scratch_dir(const char *src, const char *cli)
 {
-    if (getenv("RLTOOL_QUICK")) return; /* sanitizer builds: the release run covers it */
-    const char *src = getenv("RLTOOL_SOURCE_DIR"), *cli = getenv("RLTOOL_CLI");
-    ck_assert_msg(src && cli, "run through ctest (RLTOOL_SOURCE_DIR, RLTOOL_CLI)");
-    char dir[256], path[1024], build_dir[1024], cmd[8192];
+    char dir[256], path[1024], build_dir[1024];
     snprintf(dir, sizeof dir, "/tmp/rltool-test-readme-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(build_dir, sizeof build_dir, "%s", cli);
@@ -141,78 +140,107 @@ START_TEST(readme_commands_run)
     snprintf(path, sizeof path, "%s/reacher.xml", dir);
     write_text(path, REACHER_XML);
     ck_assert_int_eq(chdir(dir), 0);
+}
 
-    snprintf(path, sizeof path, "%s/README.md", src);
-    FILE *f = fopen(path, "r");
-    ck_assert_ptr_nonnull(f);
-    char line[4096], joined[8192] = "";
-    int in_sh = 0, ran = 0, skipped = 0;
+/* The next command of a ```sh block into cmd (continuation lines joined,
+ * comment cut, leading blanks skipped; may be empty); 0 at the end of the file. */
+static int next_command(FILE *f, int *in_sh, char *joined, size_t cap, char **cmd)
+{
+    char line[4096];
+    joined[0] = 0;
     while (fgets(line, sizeof line, f)) {
         if (!strncmp(line, "```", 3)) {
-            in_sh = !in_sh && !strncmp(line, "```sh", 5);
+            *in_sh = !*in_sh && !strncmp(line, "```sh", 5);
             continue;
         }
-        if (!in_sh) continue;
+        if (!*in_sh) continue;
         size_t n = strlen(line);
         while (n && (line[n - 1] == '\n' || line[n - 1] == ' ')) line[--n] = 0;
         int more = n && line[n - 1] == '\\';
         if (more) line[--n] = 0;
-        strncat(joined, line, sizeof joined - strlen(joined) - 1);
+        strncat(joined, line, cap - strlen(joined) - 1);
         if (more) continue;
         strip_comment(joined);
-        char *c = joined;
-        while (*c == ' ') c++;
-        if (*c) {
-            const listed *l = find_listed(c);
-            const char *unmet = !l ? NULL
-                              : l->needs == NEEDS_GYM && !getenv("RLTOOL_GYM_ASSETS")
-                                  ? "gymnasium's model files are not installed" : NULL;
-            if (!strncmp(c, "export ", 7)) {
-                /* The README sets a variable for the commands after it. */
-                char *eq = strchr(c + 7, '=');
-                ck_assert_ptr_nonnull(eq);
-                char name[128], val[4096] = "";
-                snprintf(name, sizeof name, "%.*s", (int)(eq - c - 7), c + 7);
-                snprintf(cmd, sizeof cmd, "{ %s; } 2>/dev/null && printf '%%s' \"$%s\"", c, name);
-                FILE *pp = popen(cmd, "r");
-                size_t k = pp ? fread(val, 1, sizeof val - 1, pp) : 0;
-                val[k] = 0;
-                int ok = pp && pclose(pp) == 0 && k > 0;
-                struct stat st;
-                if (ok && !stat(val, &st)) setenv(name, val, 1);
-                printf("%s: %s\n", ok ? "set" : "skipped (could not evaluate)", c);
-            } else if (l && (!l->suffix || unmet)) {
-                printf("skipped: %s  (%s%s%s)\n", c, l->why, l->why[0] && unmet ? "; " : "",
-                       unmet ? unmet : "");
-                skipped++;
-            } else {
-                /* `rltool` as on an installed machine: the built one. */
-                const char *rest = !strncmp(c, "rltool ", 7) ? c + 7 : NULL;
-                const char *x = strstr(c, " rltool ");
-                char run[4096];
-                if (rest)
-                    snprintf(run, sizeof run, "'%s' %s", cli, rest);
-                else if (x)
-                    snprintf(run, sizeof run, "%.*s '%s' %s", (int)(x - c), c, cli, x + 8);
-                else
-                    snprintf(run, sizeof run, "%s", c);
-                snprintf(cmd, sizeof cmd, "%s%s > cmd.log 2>&1", run, l ? l->suffix : "");
-                printf("running: %s%s\n", c, l ? l->suffix : "");
-                fflush(stdout);
-                int rc = system(cmd);
-                char out[4096] = "";
-                FILE *o = fopen("cmd.log", "r");
-                if (o) {
-                    size_t k = fread(out, 1, sizeof out - 1, o);
-                    out[k] = 0;
-                    fclose(o);
-                }
-                ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0,
-                              "README command failed (status %d): %s\n%s", rc, c, out);
-                ran++;
-            }
+        *cmd = joined;
+        while (**cmd == ' ') (*cmd)++;
+        return 1;
+    }
+    return 0;
+}
+
+/* The README sets a variable for the commands after it. */
+static void export_variable(const char *c)
+{
+    char *eq = strchr(c + 7, '=');
+    ck_assert_ptr_nonnull(eq);
+    char name[128], val[4096] = "", cmd[8192];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - c - 7), c + 7);
+    snprintf(cmd, sizeof cmd, "{ %s; } 2>/dev/null && printf '%%s' \"$%s\"", c, name);
+    FILE *pp = popen(cmd, "r");
+    size_t k = pp ? fread(val, 1, sizeof val - 1, pp) : 0;
+    val[k] = 0;
+    int ok = pp && pclose(pp) == 0 && k > 0;
+    struct stat st;
+    if (ok && !stat(val, &st)) setenv(name, val, 1);
+    printf("%s: %s\n", ok ? "set" : "skipped (could not evaluate)", c);
+}
+
+/* Run c (with the listed suffix, if any) and fail with its output unless it
+ * exits 0; `rltool` is the built one, as on an installed machine. */
+static void run_command(const char *c, const listed *l, const char *cli)
+{
+    const char *rest = !strncmp(c, "rltool ", 7) ? c + 7 : NULL;
+    const char *x = strstr(c, " rltool ");
+    char run[4096], cmd[8192];
+    if (rest)
+        snprintf(run, sizeof run, "'%s' %s", cli, rest);
+    else if (x)
+        snprintf(run, sizeof run, "%.*s '%s' %s", (int)(x - c), c, cli, x + 8);
+    else
+        snprintf(run, sizeof run, "%s", c);
+    snprintf(cmd, sizeof cmd, "%s%s > cmd.log 2>&1", run, l ? l->suffix : "");
+    printf("running: %s%s\n", c, l ? l->suffix : "");
+    fflush(stdout);
+    int rc = system(cmd);
+    char out[4096] = "";
+    FILE *o = fopen("cmd.log", "r");
+    if (o) {
+        size_t k = fread(out, 1, sizeof out - 1, o);
+        out[k] = 0;
+        fclose(o);
+    }
+    ck_assert_msg(WIFEXITED(rc) && WEXITSTATUS(rc) == 0,
+                  "README command failed (status %d): %s\n%s", rc, c, out);
+}
+
+START_TEST(readme_commands_run)
+{
+    if (getenv("RLTOOL_QUICK")) return; /* sanitizer builds: the release run covers it */
+    const char *src = getenv("RLTOOL_SOURCE_DIR"), *cli = getenv("RLTOOL_CLI");
+    ck_assert_msg(src && cli, "run through ctest (RLTOOL_SOURCE_DIR, RLTOOL_CLI)");
+    enter_scratch_dir(src, cli);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/README.md", src);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char joined[8192], *c;
+    int in_sh = 0, ran = 0, skipped = 0;
+    while (next_command(f, &in_sh, joined, sizeof joined, &c)) {
+        if (!*c) continue;
+        const listed *l = find_listed(c);
+        const char *unmet = !l ? NULL
+                          : l->needs == NEEDS_GYM && !getenv("RLTOOL_GYM_ASSETS")
+                              ? "gymnasium's model files are not installed" : NULL;
+        if (!strncmp(c, "export ", 7)) {
+            export_variable(c);
+        } else if (l && (!l->suffix || unmet)) {
+            printf("skipped: %s  (%s%s%s)\n", c, l->why, l->why[0] && unmet ? "; " : "",
+                   unmet ? unmet : "");
+            skipped++;
+        } else {
+            run_command(c, l, cli);
+            ran++;
         }
-        joined[0] = 0;
     }
     fclose(f);
     printf("%d README commands ran, %d skipped (listed)\n", ran, skipped);
