@@ -123,6 +123,10 @@ typedef struct rl_agent_vt {
     int (*create)(rl_agent *ag, const rl_env *probe);
     /* Train until trainer says stop; use rl_trainer_* services. */
     int (*train)(rl_agent *ag, rl_trainer *tr);
+    /* Optional: lend the networks a thread pool for their updates (NULL:
+     * take it back). The trainer lends the vector env's pool around train()
+     * only, since the pool goes away with the trainer. */
+    void (*set_pool)(rl_agent *ag, rl_pool *pool);
     /* obs (n, obs_dim) raw; t (n) episode steps; actions (n, act_dim) in the
      * env's action space (Box in [-1, 1], discrete indices as floats). */
     int (*act)(rl_agent *ag, const float *obs, const int *t, int n, float *actions,

@@ -248,19 +248,11 @@ static int dqn_train_loop(rl_agent *ag, rl_trainer *tr)
     return RL_OK;
 }
 
-/* The networks borrow the vector env's pool for the run only. */
-static void dqn_set_pool(dqn *p, rl_pool *pool)
+static void dqn_set_pool(rl_agent *ag, rl_pool *pool)
 {
+    dqn *p = ag->impl;
     rl_mlp_set_pool(p->q, pool);
     rl_mlp_set_pool(p->qt, pool);
-}
-
-static int dqn_train(rl_agent *ag, rl_trainer *tr)
-{
-    dqn_set_pool(ag->impl, rl_vec_pool(rl_trainer_vec(tr)));
-    int rc = dqn_train_loop(ag, tr);
-    dqn_set_pool(ag->impl, NULL);
-    return rc;
 }
 
 
@@ -332,7 +324,8 @@ const rl_agent_vt rl_agent_dqn = {
     .discrete_ok = 1,
     .default_policy = "mlp",
     .create = dqn_create,
-    .train = dqn_train,
+    .train = dqn_train_loop,
+    .set_pool = dqn_set_pool,
     .act = dqn_act,
     .save = dqn_save,
     .load = dqn_load,

@@ -631,20 +631,11 @@ static int ppo_train_loop(rl_agent *ag, rl_trainer *tr)
     return RL_OK;
 }
 
-/* The networks borrow the vector env's pool for the run only: the pool
- * goes away with the trainer. */
-static void ppo_set_pool(ppo *p, rl_pool *pool)
+static void ppo_set_pool(rl_agent *ag, rl_pool *pool)
 {
+    ppo *p = ag->impl;
     rl_policy_set_pool(p->actor, pool);
     rl_mlp_set_pool(p->critic, pool);
-}
-
-static int ppo_train(rl_agent *ag, rl_trainer *tr)
-{
-    ppo_set_pool(ag->impl, rl_vec_pool(rl_trainer_vec(tr)));
-    int rc = ppo_train_loop(ag, tr);
-    ppo_set_pool(ag->impl, NULL);
-    return rc;
 }
 
 static int ppo_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
@@ -755,7 +746,8 @@ const rl_agent_vt rl_agent_ppo = {
     .discrete_ok = 1,
     .default_policy = "mlp",
     .create = ppo_create,
-    .train = ppo_train,
+    .train = ppo_train_loop,
+    .set_pool = ppo_set_pool,
     .act = ppo_act,
     .save = ppo_save,
     .load = ppo_load,

@@ -328,20 +328,11 @@ static int sac_train_loop(rl_agent *ag, rl_trainer *tr)
     return RL_OK;
 }
 
-/* The networks borrow the vector env's pool for the run only: the pool
- * goes away with the trainer. */
-static void sac_set_pool(sac *s, rl_pool *pool)
+static void sac_set_pool(rl_agent *ag, rl_pool *pool)
 {
+    sac *s = ag->impl;
     rl_policy_set_pool(s->actor, pool);
     rl_twinq_set_pool(&s->q, pool);
-}
-
-static int sac_train(rl_agent *ag, rl_trainer *tr)
-{
-    sac_set_pool(ag->impl, rl_vec_pool(rl_trainer_vec(tr)));
-    int rc = sac_train_loop(ag, tr);
-    sac_set_pool(ag->impl, NULL);
-    return rc;
 }
 
 static int sac_save(const rl_agent *ag, rl_ckpt *ck, int training_state)
@@ -419,7 +410,8 @@ const rl_agent_vt rl_agent_sac = {
     .discrete_ok = 0,
     .default_policy = "mlp",
     .create = sac_create,
-    .train = sac_train,
+    .train = sac_train_loop,
+    .set_pool = sac_set_pool,
     .act = sac_act,
     .save = sac_save,
     .load = sac_load,

@@ -480,21 +480,12 @@ static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
     return RL_OK;
 }
 
-/* The networks borrow the vector env's pool for the run only. */
-static void td3_set_pool(td3_core *t, rl_pool *pool)
+static void td3_set_pool(rl_agent *ag, rl_pool *pool)
 {
+    td3_core *t = &((td3 *)ag->impl)->core;
     rl_policy_set_pool(t->actor, pool);
     rl_policy_set_pool(t->actor_t, pool);
     rl_twinq_set_pool(&t->q, pool);
-}
-
-static int td3_train(rl_agent *ag, rl_trainer *tr)
-{
-    td3 *p = ag->impl;
-    td3_set_pool(&p->core, rl_vec_pool(rl_trainer_vec(tr)));
-    int rc = td3_train_loop(ag, tr);
-    td3_set_pool(&p->core, NULL);
-    return rc;
 }
 
 
@@ -556,7 +547,8 @@ const rl_agent_vt rl_agent_td3 = {
     .discrete_ok = 0,
     .default_policy = "mlp",
     .create = td3_create,
-    .train = td3_train,
+    .train = td3_train_loop,
+    .set_pool = td3_set_pool,
     .act = td3_act,
     .save = td3_save,
     .load = td3_load,

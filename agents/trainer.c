@@ -8,6 +8,7 @@
 #include "core/file.h"
 #include "core/tb.h"
 #include "envs/env_internal.h"
+#include "envs/vec.h"
 
 #include <ctype.h>
 #include <cblas.h>
@@ -563,7 +564,9 @@ static int train_session(rl_trainer *tr, const rl_train_cfg *cfg)
      * the env threads for the same cores. */
     int blas_threads = openblas_get_num_threads();
     openblas_set_num_threads(1);
+    if (ag->vt->set_pool) ag->vt->set_pool(ag, rl_vec_pool(tr->vec));
     rc = ag->vt->train(ag, tr);
+    if (ag->vt->set_pool) ag->vt->set_pool(ag, NULL);
     openblas_set_num_threads(blas_threads);
     if (!rc) rc = tr->status;
     double wall = now() - tr->t0;
