@@ -250,11 +250,26 @@ int rl_rscene_prepare(rl_rscene *rs, const mjModel *m, int min_w, int min_h)
     return RL_OK;
 }
 
+/* Drop every geom of the tracked subtree from the scene (tests: the frame
+ * with the body hidden). */
+static void hide_body(const mjModel *m, mjvScene *scn, int root)
+{
+    int k = 0;
+    for (int i = 0; i < scn->ngeom; i++) {
+        const mjvGeom *g = &scn->geoms[i];
+        int drop = g->objtype == mjOBJ_GEOM && g->objid >= 0 && g->objid < m->ngeom &&
+                   in_subtree(m, m->geom_bodyid[g->objid], root);
+        if (!drop) scn->geoms[k++] = *g;
+    }
+    scn->ngeom = k;
+}
+
 struct draw_ctx {
     rl_rscene *rs;
     mjData *d;
     mjvCamera *cam;
     int fb, w, h;
+    int hide, root; /* hide: drop the geoms of root's subtree (hide_body) */
 };
 
 static void do_draw(void *arg)
@@ -262,6 +277,7 @@ static void do_draw(void *arg)
     struct draw_ctx *c = arg;
     rl_rscene *rs = c->rs;
     mjv_updateScene(rs->m, c->d, &rs->opt, NULL, c->cam, mjCAT_ALL, &rs->scn);
+    if (c->hide) hide_body(rs->m, &rs->scn, c->root);
     mjr_setBuffer(c->fb, &rs->con);
     mjrRect vp = {0, 0, c->w, c->h};
     mjr_render(vp, &rs->scn, &rs->con);
@@ -271,7 +287,7 @@ int rl_rscene_draw(rl_rscene *rs, mjData *d, mjvCamera *cam, int framebuffer, in
                    int height)
 {
     if (!rs->ready) return rl_error(RL_ESTATE, "render scene used before rl_rscene_prepare");
-    struct draw_ctx c = {rs, d, cam, framebuffer, width, height};
+    struct draw_ctx c = {rs, d, cam, framebuffer, width, height, 0, -1};
     return rl_sim_guard(do_draw, &c);
 }
 
@@ -316,38 +332,6 @@ static long view_sig[8];
 static const rl_task *view_task;
 static rl_render_view off_view;
 
-/* Drop every geom of the tracked subtree from the scene (tests: the frame
- * with the body hidden). */
-static void hide_body(const mjModel *m, mjvScene *scn, int root)
-{
-    int k = 0;
-    for (int i = 0; i < scn->ngeom; i++) {
-        const mjvGeom *g = &scn->geoms[i];
-        int drop = g->objtype == mjOBJ_GEOM && g->objid >= 0 && g->objid < m->ngeom &&
-                   in_subtree(m, m->geom_bodyid[g->objid], root);
-        if (!drop) scn->geoms[k++] = *g;
-    }
-    scn->ngeom = k;
-}
-
-struct hidden_draw_ctx {
-    rl_rscene *rs;
-    mjData *d;
-    mjvCamera *cam;
-    int w, h, root;
-};
-
-static void do_draw_hidden(void *arg)
-{
-    struct hidden_draw_ctx *c = arg;
-    rl_rscene *rs = c->rs;
-    mjv_updateScene(rs->m, c->d, &rs->opt, NULL, c->cam, mjCAT_ALL, &rs->scn);
-    hide_body(rs->m, &rs->scn, c->root);
-    mjr_setBuffer(mjFB_OFFSCREEN, &rs->con);
-    mjrRect vp = {0, 0, c->w, c->h};
-    mjr_render(vp, &rs->scn, &rs->con);
-}
-
 int rl_render_frame(rl_env *env, unsigned char *rgb, int width, int height, int hide)
 {
     const mjModel *m;
@@ -368,12 +352,9 @@ int rl_render_frame(rl_env *env, unsigned char *rgb, int width, int height, int 
     mjvCamera cam;
     mjv_defaultCamera(&cam);
     rl_render_aim(m, d, &off_view, &cam, 1);
-    if (hide) {
-        struct hidden_draw_ctx c = {&off_scene, d, &cam, width, height, off_view.body};
-        rc = rl_sim_guard(do_draw_hidden, &c);
-    } else {
-        rc = rl_rscene_draw(&off_scene, d, &cam, mjFB_OFFSCREEN, width, height);
-    }
+    struct draw_ctx c = {&off_scene, d, &cam, mjFB_OFFSCREEN, width, height, hide,
+                         off_view.body};
+    rc = rl_sim_guard(do_draw, &c);
     if (!rc) rc = rl_rscene_read(&off_scene, rgb, width, height);
 out:
     rl_gl_offscreen_release();
