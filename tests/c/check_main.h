@@ -5,13 +5,19 @@
 
 #include <check.h>
 
-static inline int rl_check_run(Suite *s)
+/* fork: CK_FORK_GETENV (Check's default: the CK_FORK variable, else fork
+ * each test), CK_FORK, or CK_NOFORK (tests that share state or time out as
+ * a whole). */
+static inline int rl_check_run_as(Suite *s, enum fork_status fork)
 {
     SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, fork);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed ? 1 : 0;
 }
+
+static inline int rl_check_run(Suite *s) { return rl_check_run_as(s, CK_FORK_GETENV); }
 
 #endif

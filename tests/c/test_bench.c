@@ -3,6 +3,7 @@
 #include <check.h>
 
 #include "check_main.h"
+#include "cli_util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,27 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *cli(void)
-{
-    const char *p = getenv("RLTOOL_CLI");
-    return p ? p : "./rltool";
-}
 
 static char out[1 << 16];
 static char tmp[256];
 
 /* Run `rltool ARGS` with stdout+stderr in out; the exit status. */
-static int run(const char *args)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", cli(), args);
-    FILE *f = popen(cmd, "r");
-    ck_assert_ptr_nonnull(f);
-    size_t n = fread(out, 1, sizeof out - 1, f);
-    out[n] = 0;
-    int st = pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+static int run(const char *args) { return rl_test_run(args, out, sizeof out); }
 
 /* Whole file as a string (caller frees); NULL if missing. */
 static char *slurp(const char *rel)

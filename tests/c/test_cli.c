@@ -2,48 +2,30 @@
 #include <check.h>
 
 #include "check_main.h"
+#include "cli_util.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *cli(void)
-{
-    const char *p = getenv("RLTOOL_CLI");
-    return p ? p : "./rltool";
-}
-
-/* Run `rltool ARGS`, capture stdout+stderr into out, return the exit status. */
-static int run(const char *args, char *out, size_t cap)
-{
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "%s %s 2>&1", cli(), args);
-    FILE *f = popen(cmd, "r");
-    ck_assert_ptr_nonnull(f);
-    size_t n = fread(out, 1, cap - 1, f);
-    out[n] = 0;
-    int st = pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static char out[1 << 16];
 
 START_TEST(envs_info_rollout)
 {
-    ck_assert_int_eq(run("envs", out, sizeof out), 0);
+    ck_assert_int_eq(rl_test_run("envs", out, sizeof out), 0);
     ck_assert_ptr_nonnull(strstr(out, "cartpole-v1"));
     ck_assert_ptr_nonnull(strstr(out, "Discrete(2)"));
     ck_assert_ptr_nonnull(strstr(out, "pendulum-v1"));
-    ck_assert_int_eq(run("info cartpole-v1", out, sizeof out), 0);
+    ck_assert_int_eq(rl_test_run("info cartpole-v1", out, sizeof out), 0);
     ck_assert_ptr_nonnull(strstr(out, "pole_angle"));
     ck_assert_ptr_nonnull(strstr(out, "max_steps"));
-    ck_assert_int_eq(run("rollout pendulum-v1 --episodes 3 --seed 4", out, sizeof out), 0);
+    ck_assert_int_eq(rl_test_run("rollout pendulum-v1 --episodes 3 --seed 4", out, sizeof out), 0);
     ck_assert_ptr_nonnull(strstr(out, "mean return"));
     ck_assert_ptr_nonnull(strstr(out, "200"));
     /* Same seed, same output (the steps/s figure aside). */
     char again[sizeof out];
-    run("rollout pendulum-v1 --episodes 3 --seed 4", again, sizeof again);
+    rl_test_run("rollout pendulum-v1 --episodes 3 --seed 4", again, sizeof again);
     *strstr(out, " steps,") = 0;
     *strstr(again, " steps,") = 0;
     ck_assert_str_eq(out, again);
@@ -66,7 +48,7 @@ START_TEST(bad_input_exits_2_with_a_message)
         {"rollout pendulum-v1 --set novalue", "expected key=value"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int st = run(cases[i][0], out, sizeof out);
+        int st = rl_test_run(cases[i][0], out, sizeof out);
         ck_assert_msg(st == 2, "'%s' exited %d", cases[i][0], st);
         ck_assert_msg(strstr(out, cases[i][1]) != NULL, "'%s' said: %s", cases[i][0], out);
         ck_assert_msg(strchr(out, '\n') == out + strlen(out) - 1 || !strcmp(cases[i][0], ""),
@@ -84,7 +66,7 @@ START_TEST(train_progress_and_arguments)
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(args, sizeof args, "train pendulum-v1 --agent ppo --steps 5000 --threads 1 "
              "--out %s/run --set envs=4,rollout=512,epochs=1", dir);
-    ck_assert_int_eq(run(args, out, sizeof out), 0);
+    ck_assert_int_eq(rl_test_run(args, out, sizeof out), 0);
     ck_assert_msg(strstr(out, "5000/5000 steps (100%)") && strstr(out, "6144 steps in all") &&
                       !strstr(out, "6144/5000"), "%s", out);
     ck_assert_msg(strstr(out, "| - steps/s |"), "first line shows a rate: %s", out);
@@ -95,7 +77,7 @@ START_TEST(train_progress_and_arguments)
         {"train pendulum-v1 --save-every 0", "--save-every must be a positive"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        int st = run(cases[i][0], out, sizeof out);
+        int st = rl_test_run(cases[i][0], out, sizeof out);
         ck_assert_msg(st == 2 && strstr(out, cases[i][1]), "'%s' exited %d: %s", cases[i][0], st,
                       out);
     }
@@ -106,7 +88,7 @@ START_TEST(help_everywhere)
 {
     const char *cmds[] = {"--help", "envs --help", "info --help", "rollout --help"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-        ck_assert_int_eq(run(cmds[i], out, sizeof out), 0);
+        ck_assert_int_eq(rl_test_run(cmds[i], out, sizeof out), 0);
         ck_assert_ptr_nonnull(strstr(out, "usage: rltool"));
     }
 }

@@ -10,6 +10,8 @@
 #include "agents/export.h"
 
 #include <check.h>
+
+#include "check_main.h"
 #include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
@@ -410,10 +412,5 @@ int main(void)
     tcase_add_test(tc, unsupported_and_errors);
     tcase_add_test(tc, cli);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run_as(s, CK_NOFORK);
 }

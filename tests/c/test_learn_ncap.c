@@ -2,6 +2,8 @@
  * above the untrained circuit's (about 800 on swimmer-v1), evaluated on the
  * same deterministic episodes. */
 #include <check.h>
+
+#include "check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -41,10 +43,5 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, es_ncap_improves_on_init);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return rl_check_run_as(s, CK_NOFORK);
 }

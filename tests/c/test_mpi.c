@@ -11,14 +11,10 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "cli_util.h"
 #include "agents/comm.h"
 #include "rltool.h"
 
-static const char *cli(void)
-{
-    const char *p = getenv("RLTOOL_CLI");
-    return p ? p : "./rltool";
-}
 
 static int have_mpi(void)
 {
@@ -34,19 +30,6 @@ static int have_mpi(void)
 }
 
 #define MPIRUN "mpirun --allow-run-as-root --oversubscribe --mca orte_abort_on_non_zero_status 1 "
-
-/* Run a shell command, capture stdout+stderr, return the exit status. */
-static int sh(const char *cmd, char *out, size_t cap)
-{
-    char full[2048];
-    snprintf(full, sizeof full, "%s 2>&1", cmd);
-    FILE *f = popen(full, "r");
-    ck_assert_ptr_nonnull(f);
-    size_t n = fread(out, 1, cap - 1, f);
-    out[n] = 0;
-    int st = pclose(f);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 static char out[1 << 16];
 
@@ -94,8 +77,8 @@ static void two_ranks_identical(const char *args, char *dir, size_t cap)
     tmpdir(dir, cap);
     char cmd[1024], a[1200], b[1200];
     snprintf(cmd, sizeof cmd, "RLTOOL_MPI_RANK_CKPT=1 " MPIRUN "-np 2 %s train %s --threads 1 --out %s",
-             cli(), args, dir);
-    int st = sh(cmd, out, sizeof out);
+             rl_test_cli(), args, dir);
+    int st = rl_test_sh(cmd, out, sizeof out);
     ck_assert_msg(st == 0, "%s\n%s", cmd, out);
     /* Only rank 0 speaks: one of each line, not one per rank. */
     ck_assert_msg(count_of(out, "training ") == 1 && count_of(out, "run directory:") == 1 &&
@@ -113,16 +96,16 @@ START_TEST(ppo_ranks_identical_and_resume_anywhere)
     /* Only rank 0 writes the run files; steps count over both ranks. */
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "cat %s/config.txt; tail -1 %s/metrics.csv", dir, dir);
-    ck_assert_int_eq(sh(cmd, out, sizeof out), 0);
+    ck_assert_int_eq(rl_test_sh(cmd, out, sizeof out), 0);
     ck_assert_ptr_nonnull(strstr(out, "steps: 6000"));
     /* A 2-rank checkpoint resumes on 1 rank ... */
-    snprintf(cmd, sizeof cmd, "%s train --resume %s --steps 9000 --threads 1", cli(), dir);
-    ck_assert_msg(sh(cmd, out, sizeof out) == 0, "%s", out);
+    snprintf(cmd, sizeof cmd, "%s train --resume %s --steps 9000 --threads 1", rl_test_cli(), dir);
+    ck_assert_msg(rl_test_sh(cmd, out, sizeof out) == 0, "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "final checkpoint"));
     /* ... and again on 2. */
     snprintf(cmd, sizeof cmd, "RLTOOL_MPI_RANK_CKPT=1 " MPIRUN "-np 2 %s train --resume %s --steps 12000 "
-             "--threads 1", cli(), dir);
-    ck_assert_msg(sh(cmd, out, sizeof out) == 0, "%s", out);
+             "--threads 1", rl_test_cli(), dir);
+    ck_assert_msg(rl_test_sh(cmd, out, sizeof out) == 0, "%s", out);
     char a[1200], b[1200];
     snprintf(a, sizeof a, "%s/final.rlt", dir);
     snprintf(b, sizeof b, "%s/final.rank1.rlt", dir);
@@ -157,8 +140,8 @@ START_TEST(unsupported_agent_is_refused)
     char dir[256], cmd[1024];
     tmpdir(dir, sizeof dir);
     snprintf(cmd, sizeof cmd, MPIRUN "-np 2 %s train cartpole-v1 --agent dqn --steps 1000 --out %s",
-             cli(), dir);
-    ck_assert_int_ne(sh(cmd, out, sizeof out), 0);
+             rl_test_cli(), dir);
+    ck_assert_int_ne(rl_test_sh(cmd, out, sizeof out), 0);
     ck_assert_ptr_nonnull(strstr(out, "no data-parallel (MPI) training"));
 }
 END_TEST
@@ -196,7 +179,7 @@ START_TEST(dead_rank_ends_the_job)
         FILE *f = freopen(log, "w", stdout);
         if (!f || dup2(fileno(stdout), 2) < 0) _exit(126);
         execlp("mpirun", "mpirun", "--allow-run-as-root", "--oversubscribe", "--mca",
-               "orte_abort_on_non_zero_status", "1", "-np", "2", cli(), "train", "cartpole-v1",
+               "orte_abort_on_non_zero_status", "1", "-np", "2", rl_test_cli(), "train", "cartpole-v1",
                "--agent", "ppo", "--steps", "100000000", "--threads", "1", "--out", run_dir,
                (char *)NULL);
         _exit(127);
@@ -226,7 +209,7 @@ START_TEST(dead_rank_ends_the_job)
     ck_assert(WIFEXITED(st) && WEXITSTATUS(st) != 0);
     char cat[400];
     snprintf(cat, sizeof cat, "cat %s", log);
-    sh(cat, out, sizeof out);
+    rl_test_sh(cat, out, sizeof out);
     ck_assert_msg(strstr(out, "rank") != NULL, "%s", out);
 }
 END_TEST

@@ -3,6 +3,8 @@
  * differences, sign constraints after training, `rltool inspect`, and
  * transfer of a checkpoint to other body lengths (MLPs refuse clearly). */
 #include <check.h>
+
+#include "check_main.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -297,12 +299,8 @@ int main(void)
     tcase_add_test(tc, signs_hold_after_training);
     tcase_add_test(tc, inspect_and_transfer);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = rl_check_run_as(s, CK_NOFORK);
     make_root();
     cleanup();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return failed;
 }

@@ -6,6 +6,8 @@
  * offscreen context (no X server). A build without EGL and GLFW prints
  * SKIPPED for the OpenGL part. */
 #include <check.h>
+
+#include "check_main.h"
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -434,9 +436,5 @@ int main(void)
     int st = 0;
     if (probe > 0 && waitpid(probe, &st, 0) == probe && WIFEXITED(st) && WEXITSTATUS(st) == 3)
         return 0;
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(suite());
 }

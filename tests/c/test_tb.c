@@ -3,6 +3,8 @@
  * (tests/python/test_tensorboard.py reads a training run's file with
  * TensorBoard's own reader.) */
 #include <check.h>
+
+#include "check_main.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,9 +148,5 @@ int main(void)
     tcase_add_test(tc, records_and_events);
     tcase_add_test(tc, truncate_drops_future_and_torn_tail);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return rl_check_run(s);
 }
