@@ -50,4 +50,45 @@ uint64_t rl_comm_seed(uint64_t seed);
 /* Time spent in rl_comm_allreduce_mean and the number of calls. */
 void rl_comm_stats(double *allreduce_seconds, int64_t *allreduce_calls);
 
+/* ---- What the agents call (agents/comm_sync.c): the same calls with one
+ * rank or many, so an agent has no rank-count branches. With one rank they
+ * allocate nothing and copy nothing. */
+
+/* A running normaliser kept identical on every rank: each rank adds its own
+ * samples (to nz at once, and to `delta`); rl_comm_norm_sync makes nz the
+ * merge of every rank's samples since the last sync (Chan's formula, rank
+ * order), the same on all ranks. */
+typedef struct rl_comm_norm {
+    rl_normalizer *nz;           /* the agent's own (borrowed) */
+    rl_normalizer *base, *delta; /* several ranks: nz at the last sync, samples since */
+} rl_comm_norm;
+/* Call when nz holds the state all ranks agree on (before training). */
+int rl_comm_norm_init(rl_comm_norm *s, rl_normalizer *nz);
+void rl_comm_norm_add(rl_comm_norm *s, const float *x, int n);
+/* Collective when there are several ranks. */
+int rl_comm_norm_sync(rl_comm_norm *s);
+void rl_comm_norm_free(rl_comm_norm *s);
+
+/* Float arrays the ranks keep in step as one block (a model's parameters,
+ * or its gradients): one collective for all of them. */
+#define RL_COMM_BLOCK_MAX 8
+typedef struct rl_comm_block {
+    int n;                        /* arrays */
+    float *x[RL_COMM_BLOCK_MAX];
+    int len[RL_COMM_BLOCK_MAX];
+    float *buf;                   /* several ranks: the packed arrays (total) */
+    int total;
+} rl_comm_block;
+/* Add x (n) to the block, before its first collective. */
+int rl_comm_block_add(rl_comm_block *b, float *x, int n);
+/* Every array <- its mean over the ranks (gradients). */
+int rl_comm_block_mean(rl_comm_block *b);
+/* Every array <- rank 0's (the parameters a run starts from). */
+int rl_comm_block_bcast(rl_comm_block *b);
+/* RL_ESTATE naming `what` when some rank's arrays differ from rank 0's. */
+int rl_comm_block_check(rl_comm_block *b, const char *what);
+void rl_comm_block_free(rl_comm_block *b);
+/* x <- its mean over the ranks (a statistic such as an approximate KL). */
+int rl_comm_mean_double(double *x);
+
 #endif

@@ -57,7 +57,7 @@ typedef struct {
     double *fit, *ret;      /* (pop) fitness, current episode return */
     int *eps_done, *t;      /* (pop) */
     double *rank;
-    rl_normalizer *nz_base, *nz_delta; /* MPI runs: this rank's samples of a generation */
+    rl_comm_norm nz_sync;    /* obs_norm merged over MPI ranks after each generation */
 } es;
 
 static int es_create(rl_agent *ag, const rl_env *probe)
@@ -104,8 +104,7 @@ static void es_destroy(rl_agent *ag)
     free(e->eps_done);
     free(e->t);
     free(e->rank);
-    rl_normalizer_free(e->nz_base);
-    rl_normalizer_free(e->nz_delta);
+    rl_comm_norm_free(&e->nz_sync);
     free(e);
     ag->impl = NULL;
 }
@@ -159,11 +158,6 @@ static int alloc_training(rl_agent *ag, es *e, const rl_env *probe_env)
     e->eps_done = malloc(sizeof(int) * (size_t)P);
     e->t = malloc(sizeof(int) * (size_t)P);
     e->rank = malloc(sizeof(double) * (size_t)G);
-    if (G != P) {
-        e->nz_base = rl_normalizer_make(ag->obs_dim);
-        e->nz_delta = rl_normalizer_make(ag->obs_dim);
-        if (!e->nz_base || !e->nz_delta) return rl_last_code();
-    }
     if (!e->member || !e->eps || !e->grad || !e->in || !e->act || !e->fit || !e->ret ||
         !e->eps_done || !e->t || !e->rank)
         return rl_error(RL_ENOMEM, "out of memory for an ES population of %d", P);
@@ -214,8 +208,7 @@ static int es_step(rl_agent *ag, es *e, rl_trainer *tr, rl_vec *vec, double *fit
     const es_cfg *c = ag->cfg;
     int P = rl_vec_num_envs(vec), od = ag->obs_dim, ad = ag->act_dim, rc;
     float *obs = rl_vec_obs(vec), *actions = rl_vec_actions(vec);
-    if (!raw) rl_normalizer_update(e->obs_norm, obs, P);
-    if (!raw && rl_comm_size() > 1) rl_normalizer_update(e->nz_delta, obs, P);
+    if (!raw) rl_comm_norm_add(&e->nz_sync, obs, P);
     policy_input(ag, e, obs, e->in, P);
     for (int i = 0; i < P; i++) {
         float *a = actions + (size_t)i * ad;
@@ -258,18 +251,13 @@ static int es_evaluate(rl_agent *ag, es *e, rl_trainer *tr, int64_t gen, int raw
         return rc;
     for (int i = 0; i < G; i++) e->fit[i] = 0;
     for (int i = 0; i < P; i++) e->ret[i] = 0, e->eps_done[i] = e->t[i] = 0;
-    if (K > 1 && !raw) rl_normalizer_copy(e->nz_base, e->obs_norm);
     int remaining = P;
     int64_t steps = 0;
     for (; remaining > 0; steps += P)
         if ((rc = es_step(ag, e, tr, vec, fit, raw, &remaining))) return rc;
     ag->steps_done += steps;
-    if (K > 1) {
-        if ((rc = rl_comm_allreduce_sum_double(e->fit, G))) return rc;
-        if (!raw && (rc = rl_comm_merge_normalizer(e->obs_norm, e->nz_base, e->nz_delta)))
-            return rc;
-    }
-    return RL_OK;
+    if ((rc = rl_comm_allreduce_sum_double(e->fit, G))) return rc;
+    return rl_comm_norm_sync(&e->nz_sync);
 }
 
 /* Phase 3, update: rank-shaped antithetic gradient estimate, one Adam step
@@ -293,7 +281,7 @@ static int es_update(rl_agent *ag, es *e, rl_trainer *tr, int G)
     }
     rl_adam_step(e->opt, e->pol->params, e->grad);
     if (e->pol->vt->project) e->pol->vt->project(e->pol);
-    return rl_comm_size() > 1 ? rl_comm_check_drift(e->pol->params, np, "ES parameters") : RL_OK;
+    return rl_comm_check_drift(e->pol->params, np, "ES parameters");
 }
 
 /* Phase 4, log: population statistics; nonzero when training must stop. */
@@ -322,10 +310,11 @@ static int es_train(rl_agent *ag, rl_trainer *tr)
     int rc = alloc_training(ag, e, rl_vec_env(vec, 0));
     if (rc) return rc;
     int K = rl_comm_size(), G = P * K, R = rl_comm_rank();
-    if (K > 1 && (rc = rl_comm_bcast(e->pol->params, e->pol->n_params))) /* rank 0's everywhere */
+    if ((rc = rl_comm_bcast(e->pol->params, e->pol->n_params))) /* rank 0's everywhere */
         return rc;
     int64_t gen = ag->steps_done; /* streams differ between resumed runs */
     int raw = e->pol->vt->raw_obs || !c->norm_obs;
+    if (!raw && (rc = rl_comm_norm_init(&e->nz_sync, e->obs_norm))) return rc;
     for (;;) {
         es_perturb(ag, e, gen, R, P, G);
         if ((rc = es_evaluate(ag, e, tr, gen, raw))) return rc;

@@ -81,12 +81,10 @@ typedef struct {
     /* acting outside training (rl_agent_act): grown to the largest batch */
     float *act_in, *act_x;             /* (act_cap, obs_dim), (act_cap, act_dim) */
     int act_cap;
-    /* Data-parallel (MPI) runs only: one flat buffer (actor | critic |
-     * log-std) for the gradient allreduce, and the normalisers' state at
-     * the start of a rollout plus this rank's samples since then. */
-    float *comm_buf;
-    int comm_n;
-    rl_normalizer *obs_base, *obs_delta, *ret_base, *ret_delta;
+    /* Kept in step over MPI ranks (agents/comm.h; no-ops with one rank):
+     * actor, critic and log-std parameters and gradients, the normalisers. */
+    rl_comm_block comm_params, comm_grads;
+    rl_comm_norm obs_sync, ret_sync;
 } ppo;
 
 static rl_act activation_of(int choice) { return choice == 1 ? RL_ACT_RELU : RL_ACT_TANH; }
@@ -163,11 +161,10 @@ static void ppo_destroy(rl_agent *ag)
     free(p->done);
     free(p->act_in);
     free(p->act_x);
-    free(p->comm_buf);
-    rl_normalizer_free(p->obs_base);
-    rl_normalizer_free(p->obs_delta);
-    rl_normalizer_free(p->ret_base);
-    rl_normalizer_free(p->ret_delta);
+    rl_comm_block_free(&p->comm_params);
+    rl_comm_block_free(&p->comm_grads);
+    rl_comm_norm_free(&p->obs_sync);
+    rl_comm_norm_free(&p->ret_sync);
     free(p);
     ag->impl = NULL;
 }
@@ -270,38 +267,22 @@ static int alloc_training(rl_agent *ag, ppo *p, int N, int T)
     return RL_OK;
 }
 
-/* ---- data-parallel helpers: pack actor, critic and log-std values (params
- * or grads) into p->comm_buf and back. */
-static void comm_pack(const rl_agent *ag, ppo *p, int grads)
-{
-    int na = p->actor->n_params, nc = p->critic->n_params;
-    memcpy(p->comm_buf, grads ? p->actor->grads : p->actor->params, sizeof(float) * (size_t)na);
-    memcpy(p->comm_buf + na, grads ? p->critic->grads : p->critic->params, sizeof(float) * (size_t)nc);
-    memcpy(p->comm_buf + na + nc, grads ? p->log_std_grad : p->log_std, sizeof(float) * (size_t)ag->act_dim);
-}
-
-static void comm_unpack(const rl_agent *ag, ppo *p, int grads)
-{
-    int na = p->actor->n_params, nc = p->critic->n_params;
-    memcpy(grads ? p->actor->grads : p->actor->params, p->comm_buf, sizeof(float) * (size_t)na);
-    memcpy(grads ? p->critic->grads : p->critic->params, p->comm_buf + na, sizeof(float) * (size_t)nc);
-    memcpy(grads ? p->log_std_grad : p->log_std, p->comm_buf + na + nc, sizeof(float) * (size_t)ag->act_dim);
-}
-
-/* Several ranks: buffers, and rank 0's parameters everywhere. */
+/* What the MPI ranks keep in step (nothing is sent with one rank): rank
+ * 0's parameters to start from, averaged gradients, merged normalisers. */
 static int comm_setup(rl_agent *ag, ppo *p)
 {
-    p->comm_n = p->actor->n_params + p->critic->n_params + ag->act_dim;
-    p->comm_buf = malloc(sizeof(float) * (size_t)p->comm_n);
-    p->obs_base = rl_normalizer_make(ag->obs_dim);
-    p->obs_delta = rl_normalizer_make(ag->obs_dim);
-    p->ret_base = rl_normalizer_make(1);
-    p->ret_delta = rl_normalizer_make(1);
-    if (!p->comm_buf || !p->obs_base || !p->obs_delta || !p->ret_base || !p->ret_delta)
-        return rl_error(RL_ENOMEM, "out of memory");
-    comm_pack(ag, p, 0);
-    int rc = rl_comm_bcast(p->comm_buf, p->comm_n);
-    if (!rc) comm_unpack(ag, p, 0);
+    const ppo_cfg *c = ag->cfg;
+    if (!p->comm_params.n) {
+        rl_comm_block_add(&p->comm_params, p->actor->params, p->actor->n_params);
+        rl_comm_block_add(&p->comm_params, p->critic->params, p->critic->n_params);
+        rl_comm_block_add(&p->comm_params, p->log_std, ag->act_dim);
+        rl_comm_block_add(&p->comm_grads, p->actor->grads, p->actor->n_params);
+        rl_comm_block_add(&p->comm_grads, p->critic->grads, p->critic->n_params);
+        rl_comm_block_add(&p->comm_grads, p->log_std_grad, ag->act_dim);
+    }
+    int rc = rl_comm_block_bcast(&p->comm_params);
+    if (!rc && c->norm_obs) rc = rl_comm_norm_init(&p->obs_sync, p->obs_norm);
+    if (!rc && c->norm_reward) rc = rl_comm_norm_init(&p->ret_sync, p->ret_norm);
     return rc;
 }
 
@@ -427,11 +408,7 @@ static int mb_step(rl_agent *ag, ppo *p)
     const ppo_cfg *c = ag->cfg;
     int ad = ag->act_dim, rc;
     if (!c->learn_std || p->discrete) memset(p->log_std_grad, 0, sizeof(float) * (size_t)ad);
-    if (p->comm_buf) { /* several ranks: average, then clip the average */
-        comm_pack(ag, p, 1);
-        if ((rc = rl_comm_allreduce_mean(p->comm_buf, p->comm_n))) return rc;
-        comm_unpack(ag, p, 1);
-    }
+    if ((rc = rl_comm_block_mean(&p->comm_grads))) return rc; /* then clip the mean */
     double norm = sqrt(sum_sq(p->actor->grads, p->actor->n_params) +
                        sum_sq(p->critic->grads, p->critic->n_params) + sum_sq(p->log_std_grad, ad));
     if (c->max_grad_norm > 0 && norm > c->max_grad_norm) {
@@ -475,8 +452,7 @@ static int collect_rewards(rl_agent *ag, ppo *p, rl_vec *vec)
             p->ret_run[i] = p->ret_run[i] * c->gamma + ri;
             double rr = p->ret_run[i];
             float rf = (float)rr;
-            rl_normalizer_update(p->ret_norm, &rf, 1);
-            if (p->comm_buf) rl_normalizer_update(p->ret_delta, &rf, 1);
+            rl_comm_norm_add(&p->ret_sync, &rf, 1);
             ri /= sqrt(rl_normalizer_var(p->ret_norm, 0) + 1e-8);
             ri = fmax(-10.0, fmin(10.0, ri));
         }
@@ -502,8 +478,7 @@ static int collect_step(rl_agent *ag, ppo *p, rl_trainer *tr, rl_vec *vec, int t
     const ppo_cfg *c = ag->cfg;
     int N = rl_vec_num_envs(vec), od = ag->obs_dim, rc;
     float *obs = rl_vec_obs(vec);
-    if (c->norm_obs) rl_normalizer_update(p->obs_norm, obs, N);
-    if (c->norm_obs && p->comm_buf) rl_normalizer_update(p->obs_delta, obs, N);
+    if (c->norm_obs) rl_comm_norm_add(&p->obs_sync, obs, N);
     norm_obs(ag, p, obs, p->norm, N);
     const float *ain = p->actor->vt->raw_obs ? obs : p->norm;
     memcpy(p->ain, ain, sizeof(float) * (size_t)N * od);
@@ -531,19 +506,10 @@ static int ppo_collect(rl_agent *ag, ppo *p, rl_trainer *tr, rl_vec *vec, rl_rng
     const ppo_cfg *c = ag->cfg;
     int rc;
     rl_rollout_clear(p->ro);
-    if (p->comm_buf) {
-        rl_normalizer_copy(p->obs_base, p->obs_norm);
-        rl_normalizer_copy(p->ret_base, p->ret_norm);
-    }
     for (int t = 0; t < c->rollout; t++)
         if ((rc = collect_step(ag, p, tr, vec, t, rng))) return rc;
-    if (p->comm_buf) {
-        if (c->norm_obs && (rc = rl_comm_merge_normalizer(p->obs_norm, p->obs_base, p->obs_delta)))
-            return rc;
-        if (c->norm_reward && (rc = rl_comm_merge_normalizer(p->ret_norm, p->ret_base, p->ret_delta)))
-            return rc;
-    }
-    return RL_OK;
+    if ((rc = rl_comm_norm_sync(&p->obs_sync))) return rc;
+    return rl_comm_norm_sync(&p->ret_sync);
 }
 
 /* Phase 2, advantages: GAE(lambda) bootstrapped from the last values. */
@@ -575,15 +541,10 @@ static int ppo_update(rl_agent *ag, ppo *p, int rows, int mb, int64_t total, rl_
         for (int k = 0; k + mb <= rows; k += mb)
             if ((rc = ppo_minibatch(ag, p, p->ro->idx + k, mb, st))) return rc;
         double kl = st->n ? st->approx_kl / st->n : 0;
-        if (c->target_kl > 0 && p->comm_buf && (rc = rl_comm_allreduce_sum_double(&kl, 1)))
-            return rc;
-        if (c->target_kl > 0 && st->n && kl / rl_comm_size() > c->target_kl) break;
+        if (c->target_kl > 0 && (rc = rl_comm_mean_double(&kl))) return rc;
+        if (c->target_kl > 0 && st->n && kl > c->target_kl) break;
     }
-    if (p->comm_buf) {
-        comm_pack(ag, p, 0);
-        if ((rc = rl_comm_check_drift(p->comm_buf, p->comm_n, "PPO parameters"))) return rc;
-    }
-    return RL_OK;
+    return rl_comm_block_check(&p->comm_params, "PPO parameters");
 }
 
 /* Phase 4, log (and the trainer's checkpoints): nonzero when training
@@ -597,8 +558,9 @@ static int ppo_log(ppo *p, rl_trainer *tr, const ppo_stats *st)
         {"std", p->discrete ? 0 : exp(p->log_std[0])}, {"lr", p->opt_actor->lr},
         {"allreduce_us", 0}, /* MPI runs: mean time per gradient allreduce */
     };
-    int n_m = (int)(sizeof m / sizeof m[0]) - !p->comm_buf;
-    if (p->comm_buf) {
+    int ranks = rl_comm_size() > 1;
+    int n_m = (int)(sizeof m / sizeof m[0]) - !ranks;
+    if (ranks) {
         double secs;
         int64_t calls;
         rl_comm_stats(&secs, &calls);
@@ -615,7 +577,7 @@ static int ppo_train_loop(rl_agent *ag, rl_trainer *tr)
     int N = rl_vec_num_envs(vec), T = c->rollout;
     int rc = alloc_training(ag, p, N, T);
     if (rc) return rc;
-    if (rl_comm_size() > 1 && !p->comm_buf && (rc = comm_setup(ag, p))) return rc;
+    if ((rc = comm_setup(ag, p))) return rc;
     rl_rng rng;
     rl_rng_seed(&rng, rl_seed_derive(rl_comm_seed(ag->seed), (uint64_t)ag->steps_done), 0x990);
     int64_t total = rl_trainer_total_steps(tr);

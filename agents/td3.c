@@ -237,7 +237,7 @@ typedef struct {
     int *rt;                 /* (buffer) episode step of each replay slot */
     int *env_t, *idx;        /* (envs), (batch) */
     double upd_credit;
-    rl_normalizer *nz_base, *nz_delta; /* MPI runs with norm_obs: merge per step */
+    rl_comm_norm nz_sync;    /* norm_obs: nz merged over MPI ranks every step */
     /* HER (her=1): episode id and episode step of every replay slot, the
      * current episode id of every env, the goal slices, the reward hook. */
     uint32_t *her_ep, *her_env_ep, her_next_ep;
@@ -272,8 +272,7 @@ static void td3_destroy(rl_agent *ag)
     td3 *p = ag->impl;
     rl_td3_core_free(&p->core);
     rl_normalizer_free(p->nz);
-    rl_normalizer_free(p->nz_base);
-    rl_normalizer_free(p->nz_delta);
+    rl_comm_norm_free(&p->nz_sync);
     rl_replay_free(p->rb);
     rl_offp_ws_free(&p->ws);
     free(p->rt);
@@ -308,7 +307,8 @@ static int td3_act(rl_agent *ag, const float *obs, const int *t, int n, float *a
                         deterministic ? 0.f : (float)c->core.expl_noise, rng);
 }
 
-/* Several MPI ranks: rank 0's networks everywhere, gradients averaged. */
+/* MPI: rank 0's networks everywhere, gradients averaged (no-ops with one
+ * rank). */
 static int td3_comm_setup(td3 *p)
 {
     td3_core *t = &p->core;
@@ -319,10 +319,6 @@ static int td3_comm_setup(td3 *p)
         rc = rl_comm_bcast(t->q.q[k]->params, t->q.q[k]->n_params);
         if (!rc) rc = rl_comm_bcast(t->q.qt[k]->params, t->q.qt[k]->n_params);
     }
-    if (!rc && !(p->nz_base = rl_normalizer_make(p->nz->dim)))
-        return rl_last_code();
-    if (!rc && !(p->nz_delta = rl_normalizer_make(p->nz->dim)))
-        return rl_last_code();
     return rc;
 }
 
@@ -414,20 +410,18 @@ static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
         p->env_t = calloc((size_t)N, sizeof(int));
         if (!p->rt || !p->env_t) return rl_error(RL_ENOMEM, "out of memory");
     }
-    int ranks = rl_comm_size() > 1;
-    if (ranks && !p->core.comm_avg && (rc = td3_comm_setup(p))) return rc;
+    if (!p->core.comm_avg && (rc = td3_comm_setup(p))) return rc;
+    if (c->norm_obs && (rc = rl_comm_norm_init(&p->nz_sync, p->nz))) return rc;
     if (c->her && !p->her_ep && (rc = her_setup(ag, p, vec))) return rc;
     rl_rng rng;
     rl_rng_seed(&rng, rl_seed_derive(rl_comm_seed(ag->seed), (uint64_t)ag->steps_done), 0x7d37);
     float *obs = rl_vec_obs(vec), *act = rl_vec_actions(vec);
     td3_stats st = {0};
     for (int64_t iter = 0;; iter++) {
-        if (c->norm_obs && ranks) {
-            rl_normalizer_copy(p->nz_base, p->nz);
-            rl_normalizer_update(p->nz_delta, obs, N);
-            if ((rc = rl_comm_merge_normalizer(p->nz, p->nz_base, p->nz_delta))) return rc;
-        } else if (c->norm_obs)
-            rl_normalizer_update(p->nz, obs, N);
+        if (c->norm_obs) {
+            rl_comm_norm_add(&p->nz_sync, obs, N);
+            if ((rc = rl_comm_norm_sync(&p->nz_sync))) return rc;
+        }
         if (p->use_t)
             for (int i = 0; i < N; i++) {
                 p->env_t[i] = rl_vec_env(vec, i)->t;
@@ -473,7 +467,7 @@ static int td3_train_loop(rl_agent *ag, rl_trainer *tr)
                 if ((rc = rl_td3_core_update(&p->core, B, NULL, &rng, &st))) return rc;
             }
         }
-        if (ranks && iter % 500 == 499 && (rc = td3_check_drift(&p->core))) return rc;
+        if (iter % 500 == 499 && (rc = td3_check_drift(&p->core))) return rc;
         rl_metric m[] = {{"q_loss", st.q_loss}, {"actor_loss", st.actor_loss}};
         if (rl_trainer_tick(tr, m, 2)) break;
     }
