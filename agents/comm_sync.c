@@ -65,23 +65,19 @@ static void unpack(rl_comm_block *b)
         memcpy(b->x[i], b->buf + at, sizeof(float) * (size_t)b->len[i]);
 }
 
-int rl_comm_block_mean(rl_comm_block *b)
+/* op on the packed arrays, and its result back into them. */
+static int collective(rl_comm_block *b, int (*op)(float *x, int n))
 {
     if (rl_comm_size() <= 1) return RL_OK;
     int rc = pack(b);
-    if (!rc) rc = rl_comm_allreduce_mean(b->buf, b->total);
+    if (!rc) rc = op(b->buf, b->total);
     if (!rc) unpack(b);
     return rc;
 }
 
-int rl_comm_block_bcast(rl_comm_block *b)
-{
-    if (rl_comm_size() <= 1) return RL_OK;
-    int rc = pack(b);
-    if (!rc) rc = rl_comm_bcast(b->buf, b->total);
-    if (!rc) unpack(b);
-    return rc;
-}
+int rl_comm_block_mean(rl_comm_block *b) { return collective(b, rl_comm_allreduce_mean); }
+
+int rl_comm_block_bcast(rl_comm_block *b) { return collective(b, rl_comm_bcast); }
 
 int rl_comm_block_check(rl_comm_block *b, const char *what)
 {
