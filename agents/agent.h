@@ -13,6 +13,8 @@
 #include "core/threadpool.h"
 #include "rltool.h"
 
+#include <stdio.h>
+
 typedef struct rl_trainer rl_trainer;
 typedef struct rl_policy rl_policy;
 
@@ -147,6 +149,11 @@ typedef struct rl_agent_vt {
      * built-in plan (net) cannot describe it. */
     int (*export_c)(rl_agent *ag, const struct rl_export_opts *o, const char *path,
                     struct rl_export_info *info);
+    /* Optional: what `rltool inspect` shows of a loaded agent (ck: its
+     * checkpoint) below the common header lines, written to the caller's
+     * stream f; all: every parameter, else about the first 40. NULL: the
+     * acting network parameter by parameter (rl_agent_inspect_net). */
+    int (*inspect)(const rl_agent *ag, const rl_ckpt *ck, FILE *f, int all);
     rl_agent_net net;
     int mpi;                 /* 1: train() runs data-parallel over MPI ranks (agents/comm.h) */
     /* 1: takes envs with a privileged slice (rl_env_privileged_dim): its
@@ -212,6 +219,17 @@ static inline int rl_agent_policy_dim(const rl_agent *ag) { return ag->obs_dim -
 /* Parameters of the tensors that act (vt->net.acting) in a checkpoint;
  * -1 if its agent is unknown or it holds none of them. */
 int64_t rl_agent_acting_params(const rl_ckpt *ck);
+/* `rltool inspect` for a loaded agent: vt->inspect, or the default, which
+ * lists the acting network's parameters by name (rl_agent_net_policy); a
+ * network that cannot be rebuilt is said in a line, not an error. */
+int rl_agent_inspect(const rl_agent *ag, const rl_ckpt *ck, FILE *f, int all);
+int rl_agent_inspect_net(const rl_agent *ag, const rl_ckpt *ck, FILE *f, int all);
+/* One line per dense layer of m under `name`: shape, activation, and the
+ * RMS of its weights and biases (inspect hooks of multi-network agents). */
+void rl_mlp_describe(FILE *f, const char *name, rl_mlp *m);
+/* The same for a policy: an MLP layer by layer, another architecture by
+ * its name and parameter count. */
+void rl_policy_describe(FILE *f, const char *name, rl_policy *p);
 
 /* Create an agent for an env: hparams are resolved as the agent's defaults,
  * then the recipe for this task family, then `hparams` (user overrides).

@@ -2,7 +2,11 @@
  * its descriptor (rl_agent_vt.net) and option table alone: `inspect` names
  * its parameters, `export` plans it, `bench` counts what acts. */
 #include "agents/agent.h"
+#include "agents/agents.h"
+#include "agents/ncap.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 int rl_agent_mlp_shape(const rl_agent *ag, rl_intlist *hidden, rl_act *act)
@@ -70,4 +74,71 @@ int64_t rl_agent_acting_params(const rl_ckpt *ck)
             }
     }
     return found ? total : -1;
+}
+
+int rl_agent_inspect(const rl_agent *ag, const rl_ckpt *ck, FILE *f, int all)
+{
+    return ag->vt->inspect ? ag->vt->inspect(ag, ck, f, all) : rl_agent_inspect_net(ag, ck, f, all);
+}
+
+int rl_agent_inspect_net(const rl_agent *ag, const rl_ckpt *ck, FILE *f, int all)
+{
+    /* The acting network rebuilt in its architecture names the parameters. */
+    rl_env *probe = rl_env_make(ag->env_id, ag->env_opts);
+    rl_policy *pol = probe ? rl_agent_net_policy(ag, ck, probe) : NULL;
+    if (!pol) {
+        fprintf(f, "parameters  (%s)\n", rl_last_error());
+        rl_env_free(probe);
+        return RL_OK;
+    }
+    int64_t n = pol->n_params;
+    const float *w = pol->params;
+    float *eff = NULL;
+    if (!strcmp(ag->policy, "ncap")) {
+        eff = malloc(sizeof(float) * (size_t)n);
+        if (eff) rl_ncap_effective(pol, eff);
+    }
+    fprintf(f, "parameters  %lld\n", (long long)n);
+    fprintf(f, "  %-18s %12s%s\n", "name", "value", eff ? "    effective" : "");
+    int64_t shown = all || n <= 40 ? n : 40;
+    for (int64_t i = 0; i < shown; i++) {
+        char name[64];
+        if (!pol->vt->param_name || pol->vt->param_name(pol, (int)i, name, sizeof name))
+            snprintf(name, sizeof name, "p[%lld]", (long long)i);
+        fprintf(f, "  %-18s %12.6f", name, w[i]);
+        if (eff) fprintf(f, " %12.6f", eff[i]);
+        fputc('\n', f);
+    }
+    if (shown < n) fprintf(f, "  ... %lld more (--all prints every one)\n", (long long)(n - shown));
+    free(eff);
+    rl_policy_free(pol);
+    rl_env_free(probe);
+    return RL_OK;
+}
+
+static double rms(const float *x, int n)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++) s += (double)x[i] * x[i];
+    return n ? sqrt(s / n) : 0;
+}
+
+void rl_mlp_describe(FILE *f, const char *name, rl_mlp *m)
+{
+    static const char *const act_names[] = {"linear", "relu", "tanh"};
+    fprintf(f, "  %s: %d -> %d, %d parameters\n", name, m->in, m->out, m->n_params);
+    for (int l = 0; l < m->n_layers; l++) {
+        rl_mlp_layer v;
+        if (rl_mlp_layer_view(m, l, &v)) continue;
+        fprintf(f, "    layer %d  %4d -> %-4d %-6s  rms(W) %.4f  rms(b) %.4f\n", l, v.in, v.out,
+                act_names[v.act], rms(v.W, v.in * v.out), rms(v.b, v.out));
+    }
+}
+
+void rl_policy_describe(FILE *f, const char *name, rl_policy *p)
+{
+    if (p->vt == &rl_policy_mlp)
+        rl_mlp_describe(f, name, p->impl);
+    else
+        fprintf(f, "  %s: %s policy, %d parameters\n", name, p->vt->name, p->n_params);
 }

@@ -448,6 +448,20 @@ static int dense_of(const rl_mlp *m_const, rl_export_dense *d, int max)
     return n;
 }
 
+/* inspect: the three acting networks layer by layer. */
+static int tla_inspect(const rl_agent *ag, const rl_ckpt *ck, FILE *f, int all)
+{
+    (void)ck, (void)all;
+    const tla *t = ag->impl;
+    const tla_cfg *c = ag->cfg;
+    fprintf(f, "layers      the slow actor acts every %d steps; the gate (state, slow action) "
+               "picks whether the fast actor acts in between\n", c->slow_steps);
+    rl_policy_describe(f, "slow.actor", t->slow.actor);
+    rl_mlp_describe(f, "gate", t->gate);
+    rl_policy_describe(f, "fast.actor", t->fast.actor);
+    return RL_OK;
+}
+
 static int tla_export(rl_agent *ag, const rl_export_opts *o, const char *path, rl_export_info *info)
 {
     const tla_cfg *c = ag->cfg;
@@ -553,6 +567,7 @@ const rl_agent_vt rl_agent_tla = {
     .params_finite = tla_finite,
     .counts_decisions = 1,
     .export_c = tla_export,
+    .inspect = tla_inspect,
     .net = {.acting = tla_acting}, /* exported by tla_export */
     .recipes = tla_recipes,
     .n_recipes = RL_COUNT(tla_recipes),

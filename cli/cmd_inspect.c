@@ -1,11 +1,8 @@
 /* rltool inspect: what a checkpoint holds (agent, env, policy architecture,
- * hyperparameters) and the policy's parameters by name. */
+ * hyperparameters), then what the agent's inspect hook shows (by default
+ * its policy's parameters by name). */
 #include "agents/agent.h"
-#include "agents/ncap.h"
 #include "cli/cli.h"
-
-#include <stdlib.h>
-#include <string.h>
 
 int cmd_inspect(int argc, char **argv)
 {
@@ -44,39 +41,11 @@ int cmd_inspect(int argc, char **argv)
     if (ag->priv_dim)
         printf("privileged  last %d of %d observation values (critics only; the policy reads "
                "the first %d)\n", ag->priv_dim, ag->obs_dim, rl_agent_policy_dim(ag));
-    /* The acting network rebuilt in its architecture names the parameters. */
-    rl_env *probe = rl_env_make(ag->env_id, ag->env_opts);
-    rl_policy *pol = probe ? rl_agent_net_policy(ag, ck, probe) : NULL;
-    if (!pol) {
-        printf("parameters  (%s)\n", rl_last_error());
-        rl_env_free(probe);
-        rl_agent_free(ag);
-        rl_ckpt_free(ck);
-        return CLI_OK;
-    }
-    int64_t n = pol->n_params;
-    const float *w = pol->params;
-    float *eff = NULL;
-    if (!strcmp(ag->policy, "ncap")) {
-        eff = malloc(sizeof(float) * (size_t)n);
-        if (eff) rl_ncap_effective(pol, eff);
-    }
-    printf("parameters  %lld\n", (long long)n);
-    printf("  %-18s %12s%s\n", "name", "value", eff ? "    effective" : "");
-    int64_t shown = all || n <= 40 ? n : 40;
-    for (int64_t i = 0; i < shown; i++) {
-        char name[64];
-        if (!pol->vt->param_name || pol->vt->param_name(pol, (int)i, name, sizeof name))
-            snprintf(name, sizeof name, "p[%lld]", (long long)i);
-        printf("  %-18s %12.6f", name, w[i]);
-        if (eff) printf(" %12.6f", eff[i]);
-        putchar('\n');
-    }
-    if (shown < n) printf("  ... %lld more (--all prints every one)\n", (long long)(n - shown));
-    free(eff);
-    rl_policy_free(pol);
-    rl_env_free(probe);
+    /* The rest is the agent's own: its inspect hook, or its acting
+     * network's parameters by name. */
+    rc = rl_agent_inspect(ag, ck, stdout, all);
+    if (rc) cli_error("inspect", "%s", rl_last_error());
     rl_agent_free(ag);
     rl_ckpt_free(ck);
-    return CLI_OK;
+    return rc ? CLI_FAIL : CLI_OK;
 }

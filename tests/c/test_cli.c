@@ -94,6 +94,28 @@ START_TEST(help_everywhere)
 }
 END_TEST
 
+/* What inspect prints below the header is the agent's own: TLA's hook shows
+ * its three acting networks layer by layer (the fixture of test_compat);
+ * PPO has none, so its actor's parameters are listed by name. */
+START_TEST(inspect_is_the_agents_own)
+{
+    const char *src = getenv("RLTOOL_SOURCE_DIR");
+    ck_assert_ptr_nonnull(src);
+    char args[1024];
+    snprintf(args, sizeof args, "inspect '%s/tests/c/fixtures/tla.rlt'", src);
+    ck_assert_int_eq(rl_test_run(args, out, sizeof out), 0);
+    const char *want[] = {"agent       tla", "slow actor acts every 6 steps",
+                          "slow.actor: 3 -> 1, 353 parameters", "gate: 4 -> 2, 386 parameters",
+                          "fast.actor: 4 -> 1, 369 parameters", "16 -> 2    linear"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        ck_assert_msg(strstr(out, want[i]), "no '%s' in:\n%s", want[i], out);
+    ck_assert_msg(!strstr(out, "no single policy tensor"), "%s", out);
+    snprintf(args, sizeof args, "inspect '%s/tests/c/fixtures/ppo.rlt'", src);
+    ck_assert_int_eq(rl_test_run(args, out, sizeof out), 0);
+    ck_assert_msg(strstr(out, "parameters  ") && strstr(out, "  name "), "%s", out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -103,6 +125,7 @@ int main(void)
     tcase_add_test(tc, bad_input_exits_2_with_a_message);
     tcase_add_test(tc, help_everywhere);
     tcase_add_test(tc, train_progress_and_arguments);
+    tcase_add_test(tc, inspect_is_the_agents_own);
     suite_add_tcase(s, tc);
     return rl_check_run(s);
 }

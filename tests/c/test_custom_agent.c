@@ -119,6 +119,14 @@ static int hill_load(rl_agent *ag, const rl_ckpt *ck, int training_state)
     return RL_OK;
 }
 
+/* inspect: a line of its own, then the default listing of its network. */
+static int hill_inspect(const rl_agent *ag, const rl_ckpt *ck, FILE *f, int all)
+{
+    const hill_cfg *c = ag->cfg;
+    fprintf(f, "hill        rounds of %d steps, sigma %g\n", c->round, c->sigma);
+    return rl_agent_inspect_net(ag, ck, f, all);
+}
+
 static const rl_recipe hill_recipes[] = {
     {"pendulum", NULL, "envs=2,round=100", 1200, 0},
 };
@@ -138,6 +146,7 @@ static const rl_agent_vt hill_agent = {
     .save = hill_save,
     .load = hill_load,
     .destroy = hill_destroy,
+    .inspect = hill_inspect,
     .net = {.tensor = "actor", .outs_per_action = 1, .out_act = RL_ACT_TANH,
             .head = RL_HEAD_CLAMP, .exportable = 1, .acting = hill_acting},
     .recipes = hill_recipes,
@@ -235,6 +244,7 @@ START_TEST(inspect_names_its_parameters)
     const char *argv[] = {"rltool", "inspect", dir, "--all", NULL};
     ck_assert_int_eq(run_cli(cmd_inspect, out, sizeof out, 4, argv), CLI_OK);
     ck_assert_ptr_nonnull(strstr(out, "agent       hill"));
+    ck_assert_msg(strstr(out, "hill        rounds of 100 steps, sigma 0.1\n"), "%s", out);
     /* pendulum: 3 obs -> 8 -> 1 action: 3*8+8 + 8+1 = 41 parameters */
     ck_assert_msg(strstr(out, "parameters  41\n"), "%s", out);
     ck_assert_ptr_nonnull(strstr(out, "  p[40] ")); /* --all: every one listed */
