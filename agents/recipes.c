@@ -6,6 +6,9 @@
 
 #include <string.h>
 
+#include "envs/mujoco/mjcf_task.h"
+#include "envs/mujoco/task_file.h"
+
 static int prefix_len(const rl_recipe *r, const char *env_id)
 {
     size_t n = strlen(r->task_prefix);
@@ -36,10 +39,26 @@ static int row_exact(const rl_recipe *r, const char *policy)
 }
 static int row_general(const rl_recipe *r, const char *policy) { return policy ? !r->policy : 1; }
 
+/* A task file's own recipe (its recipe.* lines) and that recipe's agent: a
+ * task file's id is its path, which no agent's prefix rows can name. */
+static const rl_recipe *file_recipe(const char *env_id, const rl_agent_vt **owner)
+{
+    const char *name = NULL;
+    const rl_task *t = rl_taskfile_is_id(env_id) ? rl_task_find(env_id) : NULL;
+    const rl_recipe *r = t ? rl_mjcf_task_recipe(t, &name) : NULL;
+    *owner = r ? rl_agent_find(name) : NULL;
+    return *owner ? r : NULL;
+}
+
 /* The recommended row for a task over every agent, and its agent. */
 static const rl_recipe *recommended(const char *env_id, const rl_agent_vt **owner)
 {
-    const rl_recipe *best = NULL;
+    const rl_agent_vt *file_vt;
+    const rl_recipe *best = file_recipe(env_id, &file_vt);
+    if (best) {
+        *owner = file_vt;
+        return best;
+    }
     int best_len = -1;
     for (int a = 0; a < rl_agent_count(); a++) {
         const rl_recipe *r = best_row(rl_agent_at(a), env_id, row_recommended, NULL, &best_len);
@@ -59,6 +78,11 @@ const rl_recipe *rl_recipe_find_for(const char *agent, const char *policy, const
     const rl_agent_vt *vt = NULL;
     if (!agent) return recommended(env_id, &vt);
     if (!(vt = rl_agent_find(agent))) return NULL;
+    const rl_agent_vt *file_vt;
+    const rl_recipe *fr = file_recipe(env_id, &file_vt);
+    if (fr && file_vt == vt &&
+        (!policy || !strcmp(policy, fr->policy ? fr->policy : vt->default_policy)))
+        return fr;
     int len = -1;
     const rl_recipe *r = best_row(vt, env_id, row_exact, policy, &len);
     len = -1;

@@ -4,7 +4,14 @@ return. Plays 5 deterministic episodes of a run directory's final checkpoint
 and prints the share of steps with the torso upright and the mean torso
 angle from upright.
 
-    python3 bench/gym_upright.py RUN_DIR
+    python3 bench/gym_upright.py RUN_DIR [GYMNASIUM_ID]
+
+With GYMNASIUM_ID (e.g. HalfCheetah-v5; needs the gymnasium and mujoco
+packages) the same policy also plays 5 episodes of Gymnasium's own env,
+whose observation layout the example task files reproduce, and the mean
+return there is printed too: the figure to compare with published
+results, from Gymnasium's reward and termination, whatever task file the
+policy was trained on.
 
 Planar walkers (HalfCheetah, Hopper, Walker2d): the torso's pitch is the
 root hinge `rooty` (qpos[2]), upright while |pitch| < 90 degrees. Ant: the
@@ -14,11 +21,13 @@ import ctypes
 import math
 import re
 import sys
+import types
 
 import rltool
 from rltool import _lib
 
 DP = ctypes.POINTER(ctypes.c_double)
+EPISODES = 5
 
 
 def torso_tilt(qpos):
@@ -31,36 +40,76 @@ def torso_tilt(qpos):
     return abs(math.atan2(math.sin(qpos[2]), math.cos(qpos[2])))
 
 
-def main(run):
+class Tally:
+    def __init__(self):
+        self.upright = self.steps = 0
+        self.tilt = 0.0
+        self.returns = []
+
+    def add(self, qpos):
+        t = torso_tilt(list(qpos))
+        self.tilt += t
+        self.upright += t < math.pi / 2
+        self.steps += 1
+
+    def line(self, what):
+        n = len(self.returns)
+        mean = sum(self.returns) / n
+        sd = math.sqrt(sum((r - mean) ** 2 for r in self.returns) / n)
+        return ("%s: return %.1f +- %.1f (%d episodes), torso upright on %.1f%% of %d steps, "
+                "mean tilt %.0f deg" % (what, mean, sd, n, 100.0 * self.upright / self.steps,
+                                        self.steps, math.degrees(self.tilt / self.steps)))
+
+
+def play(env, policy, qpos):
+    """EPISODES deterministic episodes of policy in env; qpos() reads the
+    state after each step."""
+    tally = Tally()
+    for ep in range(EPISODES):
+        obs, _ = env.reset(seed=1000 + ep)
+        policy.reset()
+        done, ret = False, 0.0
+        while not done:
+            obs, r, term, trunc, _ = env.step(policy.act(obs))
+            ret += r
+            done = term or trunc
+            tally.add(qpos())
+        tally.returns.append(ret)
+    env.close()
+    return tally
+
+
+def rltool_qpos(lib, env):
+    """A reader of an rltool env's qpos (sizes from the message of a call
+    with none)."""
+    lib.rl_env_get_state(env._env, None, 0, None, 0)
+    nq, nv = (int(x) for x in re.findall(r"\((\d+)\)", lib.rl_last_error().decode())[:2])
+    q, v = (ctypes.c_double * nq)(), (ctypes.c_double * nv)()
+
+    def read():
+        lib.rl_env_get_state(env._env, q, nq, v, nv)
+        return q
+    return read
+
+
+def main(run, gym_id=None):
     lib = _lib.load()
     lib.rl_env_get_state.argtypes = [ctypes.c_void_p, DP, ctypes.c_int, DP, ctypes.c_int]
     policy = rltool.load(run)
     env = policy.make_env()
-    nq = nv = None
-    upright = steps = 0
-    tilt = 0.0
-    for ep in range(5):
-        obs, _ = env.reset(seed=1000 + ep)
-        policy.reset()
-        done = False
-        while not done:
-            obs, _, term, trunc, _ = env.step(policy.act(obs))
-            done = term or trunc
-            if nq is None:  # the sizes, from the message of a call with none
-                lib.rl_env_get_state(env._env, None, 0, None, 0)
-                msg = lib.rl_last_error().decode()
-                nq, nv = (int(x) for x in re.findall(r"\((\d+)\)", msg)[:2])
-            q, v = (ctypes.c_double * nq)(), (ctypes.c_double * nv)()
-            lib.rl_env_get_state(env._env, q, nq, v, nv)
-            t = torso_tilt(list(q))
-            tilt += t
-            upright += t < math.pi / 2
-            steps += 1
-    print("%s: torso upright on %.1f%% of %d steps, mean tilt %.0f deg"
-          % (run, 100.0 * upright / steps, steps, math.degrees(tilt / steps)))
-    env.close()
+    env.reset(seed=0)
+    print(play(env, policy, rltool_qpos(lib, env)).line(run + " (its task file)"))
+    if gym_id:
+        try:  # gymnasium.envs.mujoco imports imageio, for video only
+            import imageio  # noqa: F401
+        except ImportError:
+            sys.modules["imageio"] = types.ModuleType("imageio")
+        import gymnasium
+        gym_env = gymnasium.make(gym_id)
+        print(play(gym_env, policy, lambda: gym_env.unwrapped.data.qpos).line(
+            run + " in Gymnasium's " + gym_id))
     policy.close()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

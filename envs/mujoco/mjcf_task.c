@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agents/agent.h" /* rl_recipe: a task file's recipe.* lines */
 #include "envs/mujoco/mjcf_terms.h"
 #include "envs/mujoco/sim.h"
 #include "envs/render.h"
@@ -404,6 +405,12 @@ int rl_mjcf_describe(const rl_env *env, char *buf, size_t cap)
     size_t u = 0;
 #define OUT(...) (u += (size_t)snprintf(buf + u, u < cap ? cap - u : 0, __VA_ARGS__))
     if (mm->cfg.task_file[0]) OUT("task file    %s\n", mm->cfg.task_file);
+    const char *agent;
+    const rl_recipe *rec = rl_mjcf_task_recipe(env->task, &agent);
+    if (rec)
+        OUT("recipe       %s%s%s%s%s, %lld steps (what `rltool train` uses without --agent)\n",
+            agent, rec->policy ? " --policy " : "", rec->policy ? rec->policy : "",
+            rec->hparams ? " " : "", rec->hparams ? rec->hparams : "", (long long)rec->steps);
     OUT("model        %s (hash %s): nq %d, nv %d, nu %d, %d bodies, %d joints, %d sites, "
         "%d geoms, %d sensor values\n", mm->cfg.model, mm->hash, m->nq, m->nv, m->nu, m->nbody,
         m->njnt, m->nsite, m->ngeom, m->nsensordata);
@@ -477,7 +484,43 @@ typedef struct mjcf_task_entry {
     char defs[N_MJCF_OPTS][RL_OPT_STR_MAX];
     char id[PATH_MAX + 8];
     uint64_t key; /* hash of the defaults */
+    rl_recipe recipe; /* a task file's recipe.* lines; task_prefix = id */
+    char recipe_agent[RL_OPT_STR_MAX], recipe_policy[RL_OPT_STR_MAX];
+    char recipe_hparams[RL_OPT_STR_MAX];
 } mjcf_task_entry;
+
+/* The recipe.* keys (checked by the task file reader) into e->recipe. */
+static void set_recipe(mjcf_task_entry *e, const char *const *keys, const char *const *values,
+                       int n)
+{
+    long long steps = 0;
+    for (int i = 0; i < n; i++) {
+        if (!strcmp(keys[i], "recipe.agent"))
+            snprintf(e->recipe_agent, sizeof e->recipe_agent, "%s", values[i]);
+        else if (!strcmp(keys[i], "recipe.policy"))
+            snprintf(e->recipe_policy, sizeof e->recipe_policy, "%s", values[i]);
+        else if (!strcmp(keys[i], "recipe.hparams"))
+            snprintf(e->recipe_hparams, sizeof e->recipe_hparams, "%s", values[i]);
+        else if (!strcmp(keys[i], "recipe.steps") && rl_parse_int(values[i], &steps))
+            steps = 0;
+    }
+    e->recipe = (rl_recipe){
+        .task_prefix = e->id,
+        .policy = e->recipe_policy[0] ? e->recipe_policy : NULL,
+        .hparams = e->recipe_hparams[0] ? e->recipe_hparams : NULL,
+        .steps = steps,
+        .recommended = 1,
+    };
+}
+
+const rl_recipe *rl_mjcf_task_recipe(const rl_task *task, const char **agent)
+{
+    if (!task || task->init != init) return NULL;
+    const mjcf_task_entry *e = (const mjcf_task_entry *)task; /* the first member */
+    if (!e->recipe_agent[0]) return NULL;
+    if (agent) *agent = e->recipe_agent;
+    return &e->recipe;
+}
 
 static mjcf_task_entry *cache[MAX_TASKS];
 static int n_cache;
@@ -529,6 +572,7 @@ const rl_task *rl_mjcf_task_with(const char *id, const char *const *keys,
                         snprintf(e->defs[j], sizeof e->defs[j], "%s", values[i]);
                         e->opts[j].def = e->defs[j];
                     }
+            set_recipe(e, keys, values, n);
             e->task = (rl_task){
                 .id = e->id,
                 .summary = "generic MuJoCo task from an MJCF file: observation, reward, "

@@ -11,6 +11,7 @@
 #define RL_MJCF_PREFIX "mjcf:"
 
 struct rl_sim;
+struct rl_recipe;
 
 /* The task of an id "mjcf:PATH", made on first use and cached for the life
  * of the process. An existing file's id becomes "mjcf:" + its absolute
@@ -24,6 +25,13 @@ const rl_task *rl_mjcf_task(const char *id);
  * (0: 1000). Cached: the same id and defaults give the same pointer. */
 const rl_task *rl_mjcf_task_with(const char *id, const char *const *keys,
                                  const char *const *values, int n, int max_steps);
+
+/* The recipe of a task file's task (its recipe.* lines: keys starting with
+ * "recipe." given to rl_mjcf_task_with), as a recommended row whose
+ * task_prefix is the task's id, and its agent's name in *agent. NULL when
+ * the task has no recipe.agent line or is not an mjcf task. Lives as long
+ * as the task. */
+const struct rl_recipe *rl_mjcf_task_recipe(const rl_task *task, const char **agent);
 
 /* The option table of these tasks, and a check of one key = value against
  * it (RL_ENOTFOUND for an unknown key listing the known ones, RL_EINVAL for

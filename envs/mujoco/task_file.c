@@ -8,8 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "agents/agent.h" /* rl_agent_find: recipe.agent names an agent */
+#include "core/file.h"
 #include "envs/mujoco/mjcf_task.h"
 
 #define MAX_FILE_BYTES (64 * 1024)
@@ -28,6 +29,7 @@ typedef struct tf_parse {
     char vals[MAX_KEYS][RL_OPT_STR_MAX];
     int n;
     int max_steps;
+    int recipe_line[4]; /* line of recipe.agent, .policy, .hparams, .steps (0: none) */
 } tf_parse;
 
 static char *trim(char *s)
@@ -85,6 +87,65 @@ static int resolve_model(tf_parse *p, int line, const char *value, char *out, si
     return RL_OK;
 }
 
+static const char *const recipe_keys[4] = {"recipe.agent", "recipe.policy", "recipe.hparams",
+                                            "recipe.steps"};
+
+static int is_name(const char *s)
+{
+    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-");
+    return n > 0 && n < 32 && !s[n];
+}
+
+/* recipe.agent = NAME, recipe.policy = NAME, recipe.hparams = k=v,k=v,
+ * recipe.steps = N: what `rltool train FILE` uses without --agent. */
+static int check_recipe(tf_parse *p, int line, const char *owner, const char *key,
+                        const char *val)
+{
+    int k = 0;
+    while (k < 4 && strcmp(key, recipe_keys[k])) k++;
+    if (k == 4)
+        return rl_error(RL_ENOTFOUND, "%s: unknown key '%s' (recipe keys: recipe.agent, "
+                        "recipe.policy, recipe.hparams, recipe.steps)", owner, key);
+    p->recipe_line[k] = line;
+    if (k == 0 && !rl_agent_find(val)) {
+        rl_agent_find_or_error(val);
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", rl_last_error());
+        return rl_error(RL_EINVAL, "%s: recipe.agent: %s", owner, msg);
+    }
+    if (k == 1 && !is_name(val))
+        return rl_error(RL_EINVAL, "%s: recipe.policy '%s' is not a policy name (mlp, ncap, ...)",
+                        owner, val);
+    if (k == 2) {
+        const char *s = val;
+        char kk[128], vv[RL_OPT_STR_MAX];
+        int rc;
+        while ((rc = rl_kv_next(&s, kk, sizeof kk, vv, sizeof vv)) == 1) {}
+        if (rc < 0)
+            return rl_error(RL_EINVAL, "%s: recipe.hparams '%s' must be key=value pairs separated "
+                            "by commas (e.g. gamma=0.99,lr=3e-4)", owner, val);
+    }
+    long long steps;
+    if (k == 3 && (rl_parse_int(val, &steps) || steps < 1 || steps > (long long)4e12))
+        return rl_error(RL_EINVAL, "%s: recipe.steps '%s' must be an integer in [1, 4e12]", owner,
+                        val);
+    return RL_OK;
+}
+
+/* A task option's key and value; an unknown key lists every key a task
+ * file accepts. */
+static int check_option(const char *owner, const char *key, const char *val)
+{
+    int rc = rl_mjcf_check_option(owner, key, val);
+    if (rc != RL_ENOTFOUND) return rc;
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", rl_last_error());
+    char *close = strrchr(msg, ')');
+    if (close) *close = 0;
+    return rl_error(rc, "%s, max_steps, recipe.agent, recipe.policy, recipe.hparams, "
+                    "recipe.steps)", msg);
+}
+
 static int parse_line(tf_parse *p, int line, char *text)
 {
     char *hash = strchr(text, '#');
@@ -120,19 +181,12 @@ static int parse_line(tf_parse *p, int line, char *text)
     }
     if (p->n == MAX_KEYS) return rl_error(RL_EINVAL, "%s: more than %d keys", owner, MAX_KEYS);
     char model[RL_OPT_STR_MAX];
-    if (!strcmp(key, "model")) {
-        int rc = resolve_model(p, line, val, model, sizeof model);
-        if (rc) return rc;
+    int rc = RL_OK;
+    if (!strcmp(key, "model") && !(rc = resolve_model(p, line, val, model, sizeof model)))
         val = model;
-    }
-    int rc = rl_mjcf_check_option(owner, key, val);
-    if (rc == RL_ENOTFOUND) { /* add max_steps to the known keys */
-        char msg[1024];
-        snprintf(msg, sizeof msg, "%s", rl_last_error());
-        char *close = strrchr(msg, ')');
-        if (close) *close = 0;
-        return rl_error(rc, "%s, max_steps)", msg);
-    }
+    if (!rc)
+        rc = strncmp(key, "recipe.", 7) ? check_option(owner, key, val)
+                                        : check_recipe(p, line, owner, key, val);
     if (rc) return rc;
     snprintf(p->keys[p->n], sizeof p->keys[0], "%s", key);
     snprintf(p->vals[p->n], sizeof p->vals[0], "%s", val);
@@ -140,27 +194,19 @@ static int parse_line(tf_parse *p, int line, char *text)
     return RL_OK;
 }
 
+/* The whole file, opened once (no stat-then-open race): a regular file of
+ * at most 64 KiB and no NUL byte. */
 static int read_file(const char *path, char **out)
 {
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return rl_error(RL_ENOTFOUND, "task file '%s' not found", path);
-    if (!S_ISREG(st.st_mode)) return rl_error(RL_EINVAL, "task file '%s' is not a file", path);
-    if (st.st_size > MAX_FILE_BYTES)
-        return rl_error(RL_EINVAL, "task file '%s' is larger than %d bytes", path,
-                        MAX_FILE_BYTES);
-    FILE *f = fopen(path, "rb");
-    if (!f) return rl_error(RL_EIO, "cannot read task file '%s'", path);
-    char *buf = malloc((size_t)st.st_size + 1);
-    size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
-    if (!buf) return rl_error(RL_ENOMEM, "out of memory");
-    buf[n] = 0;
-    if (strlen(buf) != n) {
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    int rc = rl_file_read_all(path, "task file", MAX_FILE_BYTES, &buf, &n);
+    if (rc) return rc;
+    if (strlen((char *)buf) != n) {
         free(buf);
         return rl_error(RL_EINVAL, "task file '%s' contains a NUL byte (not a text file)", path);
     }
-    *out = buf;
+    *out = (char *)buf;
     return RL_OK;
 }
 
@@ -198,6 +244,13 @@ const rl_task *rl_taskfile_task(const char *path)
     if (!rc && !has_model)
         rc = rl_error(RL_EINVAL, "%s: no 'model = PATH' line (the MJCF file, relative to the "
                       "task file)", abs);
+    for (int k = 1; !rc && k < 4; k++)
+        if (p->recipe_line[k] && !p->recipe_line[0])
+            rc = rl_error(RL_EINVAL, "%s:%d: %s without recipe.agent (name the agent the "
+                          "recipe is for)", abs, p->recipe_line[k], recipe_keys[k]);
+    if (!rc && p->recipe_line[0] && !p->recipe_line[3])
+        rc = rl_error(RL_EINVAL, "%s:%d: recipe.agent without recipe.steps (the recipe's step "
+                      "budget)", abs, p->recipe_line[0]);
     const rl_task *task = NULL;
     if (!rc) {
         const char *keys[MAX_KEYS + 1], *vals[MAX_KEYS + 1];

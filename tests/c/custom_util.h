@@ -29,6 +29,16 @@ static void write_file(const char *name, const char *text, char *out, size_t cap
     fclose(f);
 }
 
+/* The text of a file (at most cap - 1 bytes), NUL-terminated. */
+static inline void read_text(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    size_t n = fread(buf, 1, cap - 1, f);
+    buf[n] = 0;
+    fclose(f);
+}
+
 /* An env that must not have been made: NULL, with this code and a message
  * containing needle. `what` names the attempt in failure messages. */
 static inline void expect_refused(rl_env *env, const char *what, int code, const char *needle)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "agents/agent.h"
 #include "rltool.h"
 #include "custom_util.h"
 
@@ -485,6 +486,60 @@ START_TEST(task_file_options_and_pins)
 }
 END_TEST
 
+/* recipe.* lines: `rltool train FILE` without --agent uses them; another
+ * agent or policy gets its general recipe; bad lines are errors. */
+START_TEST(task_file_recipe)
+{
+    make_tmp();
+    expect_task_error("recipe.agent = ppx\nrecipe.steps = 9\n", RL_EINVAL,
+                      "bad.task:4: recipe.agent: unknown agent 'ppx' (known: ");
+    expect_task_error("recipe.steps = 0\n", RL_EINVAL, "recipe.steps '0' must be an integer");
+    expect_task_error("recipe.agent = sac\nrecipe.hparams = gamma\n", RL_EINVAL,
+                      "recipe.hparams 'gamma' must be key=value pairs");
+    expect_task_error("recipe.hparams = gamma=0.9\n", RL_EINVAL,
+                      "bad.task:4: recipe.hparams without recipe.agent");
+    expect_task_error("recipe.agent = sac\n", RL_EINVAL, "recipe.agent without recipe.steps");
+    expect_task_error("recipe.budget = 9\n", RL_ENOTFOUND, "recipe keys: recipe.agent");
+    expect_task_error("rewrd = alive\n", RL_ENOTFOUND, "recipe.hparams");
+
+    rl_env *env = make_task("rec", "reward = alive\nmax_steps = 20\nrecipe.agent = sac\n"
+                            "recipe.hparams = hidden=16x16, gamma=0.9\nrecipe.steps = 300\n", NULL);
+    ck_assert_msg(env != NULL, "%s", rl_last_error());
+    const char *id = env->task->id;
+    ck_assert_str_eq(rl_recommended_agent(id), "sac");
+    const rl_recipe *r = rl_recipe_find(NULL, id);
+    ck_assert_ptr_nonnull(r);
+    ck_assert_int_eq(r->steps, 300);
+    ck_assert_str_eq(r->hparams, "hidden=16x16,gamma=0.9");
+    ck_assert_ptr_eq(rl_recipe_find("sac", id), r);
+    ck_assert_ptr_eq(rl_recipe_find_for("sac", "mlp", id), r);
+    ck_assert_ptr_ne(rl_recipe_find_for("sac", "ncap", id), r);
+    const rl_recipe *ppo = rl_recipe_find("ppo", id);
+    ck_assert(ppo != r && ppo->steps != 300);
+    rl_env_free(env);
+
+    /* trained without an agent or budget: the file's recipe decides both */
+    env = make_task("rec", "reward = alive\nmax_steps = 20\nrecipe.agent = ppo\n"
+                    "recipe.hparams = envs=2, rollout=64, gamma=0.9\nrecipe.steps = 256\n",
+                    NULL);
+    rl_env_free(env);
+    char task[512], out[600];
+    snprintf(task, sizeof task, "%s/rec.task", tmpdir);
+    snprintf(out, sizeof out, "%s/run", tmpdir);
+    rl_train_cfg cfg = {.env_id = task, .n_threads = 1, .out_dir = out};
+    ck_assert_msg(rl_train(&cfg) == RL_OK, "%s", rl_last_error());
+    rl_agent *ag = rl_agent_load(out);
+    ck_assert_msg(ag != NULL, "%s", rl_last_error());
+    ck_assert_str_eq(rl_agent_kind(ag), "ppo");
+    rl_agent_free(ag);
+    char cfgtxt[600], text[8192] = "";
+    snprintf(cfgtxt, sizeof cfgtxt, "%s/config.txt", out);
+    read_text(cfgtxt, text, sizeof text);
+    ck_assert_msg(strstr(text, "gamma=0.9,") && strstr(text, "rollout=64") &&
+                  strstr(text, "steps: 256"), "%s", text);
+}
+END_TEST
+
 START_TEST(cli_info_and_run_dir)
 {
     const char *cli = getenv("RLTOOL_CLI");
@@ -495,11 +550,8 @@ START_TEST(cli_info_and_run_dir)
     snprintf(out, sizeof out, "%s/info.txt", tmpdir);
     snprintf(cmd, sizeof cmd, "cd '%s' && '%s' info walk.task > info.txt", tmpdir, cli);
     ck_assert_int_eq(system(cmd), 0);
-    FILE *f = fopen(out, "r");
     char text[16384] = "";
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    text[n] = 0;
-    fclose(f);
+    read_text(out, text, sizeof text);
     const char *want[] = {"bodies     world, cart, pole, ball, target",
                           "joints     slide, hinge, free", "sites      anchor, tip",
                           "geoms      floor, cart_geom, pole_geom, ball_geom",
@@ -528,6 +580,7 @@ int main(void)
     tcase_add_test(tc, contact_forces);
     tcase_add_test(tc, task_file_errors);
     tcase_add_test(tc, task_file_options_and_pins);
+    tcase_add_test(tc, task_file_recipe);
     tcase_add_test(tc, cli_info_and_run_dir);
     suite_add_tcase(s, tc);
     return rl_check_run(s);
