@@ -23,6 +23,7 @@
  */
 #include "envs/mujoco/mjcf_task.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <math.h>
 #include <pthread.h>
@@ -33,6 +34,7 @@
 #include <sys/stat.h>
 
 #include "agents/agent.h" /* rl_recipe: a task file's recipe.* lines */
+#include "core/file.h"
 #include "envs/mujoco/mjcf_terms.h"
 #include "envs/mujoco/sim.h"
 #include "envs/render.h"
@@ -109,22 +111,40 @@ typedef struct mjcf_env {
 
 /* ------------------------------------------------------------ hashing */
 
-int rl_mjcf_hash_file(const char *path, char out[24])
+/* FNV-1a, 64 bits: detects edits, not adversaries. */
+static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
 {
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return rl_error(RL_ENOTFOUND, "file '%s' not found", path);
-    if (st.st_size > MAX_MODEL_BYTES)
-        return rl_error(RL_EINVAL, "'%s' is larger than %ld bytes", path, MAX_MODEL_BYTES);
-    FILE *f = fopen(path, "rb");
-    if (!f) return rl_error(RL_EIO, "cannot read '%s'", path);
-    /* FNV-1a, 64 bits: detects edits, not adversaries. */
+    for (size_t i = 0; i < n; i++) h = (h ^ (uint64_t)(unsigned char)p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* A task file's definition: each line without its comment and spaces,
+ * blank lines and recipe.* lines left out (text is modified). */
+static uint64_t hash_definition(char *text)
+{
     uint64_t h = 0xcbf29ce484222325ull;
-    int c;
-    while ((c = getc(f)) != EOF) h = (h ^ (uint64_t)(unsigned char)c) * 0x100000001b3ull;
-    int err = ferror(f);
-    fclose(f);
-    if (err) return rl_error(RL_EIO, "cannot read '%s'", path);
+    for (char *line = text; line;) {
+        char *nl = strchr(line, '\n'), *w = line;
+        if (nl) *nl = 0;
+        for (char *r = line; *r && *r != '#'; r++)
+            if (!isspace((unsigned char)*r)) *w++ = *r;
+        *w = 0;
+        if (line[0] && strncmp(line, "recipe.", 7)) h = fnv1a(h, line, strlen(line) + 1);
+        line = nl ? nl + 1 : NULL;
+    }
+    return h;
+}
+
+int rl_mjcf_hash_file(const char *path, int definition, char out[24])
+{
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    int rc = rl_file_read_all(path, definition ? "task file" : "model file", MAX_MODEL_BYTES,
+                              &buf, &n);
+    if (rc) return rc;
+    uint64_t h = definition ? hash_definition((char *)buf)
+                            : fnv1a(0xcbf29ce484222325ull, (const char *)buf, n);
+    free(buf);
     snprintf(out, 24, "%016llx", (unsigned long long)h);
     return RL_OK;
 }
@@ -185,7 +205,7 @@ static int check_pins(const mjcf_cfg *cfg, const char *model_hash)
     if (!cfg->task_file[0])
         return rl_error(RL_EINVAL, "task_hash is set but task_file is not");
     char now[24];
-    int rc = rl_mjcf_hash_file(cfg->task_file, now);
+    int rc = rl_mjcf_hash_file(cfg->task_file, 1, now);
     if (rc) return rc;
     if (strcmp(cfg->task_hash, now))
         return rl_error(RL_ESTATE, "the task file %s changed since these options were pinned "
@@ -220,7 +240,7 @@ static int shared_make(const void *cfgp, void **shared)
     mjcf_model *mm = calloc(1, sizeof *mm);
     if (!mm) return rl_error(RL_ENOMEM, "out of memory");
     mm->cfg = *cfg;
-    int rc = rl_mjcf_hash_file(cfg->model, mm->hash);
+    int rc = rl_mjcf_hash_file(cfg->model, 0, mm->hash);
     if (!rc) rc = check_pins(cfg, mm->hash);
     if (!rc) rc = load_model(cfg, &mm->m);
     if (rc) {
@@ -462,7 +482,7 @@ int rl_mjcf_pinned(const rl_env *env, char *buf, size_t cap)
     const mjcf_model *mm = ((const mjcf_env *)env->data)->mm;
     char task_hash[24] = "";
     if (mm->cfg.task_file[0]) {
-        int rc = rl_mjcf_hash_file(mm->cfg.task_file, task_hash);
+        int rc = rl_mjcf_hash_file(mm->cfg.task_file, 1, task_hash);
         if (rc) return rc;
     }
     int n = snprintf(buf, cap, "model=%s,model_hash=%s%s%s%s%s", mm->cfg.model, mm->hash,

@@ -39,8 +39,10 @@ const struct rl_recipe *rl_mjcf_task_recipe(const rl_task *task, const char **ag
 const rl_optdef *rl_mjcf_opts(int *n);
 int rl_mjcf_check_option(const char *owner, const char *key, const char *value);
 
-/* Hash of a file's bytes as 16 hex digits (FNV-1a 64). */
-int rl_mjcf_hash_file(const char *path, char out[24]);
+/* Hash of a file as 16 hex digits (FNV-1a 64): of its bytes (a model), or
+ * with `definition` of a task file's definition only (comments, spaces and
+ * recipe.* lines left out: editing those keeps checkpoints valid). */
+int rl_mjcf_hash_file(const char *path, int definition, char out[24]);
 
 /* What an mjcf env derived from its model and options (names of bodies,
  * joints, sites, geoms, actuators and sensors; sizes; terms), as text lines

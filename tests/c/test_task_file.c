@@ -468,8 +468,13 @@ START_TEST(task_file_options_and_pins)
     rl_eval_result res;
     ck_assert_msg(rl_evaluate(ag, NULL, 2, 1, 1, &res) == RL_OK, "%s", rl_last_error());
     ck_assert_float_eq_tol(res.mean_return, 20.0, 1e-9);
+    /* comments, spacing and recipe lines are not the task: still accepted */
     FILE *f = fopen(task, "a");
-    fputs("# edited\n", f);
+    fputs("# a comment\n\n  recipe.agent = sac  \nrecipe.steps = 9\n", f);
+    fclose(f);
+    ck_assert_msg(rl_evaluate(ag, NULL, 2, 1, 1, &res) == RL_OK, "%s", rl_last_error());
+    f = fopen(task, "a");
+    fputs("camera = pole\n", f);
     fclose(f);
     ck_assert_int_eq(rl_evaluate(ag, NULL, 2, 1, 1, &res), RL_ESTATE);
     ck_assert_ptr_nonnull(strstr(rl_last_error(), "task file"));
