@@ -19,6 +19,7 @@ PYTHON=${PYTHON:-python3}
 OUT=${OUT:-bench-out/gym}
 TASK=$1
 SEEDS=${2:-3}
+STEPS=${3:-}           # empty: the recipe's budget
 if [ -z "${RLTOOL_GYM_ASSETS:-}" ]; then
   RLTOOL_GYM_ASSETS=$($PYTHON -c 'import gymnasium, os; print(os.path.join(os.path.dirname(gymnasium.__file__), "envs", "mujoco", "assets"))')
   export RLTOOL_GYM_ASSETS
