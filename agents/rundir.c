@@ -220,6 +220,26 @@ int rl_rundir_states(const char *dir, char (*paths)[4096], int64_t *steps, int c
     return k;
 }
 
+/* metrics.csv rows: the header, and the rows of steps <= max_step; a torn
+ * last row (no newline) ends the file. */
+static int keep_metrics_row(const unsigned char *text, size_t at, size_t n, int64_t max_step,
+                            size_t *len)
+{
+    const unsigned char *nl = memchr(text + at, '\n', n - at);
+    if (!nl) return -1;
+    *len = (size_t)(nl - (text + at)) + 1;
+    if (at == 0 && !strncmp((const char *)text, "step,", 5)) return 1;
+    long long s = -1;
+    char num[32];
+    size_t k = strcspn((const char *)text + at, ",\n");
+    if (k > 0 && k < sizeof num) {
+        memcpy(num, text + at, k);
+        num[k] = 0;
+        if (rl_parse_int(num, &s)) s = -1;
+    }
+    return s >= 0 && s <= max_step;
+}
+
 int rl_rundir_truncate_metrics(const char *dir, int64_t step)
 {
     char path[4200];
@@ -227,34 +247,7 @@ int rl_rundir_truncate_metrics(const char *dir, int64_t step)
     if (rc) return rc;
     struct stat st;
     if (stat(path, &st) != 0) return RL_OK;
-    unsigned char *text;
-    size_t n;
-    if ((rc = rl_file_read_all(path, "metrics", (int64_t)1 << 30, &text, &n))) return rc;
-    size_t keep = 0;
-    for (size_t at = 0; at < n;) {
-        unsigned char *nl = memchr(text + at, '\n', n - at);
-        if (!nl) break; /* a torn last row */
-        size_t len = (size_t)(nl - (text + at)) + 1;
-        int header = at == 0 && !strncmp((char *)text, "step,", 5);
-        long long s = -1;
-        if (!header) {
-            char num[32];
-            size_t k = strcspn((char *)text + at, ",\n");
-            if (k > 0 && k < sizeof num) {
-                memcpy(num, text + at, k);
-                num[k] = 0;
-                if (rl_parse_int(num, &s)) s = -1;
-            }
-        }
-        if (header || (s >= 0 && s <= step)) {
-            memmove(text + keep, text + at, len);
-            keep += len;
-        }
-        at += len;
-    }
-    rc = keep == n ? RL_OK : rl_file_write_atomic(path, text, keep);
-    free(text);
-    return rc;
+    return rl_file_keep_records(path, "metrics", (int64_t)1 << 30, keep_metrics_row, step);
 }
 
 int rl_rundir_truncate_events(const char *dir, int64_t step)

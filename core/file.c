@@ -122,6 +122,26 @@ void rl_file_fsync_dir_of(const char *path)
     free(copy);
 }
 
+int rl_file_keep_records(const char *path, const char *kind, int64_t max_bytes,
+                         rl_file_keep_fn keep, int64_t arg)
+{
+    unsigned char *text;
+    size_t n, kept = 0, len = 0;
+    int rc = rl_file_read_all(path, kind, max_bytes, &text, &n);
+    if (rc) return rc;
+    for (size_t at = 0; at < n; at += len) {
+        int k = keep(text, at, n, arg, &len);
+        if (k < 0) break;
+        if (k) {
+            memmove(text + kept, text + at, len);
+            kept += len;
+        }
+    }
+    rc = kept == n ? RL_OK : rl_file_write_atomic(path, text, kept);
+    free(text);
+    return rc;
+}
+
 int rl_file_write_atomic(const char *path, const void *data, size_t n)
 {
     char tmp[4200];

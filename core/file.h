@@ -27,6 +27,17 @@ void rl_file_fsync_dir_of(const char *path);
 /* Write the whole text to path atomically (temp file, fsync, rename). */
 int rl_file_write_atomic(const char *path, const void *data, size_t n);
 
+/* Keep some of a file's records (metrics rows, event records): read it whole
+ * (at most max_bytes), ask keep() about each record in turn, and rewrite the
+ * file atomically when anything went. keep(text, at, n, arg, &len) sets len
+ * to the length of the record at text + at (of n bytes in all) and returns
+ * 1 to keep it, 0 to drop it, or -1 to drop it and everything after it (a
+ * torn or unreadable tail). */
+typedef int (*rl_file_keep_fn)(const unsigned char *text, size_t at, size_t n, int64_t arg,
+                               size_t *len);
+int rl_file_keep_records(const char *path, const char *kind, int64_t max_bytes,
+                         rl_file_keep_fn keep, int64_t arg);
+
 /* Test hook for disk-full handling: with RLTOOL_FAIL_WRITE=N in the
  * environment the Nth call in this process returns 1 (the caller fails that
  * write with ENOSPC); every other call returns 0. */

@@ -229,30 +229,26 @@ static int64_t event_step(const unsigned char *p, size_t n)
     return step;
 }
 
+/* Event records (length, its CRC, data, its CRC) of steps <= max_step; a
+ * record that does not check out ends the file. */
+static int keep_event(const unsigned char *text, size_t at, size_t n, int64_t max_step,
+                      size_t *len)
+{
+    if (n - at < 16) return -1;
+    uint64_t dlen = le_bytes(text + at, 8);
+    if (le_bytes(text + at + 8, 4) != masked_crc(text + at, 8) || dlen > n - at - 16) return -1;
+    const unsigned char *data = text + at + 12;
+    if (le_bytes(data + dlen, 4) != masked_crc(data, dlen)) return -1;
+    int64_t s = event_step(data, dlen);
+    if (s < 0) return -1;
+    *len = 16 + (size_t)dlen;
+    return s <= max_step;
+}
+
 int rl_tb_truncate(const char *path, int64_t step)
 {
-    unsigned char *text;
-    size_t n;
-    int rc = rl_file_read_all(path, "TensorBoard event file", (int64_t)1 << 30, &text, &n);
-    if (rc) return rc;
-    size_t keep = 0;
-    for (size_t at = 0; n - at >= 16;) {
-        uint64_t len = le_bytes(text + at, 8);
-        if (le_bytes(text + at + 8, 4) != masked_crc(text + at, 8) || len > n - at - 16) break;
-        const unsigned char *data = text + at + 12;
-        if (le_bytes(data + len, 4) != masked_crc(data, len)) break;
-        int64_t s = event_step(data, len);
-        if (s < 0) break;
-        size_t whole = 16 + (size_t)len;
-        if (s <= step) {
-            memmove(text + keep, text + at, whole);
-            keep += whole;
-        }
-        at += whole;
-    }
-    rc = keep == n ? RL_OK : rl_file_write_atomic(path, text, keep);
-    free(text);
-    return rc;
+    return rl_file_keep_records(path, "TensorBoard event file", (int64_t)1 << 30, keep_event,
+                                step);
 }
 
 const char *rl_tb_path(const rl_tb *tb) { return tb->path; }
