@@ -2,6 +2,7 @@
 #include "core/tb.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,9 +139,19 @@ rl_tb *rl_tb_open(const char *dir)
     char host[256] = "localhost";
     gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = 0;
-    snprintf(tb->path, sizeof tb->path, "%s/events.out.tfevents.%lld.%s.%ld.rltool", dir,
-             (long long)time(NULL), host, (long)getpid());
-    tb->f = fopen(tb->path, "wb");
+    /* A run resumed in the same process within the same second would get
+     * the same name: never replace a file, count up instead. */
+    long long now = (long long)time(NULL);
+    int fd = -1;
+    for (int k = 0; fd < 0 && k < 100; k++) {
+        char seq[16] = "";
+        if (k) snprintf(seq, sizeof seq, ".%d", k);
+        snprintf(tb->path, sizeof tb->path, "%s/events.out.tfevents.%lld.%s.%ld%s.rltool", dir,
+                 now, host, (long)getpid(), seq);
+        fd = open(tb->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0 && errno != EEXIST) break;
+    }
+    if (fd >= 0 && !(tb->f = fdopen(fd, "wb"))) close(fd);
     if (!tb->f) {
         rl_error(RL_EIO, "cannot write %s: %s", tb->path, strerror(errno));
         free(tb);

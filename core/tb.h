@@ -19,7 +19,7 @@
 
 typedef struct rl_tb rl_tb;
 
-/* A new event file dir/events.out.tfevents.SECONDS.HOST.PID.rltool (dir must
+/* A new event file dir/events.out.tfevents.SECONDS.HOST.PID[.N].rltool (dir must
  * exist). NULL with RL_EIO when it cannot be written. */
 rl_tb *rl_tb_open(const char *dir);
 void rl_tb_close(rl_tb *tb);

@@ -91,6 +91,14 @@ START_TEST(records_and_events)
     unsigned char want[5] = {0x15};                 /* Value.simple_value, fixed32 */
     memcpy(want + 1, &f, 4);
     ck_assert(contains(ev, len, want, 5));
+    /* A second file in the same second and process (a resumed run) gets
+     * its own name and leaves the first untouched. */
+    rl_tb *again = rl_tb_open(dir);
+    ck_assert_ptr_nonnull(again);
+    ck_assert_str_ne(rl_tb_path(again), path);
+    ck_assert_int_eq(read_records(path, 0, ev, &len), 3);
+    remove(rl_tb_path(again));
+    rl_tb_close(again);
     remove(path);
     rmdir(dir);
     ck_assert_ptr_null(rl_tb_open("/nonexistent-dir"));
