@@ -35,6 +35,66 @@ static double act_d(rl_act a, double z)
     return a == RL_ACT_RELU ? (z > 0 ? z : 0) : a == RL_ACT_TANH ? tanh(z) : z;
 }
 
+/* The naive references in double, with the sum of magnitudes (mag) that
+ * scales each element's tolerance. Y[rows x out] = act(X W^T + b): */
+static void ref_forward(const float *X, const float *W, const float *b, int rows, int in,
+                        int out, rl_act act, double *want, double *mag)
+{
+    for (int r = 0; r < rows; r++)
+        for (int o = 0; o < out; o++) {
+            double z = b[o], m = fabs(b[o]);
+            for (int i = 0; i < in; i++) {
+                z += (double)X[(size_t)r * in + i] * W[(size_t)o * in + i];
+                m += fabs((double)X[(size_t)r * in + i] * W[(size_t)o * in + i]);
+            }
+            want[(size_t)r * out + o] = act_d(act, z);
+            mag[(size_t)r * out + o] = m;
+        }
+}
+
+/* dX[rows x in] = (dZ W) * act'(X), X taken as this layer's activated input. */
+static void ref_backward_dx(const float *dZ, const float *W, const float *X, int rows, int in,
+                            int out, rl_act act, double *want, double *mag)
+{
+    for (int r = 0; r < rows; r++)
+        for (int i = 0; i < in; i++) {
+            double g = 0, m = 0;
+            for (int o = 0; o < out; o++) {
+                g += (double)dZ[(size_t)r * out + o] * W[(size_t)o * in + i];
+                m += fabs((double)dZ[(size_t)r * out + o] * W[(size_t)o * in + i]);
+            }
+            double y = X[(size_t)r * in + i];
+            double d = act == RL_ACT_RELU ? (y > 0) : act == RL_ACT_TANH ? 1 - y * y : 1;
+            want[(size_t)r * in + i] = g * d;
+            mag[(size_t)r * in + i] = m * fabs(d);
+        }
+}
+
+/* dW[out x in] += dZ^T X and db[out] += column sums of dZ. */
+static void ref_backward_dw(const float *dZ, const float *X, const float *dW, const float *db,
+                            int rows, int in, int out, double *want, double *mag,
+                            double *wantb, double *magb)
+{
+    for (int o = 0; o < out; o++) {
+        double sb = db[o], mb = fabs(db[o]);
+        for (int r = 0; r < rows; r++) {
+            sb += dZ[(size_t)r * out + o];
+            mb += fabs(dZ[(size_t)r * out + o]);
+        }
+        wantb[o] = sb;
+        magb[o] = mb;
+        for (int i = 0; i < in; i++) {
+            double s = dW[(size_t)o * in + i], m = fabs(dW[(size_t)o * in + i]);
+            for (int r = 0; r < rows; r++) {
+                s += (double)dZ[(size_t)r * out + o] * X[(size_t)r * in + i];
+                m += fabs((double)dZ[(size_t)r * out + o] * X[(size_t)r * in + i]);
+            }
+            want[(size_t)o * in + i] = s;
+            mag[(size_t)o * in + i] = m;
+        }
+    }
+}
+
 /* One shape through forward, dX (with the activation derivative) and dW. */
 static void check_shape(rl_kern_path p, int rows, int in, int out, rl_act act, rl_rng *rng)
 {
@@ -57,56 +117,19 @@ static void check_shape(rl_kern_path p, int rows, int in, int out, rl_act act, r
     rl_kern_pack_wt(W, out, in, Wt, ldw);
     int packed = rl_kern_wants_wt(p, rows, out);
     rl_kern_forward(p, X, rows, in, packed ? Wt : NULL, ldw, W, b, out, act, Y);
-    for (int r = 0; r < rows; r++)
-        for (int o = 0; o < out; o++) {
-            double z = b[o], m = fabs(b[o]);
-            for (int i = 0; i < in; i++) {
-                z += (double)X[(size_t)r * in + i] * W[(size_t)o * in + i];
-                m += fabs((double)X[(size_t)r * in + i] * W[(size_t)o * in + i]);
-            }
-            want[(size_t)r * out + o] = act_d(act, z);
-            mag[(size_t)r * out + o] = m;
-        }
+    ref_forward(X, W, b, rows, in, out, act, want, mag);
     expect_close(Y, want, mag, ny, "forward", p, rows, in, out);
     rl_kern_forward(p, X, rows, in, packed ? NULL : Wt, ldw, W, b, out, act, Y);
     expect_close(Y, want, mag, ny, "forward (other form)", p, rows, in, out);
 
     /* dX with act' taken from X as if X were this layer's activated input */
-    for (int r = 0; r < rows; r++)
-        for (int i = 0; i < in; i++) {
-            double g = 0, m = 0;
-            for (int o = 0; o < out; o++) {
-                g += (double)dZ[(size_t)r * out + o] * W[(size_t)o * in + i];
-                m += fabs((double)dZ[(size_t)r * out + o] * W[(size_t)o * in + i]);
-            }
-            double y = X[(size_t)r * in + i];
-            double d = act == RL_ACT_RELU ? (y > 0) : act == RL_ACT_TANH ? 1 - y * y : 1;
-            want[(size_t)r * in + i] = g * d;
-            mag[(size_t)r * in + i] = m * fabs(d);
-        }
+    ref_backward_dx(dZ, W, X, rows, in, out, act, want, mag);
     rl_kern_backward_dx(p, dZ, rows, out, W, in, act, X, dX);
     expect_close(dX, want, mag, nx, "dX", p, rows, in, out);
 
     /* dW, db accumulate */
     double *wantb = malloc(8 * (size_t)out), *magb = malloc(8 * (size_t)out);
-    for (int o = 0; o < out; o++) {
-        double sb = db[o], mb = fabs(db[o]);
-        for (int r = 0; r < rows; r++) {
-            sb += dZ[(size_t)r * out + o];
-            mb += fabs(dZ[(size_t)r * out + o]);
-        }
-        wantb[o] = sb;
-        magb[o] = mb;
-        for (int i = 0; i < in; i++) {
-            double s = dW[(size_t)o * in + i], m = fabs(dW[(size_t)o * in + i]);
-            for (int r = 0; r < rows; r++) {
-                s += (double)dZ[(size_t)r * out + o] * X[(size_t)r * in + i];
-                m += fabs((double)dZ[(size_t)r * out + o] * X[(size_t)r * in + i]);
-            }
-            want[(size_t)o * in + i] = s;
-            mag[(size_t)o * in + i] = m;
-        }
-    }
+    ref_backward_dw(dZ, X, dW, db, rows, in, out, want, mag, wantb, magb);
     rl_kern_backward_dw(p, dZ, rows, out, X, in, dW, db, 0, out);
     expect_close(dW, want, mag, nw, "dW", p, rows, in, out);
     expect_close(db, wantb, magb, out, "db", p, rows, in, out);
