@@ -2,71 +2,100 @@
  * slice), so a futex wake per job would eat much of the gain: workers spin
  * on the job counter for up to SPIN_NS after their last job before they
  * sleep on a condition variable, and the caller spins the same way while it
- * waits for the others. Spinning yields the core now and then: on a machine
- * with more runnable threads than cores, a pure spin would hold the core
- * the awaited thread needs. fn and ctx are published before the release
- * increment of `generation`, so the fast path takes no lock.
+ * waits for the others. The spin only executes pause instructions while
+ * the pool has no more threads than the process has cores: a sched_yield
+ * there hands the core to any runnable task (a nice-19 job included) until
+ * the next scheduler tick, which is exactly the hand-off latency the spin
+ * is for. With more threads than cores the awaited thread may need this
+ * very core, so there the spin yields. Nobody takes the lock on the fast
+ * path: a waker only locks when a sleeper has said so (`sleepers`,
+ * `caller_sleeps`; sequentially consistent on both sides, so either the
+ * sleeper sees the new state or the waker sees the sleeper).
  *
- * A job is n parts, and whichever thread is running claims the next part
+ * A job is n parts, and whichever thread is running claims the next one
  * (the caller included): on a machine with more runnable threads than
  * cores a worker may not get a time slice for milliseconds, and then the
- * caller does its parts instead of waiting for it to wake. Part t always
- * does the same work (fn gets t, not a thread id), so results do not depend
- * on which thread ran it. `claim` holds (job number << 32 | next part), so
- * a thread that read an older job's fn cannot claim a part of a newer one. */
+ * caller does its parts instead of waiting for it to wake. Part p always
+ * does the same work (fn gets p, not a thread id), so results do not depend
+ * on which thread ran it. The caller claims from the front and workers from
+ * the back (with 2 threads, each keeps mostly the same parts, and their
+ * data stays in its core's cache). `claim` holds job number << 32 | front
+ * << 16 | back, so a thread holding an older job's fn cannot claim a part of
+ * a newer one (its compare-exchange fails). */
+#define _GNU_SOURCE
 #include "core/threadpool.h"
 #include "rltool.h"
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdalign.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define SPIN_NS 200000L /* 0.2 ms */
 
+#if defined(__x86_64__) || defined(__i386__)
+#define CPU_RELAX() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define CPU_RELAX() __asm__ __volatile__("yield")
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+
 struct rl_pool {
     int n;
+    int yield_in_spin;     /* more threads than cores: let the others run */
     pthread_t *threads;
     pthread_mutex_t lock;
     pthread_cond_t wake;
     pthread_cond_t done;
     _Atomic(rl_pool_fn) fn;
     _Atomic(void *) ctx;
-    atomic_ulong generation;
-    atomic_ullong claim;   /* job << 32 | next part to run */
-    atomic_int pending;    /* parts of the current job not yet finished */
+    atomic_int n_parts;
     atomic_int stop;
+    atomic_int sleepers;      /* workers waiting on `wake` */
+    atomic_int caller_sleeps; /* the caller waits on `done` */
     atomic_int busy, max_busy; /* threads inside fn now / at most */
     atomic_long jobs;
+    /* Written on every job by several threads: each on its own cache line. */
+    alignas(64) atomic_ulong generation;
+    alignas(64) atomic_ullong claim;   /* job << 32 | front << 16 | back */
+    alignas(64) atomic_int pending;    /* parts of the current job not yet finished */
 };
 
 /* fn with the busy counters kept: a test reads max_busy to check that the
  * pool never runs more threads than it was made with. */
-static void run_counted(rl_pool *pool, rl_pool_fn fn, void *ctx, int part)
+static void run_counted(rl_pool *pool, rl_pool_fn fn, void *ctx, int part, int n_parts)
 {
     int now = atomic_fetch_add_explicit(&pool->busy, 1, memory_order_relaxed) + 1;
     int seen = atomic_load_explicit(&pool->max_busy, memory_order_relaxed);
     while (now > seen && !atomic_compare_exchange_weak(&pool->max_busy, &seen, now)) {
     }
-    fn(ctx, part, pool->n);
+    fn(ctx, part, n_parts);
     atomic_fetch_sub_explicit(&pool->busy, 1, memory_order_relaxed);
 }
 
-/* Claim and run parts of the current job until none is left; the thread
- * that finishes the last part wakes the caller if it sleeps. */
-static void run_parts(rl_pool *pool)
+/* Claim and run parts of the current job until none is left, from the
+ * front (caller) or the back (workers); the thread that finishes the last
+ * part wakes the caller if it sleeps. */
+static void run_parts(rl_pool *pool, int front)
 {
     for (;;) {
         unsigned long long s = atomic_load_explicit(&pool->claim, memory_order_acquire);
-        if ((s & 0xffffffffu) >= (unsigned long long)pool->n) return;
+        unsigned lo = (unsigned)(s >> 16) & 0xffffu, hi = (unsigned)s & 0xffffu;
+        if (lo >= hi) return;
         rl_pool_fn fn = atomic_load_explicit(&pool->fn, memory_order_relaxed);
         void *ctx = atomic_load_explicit(&pool->ctx, memory_order_relaxed);
-        if (!atomic_compare_exchange_weak_explicit(&pool->claim, &s, s + 1, memory_order_acq_rel,
+        int n_parts = atomic_load_explicit(&pool->n_parts, memory_order_relaxed);
+        unsigned long long next = front ? s + (1ull << 16) : s - 1;
+        if (!atomic_compare_exchange_weak_explicit(&pool->claim, &s, next, memory_order_acq_rel,
                                                    memory_order_acquire))
             continue;
-        run_counted(pool, fn, ctx, (int)(s & 0xffffffffu));
-        if (atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_acq_rel) == 1) {
+        run_counted(pool, fn, ctx, (int)(front ? lo : hi - 1), n_parts);
+        if (atomic_fetch_sub(&pool->pending, 1) == 1 && atomic_load(&pool->caller_sleeps)) {
             pthread_mutex_lock(&pool->lock);
             pthread_cond_signal(&pool->done);
             pthread_mutex_unlock(&pool->lock);
@@ -83,18 +112,31 @@ static long elapsed_ns(const struct timespec *t0)
     return (t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
 }
 
-/* Spin until *x != old (for generation) or the budget is spent. */
-static int spin_until_changed(const atomic_ulong *x, unsigned long old, const atomic_int *stop)
+/* Spin while done(pool, arg) is false, for at most SPIN_NS; 1 if it came true. */
+static int spin_until(rl_pool *pool, int (*done)(rl_pool *, unsigned long), unsigned long arg)
 {
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (unsigned i = 1;; i++) {
-        if (atomic_load_explicit(x, memory_order_acquire) != old || atomic_load(stop)) return 1;
+        if (done(pool, arg)) return 1;
         if ((i & 63) == 0) {
             if (elapsed_ns(&t0) > SPIN_NS) return 0;
-            sched_yield();
+            if (pool->yield_in_spin) sched_yield();
         }
+        CPU_RELAX();
     }
+}
+
+static int new_job_or_stop(rl_pool *pool, unsigned long seen)
+{
+    return atomic_load_explicit(&pool->generation, memory_order_acquire) != seen ||
+           atomic_load_explicit(&pool->stop, memory_order_relaxed);
+}
+
+static int job_done(rl_pool *pool, unsigned long unused)
+{
+    (void)unused;
+    return atomic_load_explicit(&pool->pending, memory_order_acquire) <= 0;
 }
 
 static void *worker_main(void *p)
@@ -104,27 +146,42 @@ static void *worker_main(void *p)
     free(arg);
     unsigned long seen = 0;
     for (;;) {
-        if (!spin_until_changed(&pool->generation, seen, &pool->stop)) {
+        if (!spin_until(pool, new_job_or_stop, seen)) {
             pthread_mutex_lock(&pool->lock);
+            atomic_fetch_add(&pool->sleepers, 1);
             while (atomic_load(&pool->generation) == seen && !atomic_load(&pool->stop))
                 pthread_cond_wait(&pool->wake, &pool->lock);
+            atomic_fetch_sub(&pool->sleepers, 1);
             pthread_mutex_unlock(&pool->lock);
         }
         if (atomic_load(&pool->stop)) return NULL;
         seen = atomic_load_explicit(&pool->generation, memory_order_acquire);
-        run_parts(pool);
+        run_parts(pool, 0);
     }
+}
+
+/* CPUs this process may run on (1 if unknown). */
+static int usable_cpus(void)
+{
+#ifdef CPU_COUNT
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+#endif
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
 }
 
 rl_pool *rl_pool_make(int n_threads)
 {
     if (n_threads < 1) n_threads = 1;
-    rl_pool *pool = calloc(1, sizeof *pool);
+    rl_pool *pool = aligned_alloc(64, (sizeof *pool + 63) / 64 * 64);
     if (!pool) {
         rl_error(RL_ENOMEM, "out of memory creating a thread pool");
         return NULL;
     }
+    memset(pool, 0, sizeof *pool);
     pool->n = 1;
+    pool->yield_in_spin = n_threads > usable_cpus();
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pthread_cond_init(&pool->done, NULL);
@@ -172,39 +229,44 @@ void rl_pool_stats(const rl_pool *pool, long *jobs, int *max_busy)
     if (max_busy) *max_busy = pool ? atomic_load(&pool->max_busy) : 0;
 }
 
-void rl_pool_run(rl_pool *pool, rl_pool_fn fn, void *ctx)
+void rl_pool_run_parts(rl_pool *pool, rl_pool_fn fn, void *ctx, int n_parts)
 {
-    if (!pool || pool->n == 1) {
+    if (n_parts < 1) n_parts = 1;
+    if (n_parts > RL_POOL_MAX_PARTS) n_parts = RL_POOL_MAX_PARTS;
+    if (!pool || pool->n == 1 || n_parts == 1) {
         if (pool) {
             atomic_fetch_add_explicit(&pool->jobs, 1, memory_order_relaxed);
-            atomic_store_explicit(&pool->max_busy, 1, memory_order_relaxed);
+            if (!atomic_load_explicit(&pool->max_busy, memory_order_relaxed))
+                atomic_store_explicit(&pool->max_busy, 1, memory_order_relaxed);
         }
-        fn(ctx, 0, 1);
+        for (int p = 0; p < n_parts; p++) fn(ctx, p, n_parts);
         return;
     }
     atomic_store_explicit(&pool->fn, fn, memory_order_relaxed);
     atomic_store_explicit(&pool->ctx, ctx, memory_order_relaxed);
-    atomic_store_explicit(&pool->pending, pool->n, memory_order_relaxed);
+    atomic_store_explicit(&pool->n_parts, n_parts, memory_order_relaxed);
+    atomic_store_explicit(&pool->pending, n_parts, memory_order_relaxed);
     unsigned long long job = atomic_load_explicit(&pool->claim, memory_order_relaxed) >> 32;
-    atomic_store_explicit(&pool->claim, (job + 1) << 32, memory_order_release);
-    atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
-    /* Wake sleepers; under the lock so a worker between its check and its
-     * wait cannot miss it. Cheap when nobody sleeps. */
-    pthread_mutex_lock(&pool->lock);
-    pthread_cond_broadcast(&pool->wake);
-    pthread_mutex_unlock(&pool->lock);
-
+    atomic_store_explicit(&pool->claim, (job + 1) << 32 | (unsigned long long)n_parts,
+                          memory_order_release);
+    atomic_fetch_add(&pool->generation, 1);
+    if (atomic_load(&pool->sleepers)) {
+        /* Under the lock: a worker between its check and its wait holds it. */
+        pthread_mutex_lock(&pool->lock);
+        pthread_cond_broadcast(&pool->wake);
+        pthread_mutex_unlock(&pool->lock);
+    }
     atomic_fetch_add_explicit(&pool->jobs, 1, memory_order_relaxed);
-    run_parts(pool);
-
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (unsigned i = 1; atomic_load_explicit(&pool->pending, memory_order_acquire) > 0; i++)
-        if ((i & 63) == 0) {
-            if (elapsed_ns(&t0) > SPIN_NS) break;
-            sched_yield();
-        }
+    run_parts(pool, 1);
+    if (spin_until(pool, job_done, 0)) return;
     pthread_mutex_lock(&pool->lock);
+    atomic_store(&pool->caller_sleeps, 1);
     while (atomic_load(&pool->pending) > 0) pthread_cond_wait(&pool->done, &pool->lock);
+    atomic_store(&pool->caller_sleeps, 0);
     pthread_mutex_unlock(&pool->lock);
+}
+
+void rl_pool_run(rl_pool *pool, rl_pool_fn fn, void *ctx)
+{
+    rl_pool_run_parts(pool, fn, ctx, rl_pool_size(pool));
 }

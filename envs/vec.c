@@ -18,6 +18,9 @@
 #define PARALLEL_MIN_NS 50000.0
 /* Every PROBE_EVERY-th batch step runs serially and is timed to decide. */
 #define PROBE_EVERY 256
+/* Parts per thread of a batch step: a thread that starts late (no free
+ * core just then) takes fewer parts instead of holding up the step. */
+#define PARTS_PER_THREAD 8
 
 struct rl_vec {
     const rl_task *task;
@@ -36,6 +39,7 @@ struct rl_vec {
     int64_t reset_seed;       /* for the pool job */
     uint64_t n_steps;         /* batch steps so far */
     int parallel;             /* the last probe found a batch worth threading */
+    int always_parallel;      /* tests: skip the probe */
 };
 
 rl_vec *rl_vec_make(const char *id, const char *opts, int n_envs, int n_threads)
@@ -224,8 +228,10 @@ int rl_vec_step(rl_vec *vec, const float *actions)
             return rl_error(RL_EINVAL, "env %d: %s (the policy computed it from finite "
                             "observations)", i, rl_last_error());
     }
-    if (rl_pool_size(vec->pool) > 1 && vec->parallel && vec->n_steps++ % PROBE_EVERY) {
-        rl_pool_run(vec->pool, step_job, vec);
+    int nt = rl_pool_size(vec->pool);
+    if (nt > 1 && (vec->always_parallel || (vec->parallel && vec->n_steps++ % PROBE_EVERY))) {
+        int parts = vec->n < PARTS_PER_THREAD * nt ? vec->n : PARTS_PER_THREAD * nt;
+        rl_pool_run_parts(vec->pool, step_job, vec, parts);
     } else {
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -252,6 +258,7 @@ int rl_vec_num_envs(const rl_vec *vec) { RL_NEED(vec, 0); return vec->n; }
 int rl_vec_num_threads(const rl_vec *vec) { RL_NEED(vec, 0); return rl_pool_size(vec->pool); }
 
 rl_pool *rl_vec_pool(rl_vec *vec) { return vec->pool; }
+void rl_vec_always_parallel(rl_vec *vec, int on) { vec->always_parallel = on; }
 rl_env *rl_vec_env(rl_vec *vec, int i)
 {
     RL_NEED(vec, NULL);

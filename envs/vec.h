@@ -10,5 +10,7 @@
 
 /* Borrowed; lives as long as the vector env. */
 rl_pool *rl_vec_pool(rl_vec *vec);
+/* Tests: on = every batch step goes through the pool, however short. */
+void rl_vec_always_parallel(rl_vec *vec, int on);
 
 #endif

@@ -4,12 +4,14 @@
  * checkpoint tensors, bit for bit. The layer sizes are large enough that
  * the updates do split over the pool (rl_kern_threads > 1). */
 #include <check.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/kernels.h"
+#include "core/threadpool.h"
 #include "rltool.h"
 
 static char tmp[256];
@@ -104,11 +106,70 @@ START_TEST(sac_same_bits)
 }
 END_TEST
 
+/* One pool job: every part adds its index + 1 to its own slot. */
+typedef struct {
+    atomic_int *hits; /* (n_parts) */
+    atomic_int inside, most; /* threads in the function now / at most, seen from inside */
+} count_job;
+
+static void count_part(void *ctx, int part, int n_parts)
+{
+    count_job *j = ctx;
+    int now = atomic_fetch_add(&j->inside, 1) + 1, seen = atomic_load(&j->most);
+    while (now > seen && !atomic_compare_exchange_weak(&j->most, &seen, now)) {
+    }
+    volatile double x = 0;
+    for (int i = 0; i < 200 * (part % 5); i++) x += i; /* uneven parts */
+    atomic_fetch_add(&j->hits[part], part + 1);
+    atomic_fetch_sub(&j->inside, 1);
+}
+
+/* Every part of every job runs exactly once, whatever the part count, with
+ * workers that spin between jobs and workers that went to sleep (the
+ * pauses outlast the spin); the pool never has more threads inside a job
+ * than it was made with, by its own counter and as seen from inside. */
+START_TEST(pool_runs_each_part_once)
+{
+    static const int parts[] = {1, 2, 3, 7, 64, 1000};
+    atomic_int *hits = malloc(1000 * sizeof *hits);
+    for (int n = 1; n <= 4; n++) {
+        rl_pool *pool = rl_pool_make(n);
+        ck_assert_ptr_nonnull(pool);
+        count_job j = {.hits = hits};
+        atomic_init(&j.inside, 0);
+        atomic_init(&j.most, 0);
+        long expect_jobs = 0;
+        for (int round = 0; round < 300; round++) {
+            int whole = round % 7 == 0; /* rl_pool_run: one part per thread */
+            int np = whole ? n : parts[round % 6];
+            for (int p = 0; p < np; p++) atomic_init(&hits[p], 0);
+            if (round % 50 == 49) usleep(2000); /* let the workers fall asleep */
+            if (whole) rl_pool_run(pool, count_part, &j);
+            else rl_pool_run_parts(pool, count_part, &j, np);
+            expect_jobs++;
+            for (int p = 0; p < np; p++)
+                ck_assert_msg(atomic_load(&hits[p]) == p + 1, "%d threads, %d parts: part %d ran "
+                              "%d times", n, np, p, atomic_load(&hits[p]) / (p + 1));
+        }
+        long jobs;
+        int busy;
+        rl_pool_stats(pool, &jobs, &busy);
+        ck_assert_int_eq(jobs, expect_jobs);
+        ck_assert_int_ge(busy, 1);
+        ck_assert_int_le(busy, n);
+        ck_assert_int_le(atomic_load(&j.most), n);
+        rl_pool_free(pool);
+    }
+    free(hits);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("threads");
     TCase *tc = tcase_create("threads");
     tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, pool_runs_each_part_once);
     tcase_add_test(tc, ppo_same_bits);
     tcase_add_test(tc, sac_same_bits);
     suite_add_tcase(s, tc);

@@ -6,6 +6,7 @@
 
 #include "check_main.h"
 #include "rltool.h"
+#include "envs/vec.h"
 
 /* Run a vec env for T steps with actions from a fixed stream; return a
  * checksum-friendly copy of every observation. */
@@ -13,6 +14,8 @@ static float *trace(const char *id, int n, int threads, int T, int mode)
 {
     rl_vec *v = rl_vec_make(id, "max_steps=37", n, threads);
     ck_assert_ptr_nonnull(v);
+    /* These batches are too cheap to thread by themselves: force the pool. */
+    rl_vec_always_parallel(v, threads > 1);
     rl_vec_set_autoreset(v, mode);
     rl_env *e0 = rl_vec_env(v, 0);
     int od = e0->obs_space.dim, ad = e0->act_space.dim;
