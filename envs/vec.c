@@ -12,12 +12,17 @@
 #include <string.h>
 #include <time.h>
 
-/* A batch step shorter than this runs on the calling thread: handing work
- * to another thread costs microseconds (far more on a loaded machine), so
- * threads only pay off for batches of expensive envs. */
-#define PARALLEL_MIN_NS 50000.0
-/* Every PROBE_EVERY-th batch step runs serially and is timed to decide. */
-#define PROBE_EVERY 256
+/* Serial or threaded batch steps, whichever is measured faster: both are
+ * timed (running averages of ns per batch step), the current way on every
+ * step and the other way on every PROBE_EVERY-th step. On an idle machine
+ * the pool wins for batches of expensive envs; when other work keeps the
+ * cores busy, the second thread gains nothing and each hand-off (a worker
+ * preempted mid-part holds up the step) costs, and then the steps stay on
+ * the calling thread until a probe finds the pool faster again. Batches
+ * shorter than SERIAL_BELOW_NS never try threads (a hand-off costs ~1 us
+ * even on an idle machine). Results do not depend on the choice. */
+#define PROBE_EVERY 64
+#define SERIAL_BELOW_NS 5000.0
 /* Parts per thread of a batch step: a thread that starts late (no free
  * core just then) takes fewer parts instead of holding up the step. */
 #define PARTS_PER_THREAD 8
@@ -38,8 +43,9 @@ struct rl_vec {
     rl_info *infos;           /* (n) */
     int64_t reset_seed;       /* for the pool job */
     uint64_t n_steps;         /* batch steps so far */
-    int parallel;             /* the last probe found a batch worth threading */
-    int always_parallel;      /* tests: skip the probe */
+    double step_ns[2];        /* running average ns per batch step: serial, threaded */
+    int threaded;             /* the pool is currently the faster way */
+    int always_parallel;      /* tests: every step through the pool */
 };
 
 rl_vec *rl_vec_make(const char *id, const char *opts, int n_envs, int n_threads)
@@ -209,6 +215,37 @@ static void step_job(void *ctx, int t, int nt)
     }
 }
 
+static double now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return 1e9 * (double)t.tv_sec + (double)t.tv_nsec;
+}
+
+/* One batch step, serial or on the pool (see PROBE_EVERY). */
+static void run_step(rl_vec *vec)
+{
+    int nt = rl_pool_size(vec->pool);
+    int probe = vec->n_steps++ % PROBE_EVERY == 1;
+    int pool = vec->always_parallel || (vec->threaded != probe && nt > 1 &&
+                                        vec->step_ns[0] >= SERIAL_BELOW_NS);
+    double t0 = now_ns();
+    if (pool) {
+        int parts = vec->n < PARTS_PER_THREAD * nt ? vec->n : PARTS_PER_THREAD * nt;
+        rl_pool_run_parts(vec->pool, step_job, vec, parts);
+    } else {
+        step_job(vec, 0, 1);
+    }
+    double ns = now_ns() - t0, *avg = &vec->step_ns[pool];
+    /* A probe is one sample of the other way: weigh it more, and clip the
+     * outliers (a preempted step) so one of them cannot flip the choice. */
+    if (*avg <= 0) *avg = ns;
+    else *avg += ((ns < 4 * *avg ? ns : 4 * *avg) - *avg) * (probe ? 0.25 : 1.0 / 16);
+    /* Switch to the pool only when it is 5 % faster, back when it is slower. */
+    vec->threaded = vec->step_ns[1] > 0 &&
+                    vec->step_ns[1] < vec->step_ns[0] * (vec->threaded ? 1.0 : 0.95);
+}
+
 int rl_vec_step(rl_vec *vec, const float *actions)
 {
     RL_NEED(vec, RL_EINVAL);
@@ -228,19 +265,7 @@ int rl_vec_step(rl_vec *vec, const float *actions)
             return rl_error(RL_EINVAL, "env %d: %s (the policy computed it from finite "
                             "observations)", i, rl_last_error());
     }
-    int nt = rl_pool_size(vec->pool);
-    if (nt > 1 && (vec->always_parallel || (vec->parallel && vec->n_steps++ % PROBE_EVERY))) {
-        int parts = vec->n < PARTS_PER_THREAD * nt ? vec->n : PARTS_PER_THREAD * nt;
-        rl_pool_run_parts(vec->pool, step_job, vec, parts);
-    } else {
-        struct timespec t0, t1;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        step_job(vec, 0, 1);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        double ns = 1e9 * (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec);
-        vec->parallel = ns > PARALLEL_MIN_NS;
-        if (vec->n_steps == 0) vec->n_steps = 1;
-    }
+    run_step(vec);
     return check_outputs(vec, "after a step");
 }
 

@@ -147,6 +147,23 @@ def test_next_step_autoreset_semantics():
     assert (rew == 1).all()
 
 
+def test_unstable_flags_reach_infos():
+    # The C env sets info.sim_unstable when a simulation blows up (and ends
+    # the episode); here the flag is written into the C info buffer by hand
+    # for one of the envs whose episode just ended.
+    n = 6
+    v = rltool.VectorEnv("cartpole-v1", n, max_steps=3)
+    v.reset(seed=1)
+    for _ in range(3):
+        obs, rew, term, trunc, infos = v.step(np.zeros(n, np.int64))
+    assert (term | trunc).all() and "sim_unstable" not in infos
+    v._c_info_array[4].sim_unstable = 1
+    infos = v._infos()
+    assert list(infos["sim_unstable"]) == [False] * 4 + [True, False]
+    assert list(infos["_sim_unstable"]) == list(infos["sim_unstable"])
+    assert infos["_rltool_episode"].all()
+
+
 def test_same_step_autoreset_option():
     v = rltool.VectorEnv("cartpole-v1", 2, max_steps=2, autoreset="same_step")
     v.reset(seed=0)

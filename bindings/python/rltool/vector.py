@@ -3,7 +3,6 @@ share memory with the C batch buffers."""
 import ctypes
 import numbers
 import os
-import sys
 
 from . import _lib
 from ._common import (Closeable, _Keeper, check_seed, entropy_seed, format_options, gym,
@@ -147,10 +146,6 @@ class VectorEnv(Closeable, _Base):
         self._c_info_array = (Info * n).from_address(
             ctypes.cast(lib.rl_vec_infos(vec), ctypes.c_void_p).value)
         self._info0 = self._c_info_array[0]  # ctypes view of env 0's info
-        self._unstable_bytes = None
-        if sys.byteorder == "little":
-            self._unstable_bytes = memoryview(self._c_info_array).cast("B")[
-                Info.sim_unstable.offset::ctypes.sizeof(Info)]
         self._term_c = (u8 * n).from_address(self._term.ctypes.data)
         self._trunc_c = (u8 * n).from_address(self._trunc.ctypes.data)
         self._zero_flags = bytes(n)
@@ -180,27 +175,21 @@ class VectorEnv(Closeable, _Base):
 
     def _infos(self):
         # The common step (no episode ended) must cost next to nothing: two
-        # 64-byte compares through ctypes instead of numpy reductions.
+        # byte-string compares through ctypes instead of numpy reductions.
+        # With many envs some episode ends on most steps; that path uses
+        # numpy (1024 envs: a strided bytes() copy of the unstable flags
+        # costs ~9 us, .any() ~2.3 us, count_nonzero ~0.9 us).
         infos = {}
         zero = self._zero_flags
-        term, trunc = bytes(self._term_c), bytes(self._trunc_c)
-        if term != zero or trunc != zero:
-            # Flags are 0/1 bytes, so a bytewise OR is an integer OR.
-            both = (int.from_bytes(term, "little") | int.from_bytes(trunc, "little"))
-            done = np.frombuffer(both.to_bytes(len(zero), "little"), np.bool_)
+        if bytes(self._term_c) != zero or bytes(self._trunc_c) != zero:
+            done = np.logical_or(self._term, self._trunc)
             infos[EPISODE_KEY] = dict(self._ep)
             infos["_" + EPISODE_KEY] = done
             if self.autoreset_mode == _SAME_STEP:
                 infos["final_obs"] = self._final_obs
                 infos["_final_obs"] = done
-            # An unstable simulation always terminates its episode. The flag
-            # is an int 0/1: its low bytes, strided, are a cheap copy.
-            if self._unstable_bytes is not None:
-                flags = bytes(self._unstable_bytes)
-                if flags != zero:
-                    unstable = np.frombuffer(flags, np.bool_)
-                    infos["sim_unstable"] = infos["_sim_unstable"] = unstable
-            elif self._unstable_c.any():
+            # An unstable simulation always terminates its episode.
+            if np.count_nonzero(self._unstable_c):
                 infos["sim_unstable"] = infos["_sim_unstable"] = self._unstable_c != 0
         if self._has_success or self._info0.success >= 0:
             # Tasks with a success notion report it every step; latch that.
@@ -277,7 +266,7 @@ class VectorEnv(Closeable, _Base):
         # Drop our references; the keeper frees the C side once arrays the
         # caller still holds are gone too.
         for name in ("_obs", "_final_obs", "_actions", "_act_in", "_rew", "_term", "_trunc",
-                     "_c_infos", "_unstable_bytes", "_c_info_array", "_info0", "_term_c",
+                     "_c_infos", "_c_info_array", "_info0", "_term_c",
                      "_trunc_c", "_done_c", "_success_c", "_unstable_c", "_ep", "_extras",
                      "_keeper"):
             setattr(self, name, None)
