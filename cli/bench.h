@@ -77,6 +77,19 @@ void bench_suite_print(void);
 /* ---- throughput (bench_tput.c) */
 int bench_measure_task(const char *task, double secs, int threads, tput *t);
 
+/* ---- thread scaling (bench_scale.c) */
+typedef struct {
+    char what[96];
+    int threads;
+    double one, many; /* per second at 1 thread and at `threads` */
+} scale_row;
+/* Env stepping and a network update at 1 and `threads` threads; returns the
+ * rows filled (2). */
+int bench_measure_scaling(double secs, int threads, scale_row rows[2]);
+void bench_print_scaling(const scale_row *rows, int n);
+/* scaling.csv, and a section appended to results.md. */
+void bench_write_scaling(const char *out, const scale_row *rows, int n);
+
 /* ---- runs (bench_runs.c) */
 /* What a run directory needs: 0 nothing, 1 evaluation, 2 resume, 3 training. */
 int bench_run_state(const run *r, const entry *e);

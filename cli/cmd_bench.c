@@ -3,15 +3,18 @@
  *
  * bench  1. env throughput per task: one env (rl_env_step loop), a vector
  *           env on every core, and for MuJoCo tasks the raw mj_step loop of
- *           the same model with the same substeps (the ceiling);
+ *           the same model with the same substeps (the ceiling); then the
+ *           thread scaling of env stepping and a network update (1 thread
+ *           vs every core);
  *        2. training runs (one child process per run, n_threads = cores /
  *           jobs each), resumable: a run whose final.rlt holds its whole
  *           budget and whose config.txt matches is not redone; an
  *           interrupted one is resumed;
  *        3. each final checkpoint evaluated (10 deterministic episodes) in
  *           the same child, written to eval.txt;
- *        4. results.md / results.csv, throughput.csv, plots/<task>.svg (and
- *           .png when a converter exists), index.md / index.html.
+ *        4. results.md / results.csv, throughput.csv, scaling.csv,
+ *           plots/<task>.svg (and .png when a converter exists),
+ *           index.md / index.html.
  * (`rltool plot`, the same figures for any run directories, is cmd_plot.c.)
  */
 #include "agents/agent.h"
@@ -326,9 +329,14 @@ int cmd_bench(int argc, char **argv)
            "machine: %s\n", b.suite_name, n_es, b.seeds, b.jobs, b.threads, b.out, b.machine);
     static tput tp[MAX_LIST];
     int n_tp = phase_throughput(&b, tp);
+    static scale_row sc[2];
+    int n_sc = b.measure > 0 && b.cores > 1 && !bench_stop ?
+               bench_measure_scaling(b.measure, b.cores, sc) : 0;
+    bench_print_scaling(sc, n_sc);
     static run runs[MAX_RUNS];
     int n_runs, failed = phase_train(&b, es, n_es, runs, &n_runs);
     phase_report(&b, es, n_es, runs, n_runs, tp, n_tp, t_start);
+    bench_write_scaling(b.out, sc, n_sc);
     if (skipped_missing) printf("%d suite entr%s skipped: agent not built\n", skipped_missing,
                                 skipped_missing == 1 ? "y" : "ies");
     if (bench_stop) {

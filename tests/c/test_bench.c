@@ -4,6 +4,7 @@
 
 #include "check_main.h"
 #include "cli_util.h"
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,31 @@ static void check_results_md(void)
     ck_assert_ptr_nonnull(tp);
     ck_assert_ptr_nonnull(strstr(tp, "\ncartpole-v1,0,0,"));
     free(tp);
+    /* Thread scaling (1 thread vs every core), measured on more than one core. */
+    char *sc = slurp("scaling.csv");
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+        ck_assert_ptr_null(sc);
+        return;
+    }
+    ck_assert_ptr_nonnull(sc);
+    int rows = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(sc, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line == sc) continue; /* header */
+        char *q = strrchr(line, '"'); /* after the quoted label: threads,one,many,ratio */
+        ck_assert_ptr_nonnull(q);
+        double one, many, ratio;
+        int threads;
+        ck_assert_int_eq(sscanf(q + 1, ",%d,%lf,%lf,%lf", &threads, &one, &many, &ratio), 4);
+        ck_assert_int_ge(threads, 2);
+        ck_assert(one > 0 && many > 0 && fabs(ratio - many / one) < 1e-3 * ratio + 1e-3);
+        rows++;
+    }
+    ck_assert_int_eq(rows, 2);
+    free(sc);
+    md = slurp("results.md");
+    ck_assert_ptr_nonnull(strstr(md, "## Thread scaling"));
+    free(md);
 
 }
 
