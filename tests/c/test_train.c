@@ -10,6 +10,7 @@
 
 #include "check_main.h"
 #include "agents/agent.h"
+#include "agents/rundir.h"
 #include "rltool.h"
 
 static char tmp[256];
@@ -37,6 +38,35 @@ static int count_lines(const char *path)
     fclose(f);
     return n;
 }
+
+/* Resuming at step S cuts metrics.csv back to S: the header and the rows of
+ * steps <= S stay, byte for byte; later rows, rows without a step and a
+ * torn last row go; a file with nothing to cut is left as it is. */
+START_TEST(metrics_cut_back_to_a_step)
+{
+    make_tmp();
+    char path[512], got[512];
+    snprintf(path, sizeof path, "%s/metrics.csv", tmp);
+    const char *rows = "step,return_mean\n1000,1.5\n2000,2.5\nx,9\n3000,3.5\n4000,4";
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(rows, f);
+    fclose(f);
+    ck_assert_int_eq(rl_rundir_truncate_metrics(tmp, 2000), RL_OK);
+    f = fopen(path, "r");
+    size_t n = fread(got, 1, sizeof got - 1, f);
+    fclose(f);
+    got[n] = 0;
+    ck_assert_str_eq(got, "step,return_mean\n1000,1.5\n2000,2.5\n");
+    ck_assert_int_eq(rl_rundir_truncate_metrics(tmp, 5000), RL_OK); /* nothing to cut */
+    ck_assert_int_eq(count_lines(path), 3);
+    ck_assert_int_eq(rl_rundir_truncate_metrics(tmp, 0), RL_OK); /* the header alone */
+    ck_assert_int_eq(count_lines(path), 1);
+    remove(path);
+    ck_assert_int_eq(rl_rundir_truncate_metrics(tmp, 0), RL_OK); /* no file: nothing to do */
+    rmdir(tmp);
+}
+END_TEST
 
 START_TEST(run_directory_and_round_trip)
 {
@@ -333,6 +363,7 @@ int main(void)
     Suite *s = suite_create("train");
     TCase *tc = tcase_create("workflow");
     tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, metrics_cut_back_to_a_step);
     tcase_add_test(tc, run_directory_and_round_trip);
     tcase_add_test(tc, save_load_same_actions);
     tcase_add_test(tc, resume_continues);
