@@ -108,6 +108,20 @@ static int tla_create(rl_agent *ag, const rl_env *probe)
     return RL_OK;
 }
 
+/* Updates of both TD3 layers and the gate on the trainer's pool (the same
+ * bits at any thread count: core/nn.c splits rows and output features). */
+static void tla_set_pool(rl_agent *ag, rl_pool *pool)
+{
+    tla *t = ag->impl;
+    td3_core *layers[2] = {&t->slow, &t->fast};
+    for (int k = 0; k < 2; k++) {
+        rl_policy_set_pool(layers[k]->actor, pool);
+        rl_policy_set_pool(layers[k]->actor_t, pool);
+        rl_twinq_set_pool(&layers[k]->q, pool);
+    }
+    rl_mlp_set_pool(t->gate, pool);
+}
+
 static void tla_destroy(rl_agent *ag)
 {
     tla *t = ag->impl;
@@ -563,6 +577,7 @@ const rl_agent_vt rl_agent_tla = {
     .save = tla_save,
     .load = tla_load,
     .destroy = tla_destroy,
+    .set_pool = tla_set_pool,
     .macs_per_act = tla_macs,
     .params_finite = tla_finite,
     .counts_decisions = 1,

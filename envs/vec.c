@@ -59,7 +59,6 @@ rl_vec *rl_vec_make(const char *id, const char *opts, int n_envs, int n_threads)
         rl_error(RL_EINVAL, "number of threads must be in [1, 1024], got %d", n_threads);
         return NULL;
     }
-    if (n_threads > n_envs) n_threads = n_envs;
     const rl_task *task = rl_task_find_or_error(id);
     if (!task) return NULL;
     rl_vec *vec = calloc(1, sizeof *vec);
@@ -94,6 +93,9 @@ rl_vec *rl_vec_make(const char *id, const char *opts, int n_envs, int n_threads)
     for (int i = 0; i < n_envs; i++)
         rl_env_bind(vec->envs[i], vec->obs + (size_t)i * vec->obs_dim, vec->rewards + i,
                     vec->terminated + i, vec->truncated + i, vec->infos + i);
+    /* The whole n_threads even with fewer envs: agents run their network
+     * updates on this pool too (a 1-env SAC run with --threads 2 updates
+     * on 2 threads); a batch step never uses more parts than envs. */
     vec->pool = rl_pool_make(n_threads);
     if (!vec->pool) goto fail;
     free(cfg);
@@ -184,7 +186,8 @@ int rl_vec_reset(rl_vec *vec, int64_t seed)
     RL_NEED(vec, RL_EINVAL);
     if (!vec) return rl_error(RL_EINVAL, "rl_vec_reset: vec is NULL");
     vec->reset_seed = seed;
-    rl_pool_run(vec->pool, reset_job, vec);
+    int nt = rl_pool_size(vec->pool);
+    rl_pool_run_parts(vec->pool, reset_job, vec, vec->n < nt ? vec->n : nt);
     return check_outputs(vec, "after a reset");
 }
 
@@ -280,7 +283,13 @@ int rl_vec_set_autoreset(rl_vec *vec, int mode)
 }
 
 int rl_vec_num_envs(const rl_vec *vec) { RL_NEED(vec, 0); return vec->n; }
-int rl_vec_num_threads(const rl_vec *vec) { RL_NEED(vec, 0); return rl_pool_size(vec->pool); }
+/* Threads that step envs (the pool may be larger, for the updates). */
+int rl_vec_num_threads(const rl_vec *vec)
+{
+    RL_NEED(vec, 0);
+    int nt = rl_pool_size(vec->pool);
+    return vec->n < nt ? vec->n : nt;
+}
 
 rl_pool *rl_vec_pool(rl_vec *vec) { return vec->pool; }
 void rl_vec_always_parallel(rl_vec *vec, int on) { vec->always_parallel = on; }

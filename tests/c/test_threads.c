@@ -1,4 +1,4 @@
-/* Threads change speed, never results: short seeded PPO and SAC runs with
+/* Threads change speed, never results: short seeded PPO, SAC and TLA runs with
  * 1, 2 and 3 threads (env stepping and network updates share the pool)
  * write the same metrics (minus wall-clock columns) and the same final
  * checkpoint tensors, bit for bit. The layer sizes are large enough that
@@ -164,6 +164,12 @@ START_TEST(pool_runs_each_part_once)
 }
 END_TEST
 
+START_TEST(tla_same_bits)
+{
+    same_runs("tla", "pendulum-v1", "hidden=64x64,batch=128,warmup=256", 700);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("threads");
@@ -172,6 +178,7 @@ int main(void)
     tcase_add_test(tc, pool_runs_each_part_once);
     tcase_add_test(tc, ppo_same_bits);
     tcase_add_test(tc, sac_same_bits);
+    tcase_add_test(tc, tla_same_bits);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
