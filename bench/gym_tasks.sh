@@ -48,7 +48,7 @@ for s in $(seq "${FIRST_SEED:-1}" "$SEEDS"); do
   esac
   if [ -n "$GYM" ]; then
     PYTHONPATH="$HERE/bindings/python" RLTOOL_LIB="$HERE/build/librltool.so" \
-      $PYTHON "$HERE/bench/gym_upright.py" "$dir" "$GYM"
+      $PYTHON "$HERE/bench/gym_upright.py" "$dir" "$GYM" 20
   fi
 done
 "$RLTOOL" plot "$OUT/runs" -o "$OUT/curves.svg" > /dev/null

@@ -4,10 +4,10 @@ return. Plays 5 deterministic episodes of a run directory's final checkpoint
 and prints the share of steps with the torso upright and the mean torso
 angle from upright.
 
-    python3 bench/gym_upright.py RUN_DIR [GYMNASIUM_ID]
+    python3 bench/gym_upright.py RUN_DIR [GYMNASIUM_ID [EPISODES]]
 
 With GYMNASIUM_ID (e.g. HalfCheetah-v5; needs the gymnasium and mujoco
-packages) the same policy also plays 5 episodes of Gymnasium's own env,
+packages) the same policy also plays EPISODES (default 5) episodes of Gymnasium's own env,
 whose observation layout the example task files reproduce, and the mean
 return there is printed too: the figure to compare with published
 results, from Gymnasium's reward and termination, whatever task file the
@@ -61,11 +61,11 @@ class Tally:
                                         self.steps, math.degrees(self.tilt / self.steps)))
 
 
-def play(env, policy, qpos):
-    """EPISODES deterministic episodes of policy in env; qpos() reads the
+def play(env, policy, qpos, episodes=EPISODES):
+    """`episodes` deterministic episodes of policy in env; qpos() reads the
     state after each step."""
     tally = Tally()
-    for ep in range(EPISODES):
+    for ep in range(episodes):
         obs, _ = env.reset(seed=1000 + ep)
         policy.reset()
         done, ret = False, 0.0
@@ -92,7 +92,7 @@ def rltool_qpos(lib, env):
     return read
 
 
-def main(run, gym_id=None):
+def main(run, gym_id=None, episodes=EPISODES):
     lib = _lib.load()
     lib.rl_env_get_state.argtypes = [ctypes.c_void_p, DP, ctypes.c_int, DP, ctypes.c_int]
     policy = rltool.load(run)
@@ -106,10 +106,10 @@ def main(run, gym_id=None):
             sys.modules["imageio"] = types.ModuleType("imageio")
         import gymnasium
         gym_env = gymnasium.make(gym_id)
-        print(play(gym_env, policy, lambda: gym_env.unwrapped.data.qpos).line(
+        print(play(gym_env, policy, lambda: gym_env.unwrapped.data.qpos, int(episodes)).line(
             run + " in Gymnasium's " + gym_id))
     policy.close()
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    main(*sys.argv[1:4])
