@@ -147,7 +147,12 @@ static int check_privileged(const rl_agent *ag, const rl_env *probe)
 /* Shared by create and load: spaces from a probe env, then vt->create. */
 static int agent_build(rl_agent *ag, const char *policy, const char *policy_kv)
 {
-    rl_env *probe = rl_env_make(ag->env_id, ag->env_opts);
+    /* The probe reads the spaces only; pinned file hashes are checked where
+     * an env is made to act in (there `task_hash=` accepts a change). */
+    char opts[sizeof ag->env_opts + 32];
+    snprintf(opts, sizeof opts, "%s%s", ag->env_opts,
+             strstr(ag->env_opts, "model_hash=") ? ",model_hash=,task_hash=" : "");
+    rl_env *probe = rl_env_make(ag->env_id, opts);
     if (!probe) return rl_last_code();
     const rl_space *as = &probe->act_space;
     int rc = RL_OK;

@@ -209,8 +209,8 @@ static int check_pins(const mjcf_cfg *cfg, const char *model_hash)
     if (rc) return rc;
     if (strcmp(cfg->task_hash, now))
         return rl_error(RL_ESTATE, "the task file %s changed since these options were pinned "
-                        "(hash %s then, %s now); the pinned options still define the task as it "
-                        "was; pass task_hash= (empty) to use them anyway",
+                        "(hash %s then, %s now: its definition, not a comment or recipe line); "
+                        "pass task_hash= (empty) to use the file as it is now",
                         cfg->task_file, cfg->task_hash, now);
     return RL_OK;
 }

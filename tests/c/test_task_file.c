@@ -480,6 +480,12 @@ START_TEST(task_file_options_and_pins)
     ck_assert_ptr_nonnull(strstr(rl_last_error(), "task file"));
     ck_assert_ptr_nonnull(strstr(rl_last_error(), "changed"));
     ck_assert_msg(rl_evaluate(ag, "task_hash=", 2, 1, 1, &res) == RL_OK, "%s", rl_last_error());
+    /* loading after the edit works too; acting still needs task_hash= */
+    rl_agent_free(ag);
+    ag = rl_agent_load(out);
+    ck_assert_msg(ag != NULL, "%s", rl_last_error());
+    ck_assert_int_eq(rl_evaluate(ag, NULL, 2, 1, 1, &res), RL_ESTATE);
+    ck_assert_msg(rl_evaluate(ag, "task_hash=", 2, 1, 1, &res) == RL_OK, "%s", rl_last_error());
     char xml[600];
     snprintf(xml, sizeof xml, "%s/tiny.xml", tmpdir);
     f = fopen(xml, "a");
