@@ -49,9 +49,11 @@ def _format_value(key, v):
             raise ValueError("option %s=%r must be finite" % (key, v))
         return repr(f)
     if isinstance(v, str):
-        if not v or any(c in v for c in ",=\n"):
-            raise ValueError("option %s=%r: text values must be non-empty and contain no "
-                             "',', '=' or newline" % (key, v))
+        # "" is the C grammar's `key=` (an empty text option, e.g. task_hash=
+        # to accept an edited task file); the C side rejects it for numbers.
+        if any(c in v for c in ",=\n"):
+            raise ValueError("option %s=%r: text values must contain no ',', '=' or newline"
+                             % (key, v))
         return v
     if isinstance(v, (list, tuple)) or (np is not None and isinstance(v, np.ndarray)):
         items = list(v)
