@@ -60,7 +60,10 @@ int rl_agent_register(const rl_agent_vt *vt)
 }
 
 /* Copy a space with owned bounds. */
-static int copy_space(rl_space *dst, const rl_space *src, float **low, float **high)
+/* A Box without bounds means [-1, 1] for actions and unbounded for
+ * observations: `unbounded` is the value a missing bound takes. */
+static int copy_space(rl_space *dst, const rl_space *src, float **low, float **high,
+                      float unbounded)
 {
     *dst = *src;
     *low = *high = NULL;
@@ -69,8 +72,8 @@ static int copy_space(rl_space *dst, const rl_space *src, float **low, float **h
     *high = malloc(sizeof(float) * (size_t)src->dim);
     if (!*low || !*high) return rl_error(RL_ENOMEM, "out of memory");
     for (int i = 0; i < src->dim; i++) {
-        (*low)[i] = src->low ? src->low[i] : -1.f;
-        (*high)[i] = src->high ? src->high[i] : 1.f;
+        (*low)[i] = src->low ? src->low[i] : -unbounded;
+        (*high)[i] = src->high ? src->high[i] : unbounded;
     }
     dst->low = *low;
     dst->high = *high;
@@ -161,8 +164,9 @@ static int agent_build(rl_agent *ag, const char *policy, const char *policy_kv)
                       as->kind == RL_BOX ? "Box" : "discrete", ag->env_id,
                       as->kind == RL_BOX ? "try --set discretize=... on the env, or another agent"
                                          : "try ppo or dqn");
-    if (!rc) rc = copy_space(&ag->obs_space, &probe->obs_space, &ag->obs_low, &ag->obs_high);
-    if (!rc) rc = copy_space(&ag->act_space, as, &ag->act_low, &ag->act_high);
+    if (!rc) rc = copy_space(&ag->obs_space, &probe->obs_space, &ag->obs_low, &ag->obs_high,
+                              INFINITY);
+    if (!rc) rc = copy_space(&ag->act_space, as, &ag->act_low, &ag->act_high, 1.f);
     ag->obs_dim = ag->obs_space.dim;
     ag->act_dim = ag->act_space.dim;
     ag->priv_dim = rl_env_privileged_dim(probe);
@@ -419,6 +423,8 @@ const char *rl_agent_env_id(const rl_agent *ag) { RL_NEED(ag, NULL); return ag->
 const char *rl_agent_env_opts(const rl_agent *ag) { RL_NEED(ag, NULL); return ag->env_opts; }
 int rl_agent_obs_dim(const rl_agent *ag) { RL_NEED(ag, 0); return ag->obs_dim; }
 int rl_agent_act_dim(const rl_agent *ag) { RL_NEED(ag, 0); return ag->act_dim; }
+const rl_space *rl_agent_obs_space(const rl_agent *ag) { RL_NEED(ag, NULL); return &ag->obs_space; }
+const rl_space *rl_agent_act_space(const rl_agent *ag) { RL_NEED(ag, NULL); return &ag->act_space; }
 
 const float *rl_agent_policy_obs(const rl_agent *ag, const float *obs, float *buf, int n)
 {

@@ -503,6 +503,10 @@ RL_API const char *rl_agent_env_id(const rl_agent *agent);
 RL_API const char *rl_agent_env_opts(const rl_agent *agent);
 RL_API int rl_agent_obs_dim(const rl_agent *agent);
 RL_API int rl_agent_act_dim(const rl_agent *agent);
+/* The spaces the agent was built for (its env's, as the agent keeps them):
+ * no env is made, so they are there even when the task's files changed. */
+RL_API const rl_space *rl_agent_obs_space(const rl_agent *agent);
+RL_API const rl_space *rl_agent_act_space(const rl_agent *agent);
 /* Act for n observations: obs (n, obs_dim) -> actions (n, act_dim) in the
  * env's action space. Policies with state (NCAP's oscillator) keep one
  * state per row; rl_agent_reset_state starts row i afresh (i < 0: all). */

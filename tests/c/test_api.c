@@ -193,6 +193,8 @@ PTR_CASE(rl_agent_env_id, rl_agent_env_id(NULL))
 PTR_CASE(rl_agent_env_opts, rl_agent_env_opts(NULL))
 ZERO_CASE(rl_agent_obs_dim, rl_agent_obs_dim(NULL))
 ZERO_CASE(rl_agent_act_dim, rl_agent_act_dim(NULL))
+PTR_CASE(rl_agent_obs_space, rl_agent_obs_space(NULL))
+PTR_CASE(rl_agent_act_space, rl_agent_act_space(NULL))
 INT_CASE(rl_agent_act, rl_agent_act(NULL, NULL, 1, NULL, 1))
 INT_CASE(rl_agent_reset_state, rl_agent_reset_state(NULL, 0))
 INT_CASE(rl_evaluate, rl_evaluate(NULL, NULL, 1, 1, 1, NULL))
@@ -219,7 +221,8 @@ static const null_case null_cases[] = {
     CASE(rl_ckpt_get), CASE(rl_ckpt_tensor_count), CASE(rl_ckpt_tensor_at), CASE(rl_ckpt_save),
     CASE(rl_ckpt_load), CASE(rl_train), CASE(rl_agent_load), CASE(rl_agent_free),
     CASE(rl_agent_kind), CASE(rl_agent_env_id), CASE(rl_agent_env_opts),
-    CASE(rl_agent_obs_dim), CASE(rl_agent_act_dim), CASE(rl_agent_act),
+    CASE(rl_agent_obs_dim), CASE(rl_agent_act_dim), CASE(rl_agent_obs_space),
+    CASE(rl_agent_act_space), CASE(rl_agent_act),
     CASE(rl_agent_reset_state), CASE(rl_evaluate),
 };
 #define N_NULL_CASES ((int)(sizeof null_cases / sizeof null_cases[0]))

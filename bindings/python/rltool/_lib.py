@@ -229,6 +229,8 @@ _OPTIONAL = {
     "rl_agent_env_opts": (c_char_p, [_p]),
     "rl_agent_obs_dim": (c_int, [_p]),
     "rl_agent_act_dim": (c_int, [_p]),
+    "rl_agent_obs_space": (POINTER(Space), [_p]),
+    "rl_agent_act_space": (POINTER(Space), [_p]),
     "rl_agent_act": (c_int, [_p, _fp, c_int, _fp, c_int]),
     "rl_agent_reset_state": (c_int, [_p, c_int]),
     "rl_evaluate": (c_int, [_p, c_char_p, c_int, c_uint64, c_int, POINTER(EvalResult)]),

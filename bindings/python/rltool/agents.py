@@ -164,26 +164,11 @@ class Policy(Closeable):
         self.env_options = parse_options(text(lib.rl_agent_env_opts(ptr)))
         self.obs_dim = lib.rl_agent_obs_dim(ptr)
         self.act_dim = lib.rl_agent_act_dim(ptr)
-        # The spaces only: like the C loader, skip the file-hash pins here, so
-        # that a checkpoint whose task file changed loads and evaluate(...,
-        # task_hash="") can run it, as the library's message advises.
-        opts = text(lib.rl_agent_env_opts(ptr))
-        if "model_hash=" in opts:
-            opts += ",model_hash=,task_hash="
-        env = lib.rl_env_make(enc(self.env_id), enc(opts))
-        if not env:
-            err = last_error("checkpoint %s: cannot make its env" % path)
-            self.close()
-            raise err
-        try:
-            act = lib.rl_env_act_space(env).contents
-            obs = lib.rl_env_obs_space(env).contents
-            self.observation_space = make_space(obs, float("inf"))
-            self.action_space = make_space(act, 1.0)
-            self._discrete = act.kind == RL_DISCRETE
-            self._scalar = self._discrete and act.dim == 1
-        finally:
-            lib.rl_env_free(env)
+        act = lib.rl_agent_act_space(ptr).contents
+        self.observation_space = make_space(lib.rl_agent_obs_space(ptr).contents, float("inf"))
+        self.action_space = make_space(act, 1.0)
+        self._discrete = act.kind == RL_DISCRETE
+        self._scalar = self._discrete and act.dim == 1
 
     def _check(self):
         if self._ptr is None:
