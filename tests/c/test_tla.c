@@ -1,6 +1,8 @@
 /* TLA mechanics: forced gates, decision and MAC accounting, checkpoints. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "agents/agent.h"
@@ -84,6 +86,8 @@ START_TEST(learned_gate_macs_and_round_trip)
     ck_assert_mem_eq(x, y, sizeof x);
     rl_agent_free(a);
     rl_agent_free(b);
+    close(fd);
+    remove(path);
     /* Bad settings are refused. */
     ck_assert_ptr_null(rl_agent_create("tla", NULL, "pendulum-v1", NULL, "gate=maybe", 1));
     ck_assert_ptr_null(rl_agent_create("tla", NULL, "cartpole-v1", NULL, NULL, 1));
