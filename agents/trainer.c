@@ -524,16 +524,18 @@ static int train_session(rl_trainer *tr, const rl_train_cfg *cfg)
 {
     char resume_dir[4096];
     int rc = set_dir(tr, cfg, resume_dir, sizeof resume_dir);
-    /* A resumed run's directory is locked before its newest state is read. */
-    if (!rc && tr->dir[0] && tr->writer) rc = open_run_dir(tr, cfg, resume_dir);
+    /* A resumed run's directory is locked before its newest state is read.
+     * A new run's is touched only once its agent could be made: a typo in
+     * an option then neither leaves an empty directory behind nor clears
+     * the run that --overwrite was to replace. */
+    if (!rc && cfg->resume && tr->writer) rc = open_run_dir(tr, cfg, resume_dir);
     if (!rc && !(tr->ag = make_agent(cfg))) rc = rl_last_code();
     if (!rc) rc = check_parallel(tr->ag);
     if (!rc) rc = set_budget(tr, cfg, resume_dir);
-    if (!rc && !tr->dir[0]) {
+    if (!rc && !tr->dir[0])
         rl_run_dir_default(tr->dir, sizeof tr->dir, tr->ag->env_id, tr->ag->vt->name,
                            tr->ag->seed);
-        if (tr->writer) rc = open_run_dir(tr, cfg, NULL);
-    }
+    if (!rc && !cfg->resume && tr->writer) rc = open_run_dir(tr, cfg, NULL);
     rc = agree_on_setup(rc);
     if (rc) return rc;
     rl_agent *ag = tr->ag;

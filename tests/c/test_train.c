@@ -209,6 +209,19 @@ START_TEST(existing_run_refused)
     ck_assert_int_eq(a->steps_done, 4096); /* untouched */
     rl_agent_free(a);
     cfg.overwrite = 1;
+    /* An option the agent refuses leaves the run to be replaced as it was,
+     * and a new run directory is not even made. */
+    cfg.hparams = "envs=4,rollout=64,epochs=1,lrr=1";
+    ck_assert_int_ne(rl_train(&cfg), RL_OK);
+    ck_assert_ptr_nonnull(strstr(rl_last_error(), "unknown hyperparameter 'lrr'"));
+    ck_assert(exists(dir, "step-1024.rlt") && exists(dir, "metrics.csv"));
+    char fresh[320];
+    snprintf(fresh, sizeof fresh, "%s/fresh", tmp);
+    cfg.out_dir = fresh;
+    ck_assert_int_ne(rl_train(&cfg), RL_OK);
+    ck_assert_int_eq(access(fresh, F_OK), -1);
+    cfg.out_dir = dir;
+    cfg.hparams = "envs=4,rollout=64,epochs=1";
     ck_assert_int_eq(rl_train(&cfg), RL_OK);
     ck_assert(!exists(dir, "step-1024.rlt"));
     a = rl_agent_load(dir);
