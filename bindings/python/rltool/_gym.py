@@ -52,7 +52,9 @@ def make_spec(task_id, max_steps, options, render_mode=None):
     else:
         from .env import EnvSpec
     kwargs = {"env_id": task_id}
-    kwargs.update(options)
+    # max_steps travels as max_episode_steps: gymnasium.make(spec) turns
+    # that into its TimeLimit, and make_env leaves the limit to it.
+    kwargs.update((k, v) for k, v in options.items() if k != "max_steps")
     if render_mode is not None:
         kwargs["render_mode"] = render_mode
     return EnvSpec(id=gym_id(task_id), entry_point=ENTRY_POINT,
@@ -83,9 +85,28 @@ def register():
     return added
 
 
+# The largest `max_steps` the C wrappers accept: an episode limit never reached.
+_NO_LIMIT = 1000000000
+
+
 def make_env(env_id, **kwargs):
-    """gymnasium.make's entry point for rltool/ ids: rltool.make."""
+    """gymnasium.make's entry point for rltool/ ids: rltool.make, with the
+    episode limit left to the TimeLimit wrapper gymnasium.make adds (the
+    spec's max_episode_steps, or make's own max_episode_steps=N), as for
+    Gymnasium's own envs. Were the task to truncate at its own limit too,
+    max_episode_steps=500 on a 200-step task would still end at 200.
+    An explicit max_steps=N still ends episodes in the task itself."""
     from .env import make
+    if "max_steps" in kwargs:
+        spec = gym.registry.get(gym_id(env_id)) if gym is not None else None
+        limit = spec.max_episode_steps if spec is not None else None
+        n = kwargs["max_steps"]
+        if limit and isinstance(n, int) and n > limit:
+            gym.logger.warn("max_steps=%d is longer than %s's max_episode_steps=%d: "
+                            "gymnasium.make's TimeLimit still ends episodes at %d unless it "
+                            "is also given max_episode_steps=%d" % (n, spec.id, limit, limit, n))
+    else:
+        kwargs["max_steps"] = _NO_LIMIT
     return make(env_id, **kwargs)
 
 

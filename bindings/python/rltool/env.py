@@ -30,11 +30,14 @@ class EnvSpec:
         self.nondeterministic = False
 
     def make(self, **kwargs):
-        """The env this spec describes (kwargs override the spec's)."""
-        from ._gym import make_env
+        """The env this spec describes (kwargs override the spec's). Without
+        gymnasium nothing adds a TimeLimit: the task itself ends episodes at
+        max_episode_steps."""
         kw = dict(self.kwargs)
+        if self.max_episode_steps:
+            kw["max_steps"] = self.max_episode_steps
         kw.update(kwargs)
-        return make_env(**kw)
+        return make(kw.pop("env_id"), **kw)
 
     def __eq__(self, other):
         return isinstance(other, EnvSpec) and vars(self) == vars(other)
