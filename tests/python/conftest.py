@@ -23,6 +23,16 @@ def registered(env_id):
     return env_id in rltool.registry()
 
 
+def episode_length(env, limit=10000):
+    """Steps of one random-action episode from reset(seed=0); None past limit."""
+    env.reset(seed=0)
+    for n in range(1, limit + 1):
+        *_, term, trunc, _ = env.step(env.action_space.sample())
+        if term or trunc:
+            return n
+    return None
+
+
 # Tasks every test module exercises; swimmer only once it is registered.
 ENV_IDS = ["cartpole-v1", "pendulum-v1"] + [
     i for i in ("swimmer-v1",) if i in rltool.registry()]

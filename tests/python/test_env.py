@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import rltool
-from conftest import ENV_IDS
+from conftest import ENV_IDS, episode_length
 
 
 def test_registry_and_info():
@@ -128,21 +128,12 @@ def test_episode_info_and_time_limit():
     env.step([0.0])
 
 
-def _episode_length(env, limit=10000):
-    env.reset(seed=0)
-    for n in range(1, limit + 1):
-        *_, term, trunc, _ = env.step(env.action_space.sample())
-        if term or trunc:
-            return n
-    return None
-
-
 def test_spec_makes_an_env_with_the_same_episode_limit():
     # rltool's own EnvSpec when gymnasium is absent, Gymnasium's when present:
     # either way the made env ends its episodes at the spec's limit.
     spec = rltool.make("pendulum-v1", max_steps=7).spec
     assert spec.max_episode_steps == 7 and "max_steps" not in spec.kwargs
-    assert _episode_length(spec.make()) == 7
+    assert episode_length(spec.make()) == 7
 
 
 def test_options_formatting_and_errors():

@@ -16,7 +16,7 @@ import rltool  # noqa: E402
 from gymnasium.utils.env_checker import check_env  # noqa: E402
 from gymnasium.wrappers import vector as vw  # noqa: E402
 
-from conftest import ENV_IDS  # noqa: E402
+from conftest import ENV_IDS, episode_length  # noqa: E402
 
 MUJOCO_ID = "swimmer-v1"
 CLASSIC_IDS = ["cartpole-v1", "pendulum-v1"]
@@ -81,30 +81,21 @@ def test_make_passes_options_and_spec_round_trips():
         np.testing.assert_array_equal(o, finals[0])
 
 
-def _episode_length(env, limit=10000):
-    env.reset(seed=0)
-    for n in range(1, limit + 1):
-        *_, term, trunc, _ = env.step(env.action_space.sample())
-        if term or trunc:
-            return n
-    return None
-
-
-def test_max_episode_steps_sets_the_episode_length():
+def test_max_episode_steps_sets_theepisode_length():
     # gymnasium.make's TimeLimit is the limit, longer or shorter than the
     # task's own 200 steps (the task used to end a 500-step episode at 200).
     gid = "rltool/pendulum-v1"
-    assert _episode_length(gym.make(gid)) == 200
-    assert _episode_length(gym.make(gid, max_episode_steps=500)) == 500
-    assert _episode_length(gym.make(gid, max_episode_steps=30)) == 30
-    assert _episode_length(gym.make(gid, max_steps=30)) == 30
+    assert episode_length(gym.make(gid)) == 200
+    assert episode_length(gym.make(gid, max_episode_steps=500)) == 500
+    assert episode_length(gym.make(gid, max_episode_steps=30)) == 30
+    assert episode_length(gym.make(gid, max_steps=30)) == 30
     # An env made by rltool.make with its own limit keeps it through gymnasium.
     direct = rltool.make("pendulum-v1", max_steps=300)
-    assert _episode_length(gym.make(direct.spec)) == 300
+    assert episode_length(gym.make(direct.spec)) == 300
     # A task limit longer than the TimeLimit cannot take effect: said, not silent.
     with pytest.warns(UserWarning, match="max_episode_steps=500"):
         env = gym.make(gid, max_steps=500)
-    assert _episode_length(env) == 200
+    assert episode_length(env) == 200
 
 
 def test_spec_of_an_unregistrable_id_still_round_trips(tmp_path):
