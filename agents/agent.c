@@ -208,6 +208,19 @@ static int pin_env(rl_agent *ag)
     return RL_OK;
 }
 
+int rl_agent_check_hparams(const char *agent, const char *policy, const char *hparams)
+{
+    const rl_agent_vt *vt = rl_agent_find_or_error(agent);
+    const rl_policy_vt *pvt = vt ? rl_policy_find_or_error(policy ? policy : vt->default_policy)
+                                 : NULL;
+    rl_agent *ag = pvt ? agent_new(vt) : NULL;
+    if (!ag) return rl_last_code();
+    char policy_kv[512] = "";
+    int rc = apply_hparams(ag, pvt, hparams, policy_kv, sizeof policy_kv);
+    rl_agent_free(ag);
+    return rc;
+}
+
 rl_agent *rl_agent_create(const char *agent, const char *policy, const char *env_id,
                           const char *env_opts, const char *hparams, uint64_t seed)
 {

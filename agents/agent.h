@@ -191,6 +191,10 @@ struct rl_agent {
 const rl_agent_vt *rl_agent_find(const char *name);
 /* The same, or NULL with an "unknown agent 'x' (known: ...)" message. */
 const rl_agent_vt *rl_agent_find_or_error(const char *name);
+/* Whether HPARAMS ("k=v,...") are known to AGENT with POLICY (NULL: its
+ * default policy) and the agent's values in range; RL_OK or the error
+ * training would give. A task file's recipe line is checked with this. */
+int rl_agent_check_hparams(const char *agent, const char *policy, const char *hparams);
 int rl_agent_count(void);
 const rl_agent_vt *rl_agent_at(int i);
 /* Add an agent kind beside the built-in ones (agents/agents.h lists those):

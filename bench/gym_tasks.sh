@@ -7,6 +7,8 @@
 #   bench/gym_tasks.sh TASK [SEEDS] [STEPS]     e.g. bench/gym_tasks.sh reacher 3
 #   FIRST_SEED=2 bench/gym_tasks.sh hopper 3     (seeds 2 and 3 only)
 #   HP="log_std_init=-1" TAG=std1 bench/gym_tasks.sh half_cheetah 1
+#   THREADS=2 bench/gym_tasks.sh hopper 1        (default --threads 1: the
+#   machine is shared, and a 2-thread run beside other jobs oversubscribes)
 #
 # Runs land in ${OUT:-bench-out/gym}/runs/TASK[-TAG]-AGENT-sSEED (rerunning a
 # finished run directory is refused by rltool, so delete it first). The
@@ -35,7 +37,7 @@ HP=${HP:-}
 mkdir -p "$OUT/runs"
 for s in $(seq "${FIRST_SEED:-1}" "$SEEDS"); do
   dir="$OUT/runs/$TASK${TAG:+-$TAG}-$AGENT-s$s"
-  set -- "$RLTOOL" train "$FILE" --seed "$s" --out "$dir"
+  set -- "$RLTOOL" train "$FILE" --seed "$s" --out "$dir" --threads "${THREADS:-1}"
   [ -n "${STEPS:-}" ] && set -- "$@" --steps "$STEPS"
   for kv in $HP; do set -- "$@" --set "$kv"; done
   start=$(date +%s)

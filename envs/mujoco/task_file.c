@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agents/agent.h" /* rl_agent_find: recipe.agent names an agent */
+#include "agents/agent.h" /* recipe.agent names an agent, recipe.hparams its options */
 #include "core/file.h"
 #include "envs/mujoco/mjcf_task.h"
 
@@ -90,12 +90,6 @@ static int resolve_model(tf_parse *p, int line, const char *value, char *out, si
 static const char *const recipe_keys[4] = {"recipe.agent", "recipe.policy", "recipe.hparams",
                                             "recipe.steps"};
 
-static int is_name(const char *s)
-{
-    size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-");
-    return n > 0 && n < 32 && !s[n];
-}
-
 /* recipe.agent = NAME, recipe.policy = NAME, recipe.hparams = k=v,k=v,
  * recipe.steps = N: what `rltool train FILE` uses without --agent. */
 static int check_recipe(tf_parse *p, int line, const char *owner, const char *key,
@@ -107,15 +101,13 @@ static int check_recipe(tf_parse *p, int line, const char *owner, const char *ke
         return rl_error(RL_ENOTFOUND, "%s: unknown key '%s' (recipe keys: recipe.agent, "
                         "recipe.policy, recipe.hparams, recipe.steps)", owner, key);
     p->recipe_line[k] = line;
-    if (k == 0 && !rl_agent_find(val)) {
-        rl_agent_find_or_error(val);
+    if ((k == 0 && !rl_agent_find(val)) || (k == 1 && !rl_policy_find(val))) {
+        if (k == 0) rl_agent_find_or_error(val);
+        else rl_policy_find_or_error(val);
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", rl_last_error());
-        return rl_error(RL_EINVAL, "%s: recipe.agent: %s", owner, msg);
+        return rl_error(RL_EINVAL, "%s: %s: %s", owner, recipe_keys[k], msg);
     }
-    if (k == 1 && !is_name(val))
-        return rl_error(RL_EINVAL, "%s: recipe.policy '%s' is not a policy name (mlp, ncap, ...)",
-                        owner, val);
     if (k == 2) {
         const char *s = val;
         char kk[128], vv[RL_OPT_STR_MAX];
@@ -130,6 +122,26 @@ static int check_recipe(tf_parse *p, int line, const char *owner, const char *ke
         return rl_error(RL_EINVAL, "%s: recipe.steps '%s' must be an integer in [1, 4e12]", owner,
                         val);
     return RL_OK;
+}
+
+static const char *parsed_value(const tf_parse *p, const char *key)
+{
+    for (int i = 0; i < p->n; i++)
+        if (!strcmp(p->keys[i], key)) return p->vals[i];
+    return NULL;
+}
+
+/* recipe.hparams against the recipe's agent and policy, once the whole file
+ * is read (those lines may come in any order): an unknown hyperparameter or
+ * a value out of range names its line here, not when training starts. */
+static int check_recipe_hparams(const tf_parse *p)
+{
+    if (!rl_agent_check_hparams(parsed_value(p, "recipe.agent"), parsed_value(p, "recipe.policy"),
+                                parsed_value(p, "recipe.hparams")))
+        return RL_OK;
+    char msg[1024];
+    snprintf(msg, sizeof msg, "%s", rl_last_error());
+    return rl_error(rl_last_code(), "%s:%d: recipe.hparams: %s", p->path, p->recipe_line[2], msg);
 }
 
 /* A task option's key and value; an unknown key lists every key a task
@@ -251,6 +263,7 @@ const rl_task *rl_taskfile_task(const char *path)
     if (!rc && p->recipe_line[0] && !p->recipe_line[3])
         rc = rl_error(RL_EINVAL, "%s:%d: recipe.agent without recipe.steps (the recipe's step "
                       "budget)", abs, p->recipe_line[0]);
+    if (!rc && p->recipe_line[0] && p->recipe_line[2]) rc = check_recipe_hparams(p);
     const rl_task *task = NULL;
     if (!rc) {
         const char *keys[MAX_KEYS + 1], *vals[MAX_KEYS + 1];

@@ -510,6 +510,15 @@ START_TEST(task_file_recipe)
     expect_task_error("recipe.hparams = gamma=0.9\n", RL_EINVAL,
                       "bad.task:4: recipe.hparams without recipe.agent");
     expect_task_error("recipe.agent = sac\n", RL_EINVAL, "recipe.agent without recipe.steps");
+    /* the agent's hyperparameters are checked when the file is read, with the
+     * hparams line, wherever recipe.agent comes */
+    expect_task_error("recipe.hparams = gama=0.9\nrecipe.agent = ppo\nrecipe.steps = 9\n",
+                      RL_ENOTFOUND, "bad.task:4: recipe.hparams: unknown hyperparameter 'gama' "
+                      "for ppo with policy mlp (known: envs,");
+    expect_task_error("recipe.agent = ppo\nrecipe.hparams = gamma=2\nrecipe.steps = 9\n",
+                      RL_EINVAL, "bad.task:5: recipe.hparams: ");
+    expect_task_error("recipe.agent = ppo\nrecipe.policy = mpl\nrecipe.steps = 9\n", RL_EINVAL,
+                      "bad.task:5: recipe.policy: unknown policy 'mpl' (known: ");
     expect_task_error("recipe.budget = 9\n", RL_ENOTFOUND, "recipe keys: recipe.agent");
     expect_task_error("rewrd = alive\n", RL_ENOTFOUND, "recipe.hparams");
 
