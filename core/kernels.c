@@ -68,6 +68,8 @@ static inline v4f p_relu_mask(v4f g, v4f y)
 #define V_HSUM(v) (((v)[0] + (v)[1]) + ((v)[2] + (v)[3]))
 #define V_HAS_TANH 0
 #define V_TANH(v) (v)
+#define V_ADD(a, b) ((a) + (b))
+#define V_HAS_TSUM 0
 #include "core/kernels_tile.h"
 
 #ifdef RL_KERN_X86
@@ -158,6 +160,8 @@ static inline KT2 float avx2_hsum(__m256 v)
 #define V_HSUM(v) avx2_hsum(v)
 #define V_HAS_TANH 1
 #define V_TANH(v) avx2_tanh(v)
+#define V_ADD(a, b) _mm256_add_ps((a), (b))
+#define V_HAS_TSUM 0
 #include "core/kernels_tile.h"
 
 /* ---------------------------------------------------------------- AVX-512 */
@@ -186,6 +190,43 @@ static inline KT5 __m512 avx512_relu_mask(__m512 g, __m512 y)
     return _mm512_maskz_mov_ps(pos, g);
 }
 
+/* Sum of the 16 lanes by a fixed tree: lanes j and j+8, then j+4, j+2,
+ * j+1 (written out rather than _mm512_reduce_add_ps, whose tree is the
+ * compiler's choice, because avx512_tsum must match it bit for bit). */
+static inline KT5 float avx512_hsum(__m512 v)
+{
+    __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
+                             _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    return _mm_cvtss_f32(_mm_add_ss(q, _mm_movehdup_ps(q)));
+}
+
+/* Lane r = avx512_hsum(a[r]) for r < 16, with the same additions: each
+ * level adds the lanes at the same distance (8, 4, 2, 1) for several rows
+ * at once, the rows interleaved so that the last level leaves them in
+ * order (level 1 pairs rows m, 4+m and 8+m, 12+m). */
+static inline KT5 __m512 avx512_tsum(const __m512 *a)
+{
+    __m512 c[8], d[4], e[2];
+#define RL_PAIR8(x, y) _mm512_add_ps(_mm512_shuffle_f32x4((x), (y), 0x44), \
+                                     _mm512_shuffle_f32x4((x), (y), 0xEE))
+#define RL_PAIR4(x, y) _mm512_add_ps(_mm512_shuffle_f32x4((x), (y), 0x88), \
+                                     _mm512_shuffle_f32x4((x), (y), 0xDD))
+    for (int m = 0; m < 4; m++) {
+        c[2 * m] = RL_PAIR8(a[m], a[4 + m]);
+        c[2 * m + 1] = RL_PAIR8(a[8 + m], a[12 + m]);
+    }
+    for (int m = 0; m < 4; m++) d[m] = RL_PAIR4(c[2 * m], c[2 * m + 1]);
+#undef RL_PAIR8
+#undef RL_PAIR4
+    for (int n = 0; n < 2; n++)
+        e[n] = _mm512_add_ps(_mm512_shuffle_ps(d[2 * n], d[2 * n + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+                             _mm512_shuffle_ps(d[2 * n], d[2 * n + 1], _MM_SHUFFLE(3, 2, 3, 2)));
+    return _mm512_add_ps(_mm512_shuffle_ps(e[0], e[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                         _mm512_shuffle_ps(e[0], e[1], _MM_SHUFFLE(3, 1, 3, 1)));
+}
+
 #define KN(name) name##_avx512
 #define KTARGET KT5
 #define VW 16
@@ -203,9 +244,12 @@ static inline KT5 __m512 avx512_relu_mask(__m512 g, __m512 y)
 #define V_RELU_MASK(g, y) avx512_relu_mask((g), (y))
 #define V_MASK(n) ((__mmask16)((1u << (n)) - 1u))
 #define V_STOREU(p, v) _mm512_storeu_ps((p), (v))
-#define V_HSUM(v) _mm512_reduce_add_ps(v)
+#define V_HSUM(v) avx512_hsum(v)
 #define V_HAS_TANH 1
 #define V_TANH(v) avx512_tanh(v)
+#define V_ADD(a, b) _mm512_add_ps((a), (b))
+#define V_HAS_TSUM 1
+#define V_TSUM(acc) avx512_tsum(acc)
 #include "core/kernels_tile.h"
 #endif /* RL_KERN_X86 */
 
@@ -349,8 +393,59 @@ int rl_kern_wants_wt(rl_kern_path path, int rows, int out)
     return !KERN_DOT_FORWARD(rows, out, vw);
 }
 
+#ifdef RL_KERN_X86
+/* 8 x 8 blocks transposed in registers; the inputs left over (fewer than
+ * 8, e.g. a first layer's 3 or 4) as 8-wide gathers. The packing runs
+ * before every forward of a layer, and as a scalar strided copy it cost 8 %
+ * of a 64-64 SAC run. */
+static KT2 void pack_wt_avx2(const float *W, int out, int in, float *Wt, int ldw)
+{
+    int o = 0;
+    const __m256i stride = _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                                              _mm256_set1_epi32(in));
+    for (; o + 8 <= out; o += 8) {
+        const float *w = W + (size_t)o * in;
+        int i = 0;
+        for (; i + 8 <= in; i += 8) {
+            __m256 r[8], t[8];
+            for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(w + (size_t)k * in + i);
+            for (int k = 0; k < 8; k += 2) {
+                t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
+                t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
+            }
+            for (int k = 0; k < 8; k += 4) {
+                r[k] = _mm256_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(1, 0, 1, 0));
+                r[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(3, 2, 3, 2));
+                r[k + 2] = _mm256_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(1, 0, 1, 0));
+                r[k + 3] = _mm256_shuffle_ps(t[k + 1], t[k + 3], _MM_SHUFFLE(3, 2, 3, 2));
+            }
+            /* r[k], k < 4: input i+k of rows 0-3 in the low half, input
+             * i+4+k in the high half; r[4+k] the same for rows 4-7. */
+            for (int k = 0; k < 4; k++) {
+                _mm256_storeu_ps(Wt + (size_t)(i + k) * ldw + o,
+                                 _mm256_permute2f128_ps(r[k], r[k + 4], 0x20));
+                _mm256_storeu_ps(Wt + (size_t)(i + 4 + k) * ldw + o,
+                                 _mm256_permute2f128_ps(r[k], r[k + 4], 0x31));
+            }
+        }
+        for (; i < in; i++)
+            _mm256_storeu_ps(Wt + (size_t)i * ldw + o, _mm256_i32gather_ps(w + i, stride, 4));
+    }
+    for (; o < out; o++)
+        for (int i = 0; i < in; i++) Wt[(size_t)i * ldw + o] = W[(size_t)o * in + i];
+}
+#endif
+
 void rl_kern_pack_wt(const float *W, int out, int in, float *Wt, int ldw)
 {
+#ifdef RL_KERN_X86
+    if (rl_kern_available(RL_KERN_AVX2)) {
+        pack_wt_avx2(W, out, in, Wt, ldw);
+        for (int i = 0; out < ldw && i < in; i++)
+            memset(Wt + (size_t)i * ldw + out, 0, sizeof(float) * (size_t)(ldw - out));
+        return;
+    }
+#endif
     for (int i = 0; i < in; i++) {
         float *row = Wt + (size_t)i * ldw;
         for (int o = 0; o < out; o++) row[o] = W[(size_t)o * in + i];

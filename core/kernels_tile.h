@@ -9,6 +9,10 @@
  *   V_RELU_MASK(g, y) (g where y > 0, else 0)  V_MASK(n) (first n of VW lanes)
  *   V_STOREU(p, v)  V_HSUM(v) (sum of the lanes)
  *   V_HAS_TANH, V_TANH(v)  (1 and a vector tanh, or 0: libm tanhf afterwards)
+ *   V_ADD(a, b)
+ *   V_HAS_TSUM, V_TSUM(acc)  (1 and, from VW vectors acc[0..VW-1], the vector
+ *                   whose lane r is V_HSUM(acc[r]) with the same additions in
+ *                   the same order; or 0)
  * and this file undefines them all at its end.
  * Tiles are MR rows (or MO output features) by NV vectors; MR, NV are
  * constants at every call so the accumulators live in registers. Each
@@ -98,10 +102,45 @@ KINLINE void KN(fwd_dot_tile)(const float *X, int in, const float *W, const floa
     }
 }
 
+#if V_HAS_TSUM
+/* VW rows of one output feature: the same per-row sums as fwd_dot_tile,
+ * reduced all at once (one transposing add tree instead of VW horizontal
+ * sums, which dominated a Q head's forward). */
+KINLINE void KN(fwd_dot_tile_vw)(const float *X, int in, const float *W, const float *b,
+                                 float *Y, int out, int o, int relu)
+{
+    vec acc[VW];
+#pragma GCC unroll 16
+    for (int r = 0; r < VW; r++) acc[r] = V_ZERO();
+    const float *w = W + (size_t)o * in;
+    for (int i = 0; i < in; i += VW) {
+        vmask m = V_MASK(in - i < VW ? in - i : VW);
+        vec wv = V_LOADM(w + i, m);
+#pragma GCC unroll 16
+        for (int r = 0; r < VW; r++) acc[r] = V_FMA(V_LOADM(X + (size_t)r * in + i, m), wv, acc[r]);
+    }
+    vec y = V_ADD(V_TSUM(acc), V_SET1(b[o]));
+    /* max(y, 0) gives +0 for -0 and NaN, as the scalar test in fwd_dot_tile. */
+    if (relu) y = V_RELU(y);
+    if (out == 1) {
+        V_STOREU(Y, y);
+        return;
+    }
+    float t[VW];
+    V_STOREU(t, y);
+    for (int r = 0; r < VW; r++) Y[(size_t)r * out + o] = t[r];
+}
+#endif
+
 static KTARGET void KN(forward_dot)(const float *X, int rows, int in, const float *W,
                                     const float *b, int out, int relu, float *Y)
 {
     int r = 0;
+#if V_HAS_TSUM
+    for (; r + VW <= rows; r += VW)
+        for (int o = 0; o < out; o++)
+            KN(fwd_dot_tile_vw)(X + (size_t)r * in, in, W, b, Y + (size_t)r * out, out, o, relu);
+#endif
     for (; r + 4 <= rows; r += 4)
         for (int o = 0; o < out; o++)
             KN(fwd_dot_tile)(X + (size_t)r * in, in, W, b, Y + (size_t)r * out, out, o, 4, relu);
@@ -312,6 +351,22 @@ static KTARGET void KN(backward_dwt)(const float *dZ, int rows, int out, const f
     }
 }
 
+/* db[oc .. oc + NV VW) += sum_r dZ[r, .], rows in order. */
+KINLINE void KN(db_cols)(const float *dZ, int rows, int out, float *db, int oc, int NV,
+                         vmask mlast)
+{
+    vec acc[4];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) acc[v] = V_LOADM(db + oc + v * VW, v == NV - 1 ? mlast : V_MASK(VW));
+    const float *g = dZ + oc;
+    for (int r = 0; r < rows; r++, g += out)
+#pragma GCC unroll 4
+        for (int v = 0; v < NV; v++)
+            acc[v] = V_ADD(acc[v], V_LOADM(g + v * VW, v == NV - 1 ? mlast : V_MASK(VW)));
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) V_STOREM(db + oc + v * VW, acc[v], v == NV - 1 ? mlast : V_MASK(VW));
+}
+
 static KTARGET void KN(backward_dw)(const float *dZ, int rows, int out, const float *X, int in,
                                     float *dW, float *db, int o0, int o1)
 {
@@ -327,10 +382,17 @@ static KTARGET void KN(backward_dw)(const float *dZ, int rows, int out, const fl
         default: KN(dw_cols)(dZ, rows, out, X, in, dW, o0, o1, c0, 4, m); break;
         }
     }
-    /* Bias: column sums, rows in order for every feature. */
-    for (int r = 0; r < rows; r++) {
-        const float *g = dZ + (size_t)r * out;
-        for (int o = o0; o < o1; o++) db[o] += g[o];
+    /* Bias: column sums, rows in order for every feature, features as the
+     * vector lanes (a scalar loop here was half of a 64-wide layer's dW). */
+    for (int oc = o0; oc < o1; oc += 4 * VW) {
+        vmask m;
+        int nv = KN(col_block)(o1 - oc, &m);
+        switch (nv) {
+        case 1: KN(db_cols)(dZ, rows, out, db, oc, 1, m); break;
+        case 2: KN(db_cols)(dZ, rows, out, db, oc, 2, m); break;
+        case 3: KN(db_cols)(dZ, rows, out, db, oc, 3, m); break;
+        default: KN(db_cols)(dZ, rows, out, db, oc, 4, m); break;
+        }
     }
 }
 
@@ -355,3 +417,6 @@ static KTARGET void KN(backward_dw)(const float *dZ, int rows, int out, const fl
 #undef V_HSUM
 #undef V_HAS_TANH
 #undef V_TANH
+#undef V_ADD
+#undef V_HAS_TSUM
+#undef V_TSUM

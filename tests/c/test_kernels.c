@@ -291,6 +291,62 @@ START_TEST(split_invariant)
 }
 END_TEST
 
+/* The dot-product forward of a Q head (1 and 2 outputs, the shapes that
+ * take the many-rows tile on AVX-512) gives each row the same bits whether
+ * rows come all at once or one by one, with relu and without. */
+START_TEST(dot_forward_rows_bitwise)
+{
+    const int rows = 67, in = 65;
+    rl_rng rng;
+    rl_rng_seed(&rng, 13, 0);
+    float X[67 * 65], W[2 * 65], b[2], Y[67 * 2], Y1[2];
+    fill(&rng, X, sizeof X / 4);
+    fill(&rng, W, sizeof W / 4);
+    fill(&rng, b, 2);
+    X[5 * in] = NAN;
+    for (int p = RL_KERN_PORTABLE; p <= RL_KERN_AVX512; p++) {
+        if (!rl_kern_available((rl_kern_path)p)) continue;
+        for (int out = 1; out <= 2; out++)
+            for (int a = 0; a < 2; a++) {
+                rl_act act = a ? RL_ACT_RELU : RL_ACT_NONE;
+                rl_kern_forward(p, X, rows, in, NULL, 0, W, b, out, act, Y);
+                for (int r = 0; r < rows; r++) {
+                    rl_kern_forward(p, X + r * in, 1, in, NULL, 0, W, b, out, act, Y1);
+                    ck_assert_msg(!memcmp(Y1, Y + r * out, sizeof(float) * out),
+                                  "%s out %d act %d row %d: %.9g alone, %.9g in the batch",
+                                  rl_kern_name((rl_kern_path)p), out, a, r, Y1[0], Y[r * out]);
+                }
+            }
+    }
+}
+END_TEST
+
+/* Packing transposes exactly and zero-fills the padding columns, on shapes
+ * with and without whole 8 x 8 blocks. */
+START_TEST(pack_exact)
+{
+    const int shapes[][2] = {{64, 64}, {64, 3}, {1, 1}, {17, 65}, {24, 16}, {7, 9}, {33, 257}};
+    rl_rng rng;
+    rl_rng_seed(&rng, 17, 0);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int out = shapes[s][0], in = shapes[s][1], ldw = rl_kern_pad(out);
+        float *W = malloc(4 * (size_t)out * in), *Wt = malloc(4 * (size_t)in * ldw);
+        fill(&rng, W, (size_t)out * in);
+        for (size_t k = 0; k < (size_t)in * ldw; k++) Wt[k] = NAN;
+        rl_kern_pack_wt(W, out, in, Wt, ldw);
+        for (int i = 0; i < in; i++)
+            for (int o = 0; o < ldw; o++) {
+                float want = o < out ? W[(size_t)o * in + i] : 0.0f,
+                      got = Wt[(size_t)i * ldw + o];
+                ck_assert_msg(!memcmp(&got, &want, 4), "pack %dx%d: Wt[%d][%d] = %g, want %g", out,
+                              in, i, o, got, want);
+            }
+        free(W);
+        free(Wt);
+    }
+}
+END_TEST
+
 /* The whole MLP on each path agrees with the BLAS path. */
 START_TEST(mlp_paths_agree)
 {
@@ -444,6 +500,8 @@ int main(void)
     tcase_add_test(tc, avx2_matches_naive);
     tcase_add_test(tc, avx512_matches_naive);
     tcase_add_test(tc, split_invariant);
+    tcase_add_test(tc, dot_forward_rows_bitwise);
+    tcase_add_test(tc, pack_exact);
     tcase_add_test(tc, tanh_accurate);
     tcase_add_test(tc, mlp_paths_agree);
     tcase_add_test(tc, selection);
