@@ -46,6 +46,9 @@ typedef struct rl_policy_vt {
     const float *(*forward)(rl_policy *p, const float *obs, const int *t, int batch);
     /* dout (batch, out) of the last forward; adds into p->grads. */
     int (*backward)(rl_policy *p, const float *dout);
+    /* Optional: keep the first `rows` rows of the last forward for backward
+     * (one pass over [obs; next] stacked, back-propagated through obs). */
+    int (*keep_rows)(rl_policy *p, int rows);
     /* After an optimizer step: re-apply constraints (sign clamps) if any. */
     void (*project)(rl_policy *p);
     double (*macs)(const rl_policy *p);  /* multiply-accumulates per row */

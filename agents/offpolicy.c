@@ -2,6 +2,7 @@
  * See offpolicy.h. */
 #include "agents/offpolicy.h"
 #include "agents/comm.h"
+#include "core/mlp_pair.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -27,9 +28,8 @@ int rl_twinq_init(rl_twinq *t, int obs_dim, int act_dim, const rl_intlist *hidde
         t->dx[k] = malloc(sizeof(float) * (size_t)cap * t->in);
         if (!t->qt[k] || !t->opt[k] || !t->dx[k]) return rl_error(RL_ENOMEM, "out of memory");
     }
-    t->dq = malloc(sizeof(float) * (size_t)cap);
-    t->tgt = malloc(sizeof(float) * (size_t)cap);
-    if (!t->dq || !t->tgt) return rl_error(RL_ENOMEM, "out of memory");
+    t->dq = malloc(sizeof(float) * (size_t)cap * 2);
+    if (!t->dq) return rl_error(RL_ENOMEM, "out of memory");
     return RL_OK;
 }
 
@@ -42,7 +42,6 @@ void rl_twinq_free(rl_twinq *t)
         free(t->dx[k]);
     }
     free(t->dq);
-    free(t->tgt);
     memset(t, 0, sizeof *t);
 }
 
@@ -54,51 +53,103 @@ void rl_twinq_set_regularizers(rl_twinq *t, float weight_decay, double max_grad_
 
 void rl_twinq_set_pool(rl_twinq *t, rl_pool *pool)
 {
+    t->pool = pool;
     for (int k = 0; k < 2; k++) {
         rl_mlp_set_pool(t->q[k], pool);
         rl_mlp_set_pool(t->qt[k], pool);
     }
 }
 
+/* One twin-critic step's arguments and results, for the pair's parts. */
+typedef struct {
+    rl_twinq *t;
+    const float *x, *y;
+    int B;
+    float tau;             /* fit: < 0 for no Polyak step */
+    const float *out[2];   /* forward outputs, owned by the networks */
+    double loss[2];
+} twin_ctx;
+
+static int target_part(void *p, int k)
+{
+    twin_ctx *c = p;
+    c->out[k] = rl_mlp_forward(c->t->qt[k], c->x, c->B);
+    return c->out[k] ? RL_OK : rl_last_code();
+}
+
 int rl_twinq_target_min(rl_twinq *t, const float *x, int B, float *out)
 {
-    const float *a = rl_mlp_forward(t->qt[0], x, B);
-    if (!a) return rl_last_code();
-    memcpy(out, a, sizeof(float) * (size_t)B);
-    const float *b = rl_mlp_forward(t->qt[1], x, B);
-    if (!b) return rl_last_code();
-    for (int i = 0; i < B; i++)
-        if (b[i] < out[i]) out[i] = b[i];
+    twin_ctx c = {.t = t, .x = x, .B = B};
+    int rc = rl_mlp_pair_run(t->pool, rl_mlp_pair_parallel(t->qt[0], B, t->pool), t->qt[0],
+                             t->qt[1], target_part, &c);
+    if (rc) return rc;
+    for (int i = 0; i < B; i++) out[i] = c.out[1][i] < c.out[0][i] ? c.out[1][i] : c.out[0][i];
+    return RL_OK;
+}
+
+static int fit_part(void *p, int k)
+{
+    twin_ctx *c = p;
+    rl_twinq *t = c->t;
+    rl_mlp *q = t->q[k];
+    float *dq = t->dq + (size_t)k * t->cap;
+    const float *v = rl_mlp_forward(q, c->x, c->B);
+    if (!v) return rl_last_code();
+    c->loss[k] = rl_loss_mse(v, c->y, c->B, dq);
+    rl_mlp_zero_grad(q);
+    int rc = rl_mlp_backward(q, dq, NULL, 1);
+    if (rc) return rc;
+    if (t->comm_avg && (rc = rl_comm_allreduce_mean(q->grads, q->n_params))) return rc;
+    if (t->max_grad_norm > 0) rl_grad_clip_norm(q->grads, q->n_params, t->max_grad_norm);
+    if (c->tau >= 0) rl_adam_step_polyak(t->opt[k], q->params, q->grads, t->qt[k]->params, c->tau);
+    else rl_adam_step(t->opt[k], q->params, q->grads);
+    return RL_OK;
+}
+
+/* tau < 0: no Polyak step. */
+static int twinq_fit(rl_twinq *t, const float *x, const float *y, int B, float tau, double *loss)
+{
+    twin_ctx c = {.t = t, .x = x, .y = y, .B = B, .tau = tau};
+    /* The gradient allreduce talks to other ranks: keep it on this thread. */
+    int par = !t->comm_avg && rl_mlp_pair_parallel(t->q[0], B, t->pool);
+    int rc = rl_mlp_pair_run(t->pool, par, t->q[0], t->q[1], fit_part, &c);
+    if (rc) return rc;
+    if (loss) *loss = c.loss[0] + c.loss[1];
     return RL_OK;
 }
 
 int rl_twinq_fit(rl_twinq *t, const float *x, const float *y, int B, double *loss)
 {
-    double l = 0;
-    for (int k = 0; k < 2; k++) {
-        const float *q = rl_mlp_forward(t->q[k], x, B);
-        if (!q) return rl_last_code();
-        l += rl_loss_mse(q, y, B, t->dq);
-        rl_mlp_zero_grad(t->q[k]);
-        int rc = rl_mlp_backward(t->q[k], t->dq, NULL, 1);
-        if (rc) return rc;
-        if (t->comm_avg && (rc = rl_comm_allreduce_mean(t->q[k]->grads, t->q[k]->n_params)))
-            return rc;
-        if (t->max_grad_norm > 0)
-            rl_grad_clip_norm(t->q[k]->grads, t->q[k]->n_params, t->max_grad_norm);
-        rl_adam_step(t->opt[k], t->q[k]->params, t->q[k]->grads);
-    }
-    if (loss) *loss = l;
-    return RL_OK;
+    return twinq_fit(t, x, y, B, -1.0f, loss);
+}
+
+int rl_twinq_fit_polyak(rl_twinq *t, const float *x, const float *y, int B, float tau,
+                        double *loss)
+{
+    return twinq_fit(t, x, y, B, tau < 0 ? 0.0f : tau, loss);
+}
+
+static int forward_part(void *p, int k)
+{
+    twin_ctx *c = p;
+    c->out[k] = rl_mlp_forward(c->t->q[k], c->x, c->B);
+    return c->out[k] ? RL_OK : rl_last_code();
+}
+
+static int input_grad_part(void *p, int k)
+{
+    twin_ctx *c = p;
+    rl_twinq *t = c->t;
+    return rl_mlp_backward(t->q[k], t->dq + (size_t)k * t->cap, t->dx[k], 0);
 }
 
 int rl_twinq_action_grad(rl_twinq *t, const float *x, int B, int use_min, float w, float *qval,
                          float *da)
 {
     int od = t->obs_dim, ad = t->act_dim, in = t->in;
-    const float *q1 = rl_mlp_forward(t->q[0], x, B);
-    if (!q1) return rl_last_code();
     if (!use_min) {
+        const float *q1 = rl_mlp_forward(t->q[0], x, B);
+        if (!q1) return rl_last_code();
         for (int i = 0; i < B; i++) {
             qval[i] = q1[i];
             t->dq[i] = w;
@@ -109,20 +160,20 @@ int rl_twinq_action_grad(rl_twinq *t, const float *x, int B, int use_min, float 
             memcpy(da + (size_t)i * ad, t->dx[0] + (size_t)i * in + od, sizeof(float) * ad);
         return RL_OK;
     }
-    memcpy(t->tgt, q1, sizeof(float) * (size_t)B);
-    const float *q2 = rl_mlp_forward(t->q[1], x, B);
-    if (!q2) return rl_last_code();
-    /* Backward of the min: each row's gradient goes to the smaller critic. */
-    for (int i = 0; i < B; i++) {
-        int second = q2[i] < t->tgt[i];
-        qval[i] = second ? q2[i] : t->tgt[i];
-        t->dq[i] = second ? w : 0.f;
-    }
-    int rc = rl_mlp_backward(t->q[1], t->dq, t->dx[1], 0);
+    twin_ctx c = {.t = t, .x = x, .B = B};
+    int par = rl_mlp_pair_parallel(t->q[0], B, t->pool);
+    int rc = rl_mlp_pair_run(t->pool, par, t->q[0], t->q[1], forward_part, &c);
     if (rc) return rc;
-    for (int i = 0; i < B; i++) t->dq[i] = t->dq[i] != 0.f ? 0.f : w;
-    /* Each mlp caches its own forward pass, so q[0]'s is still valid. */
-    if ((rc = rl_mlp_backward(t->q[0], t->dq, t->dx[0], 0))) return rc;
+    /* Backward of the min: each row's gradient goes to the smaller critic
+     * (each network keeps its own forward pass for its backward). */
+    float *dq0 = t->dq, *dq1 = t->dq + t->cap;
+    for (int i = 0; i < B; i++) {
+        int second = c.out[1][i] < c.out[0][i];
+        qval[i] = second ? c.out[1][i] : c.out[0][i];
+        dq0[i] = second ? 0.f : w;
+        dq1[i] = second ? w : 0.f;
+    }
+    if ((rc = rl_mlp_pair_run(t->pool, par, t->q[0], t->q[1], input_grad_part, &c))) return rc;
     for (int i = 0; i < B; i++) {
         const float *g0 = t->dx[0] + (size_t)i * in + od, *g1 = t->dx[1] + (size_t)i * in + od;
         for (int d = 0; d < ad; d++) da[(size_t)i * ad + d] = g0[d] + g1[d];
@@ -194,8 +245,10 @@ int rl_offp_batch_init(rl_offp_batch *b, int cap, int obs_dim, int act_dim)
     b->obs_dim = obs_dim;
     b->act_dim = act_dim;
     size_t c = (size_t)cap, in = (size_t)(obs_dim + act_dim);
-    b->obs = malloc(sizeof(float) * c * obs_dim);
-    b->next = malloc(sizeof(float) * c * obs_dim);
+    /* obs and next in one block, next right after obs: at full batch the
+     * actor can take both in one pass (rl_offp_batch_stacked). */
+    b->obs = malloc(sizeof(float) * c * obs_dim * 2);
+    b->next = b->obs ? b->obs + c * obs_dim : NULL;
     b->act = malloc(sizeof(float) * c * act_dim);
     b->x = malloc(sizeof(float) * c * in);
     b->x2 = malloc(sizeof(float) * c * in);
@@ -218,18 +271,16 @@ int rl_offp_batch_split(rl_offp_batch *b, int pol_dim)
 {
     if (pol_dim >= b->obs_dim) return RL_OK;
     b->pol_dim = pol_dim;
-    b->pobs = malloc(sizeof(float) * (size_t)b->cap * pol_dim);
-    b->pnext = malloc(sizeof(float) * (size_t)b->cap * pol_dim);
-    if (!b->pobs || !b->pnext) return rl_error(RL_ENOMEM, "out of memory for a batch of %d", b->cap);
+    b->pobs = malloc(sizeof(float) * (size_t)b->cap * pol_dim * 2);
+    b->pnext = b->pobs ? b->pobs + (size_t)b->cap * pol_dim : NULL;
+    if (!b->pobs) return rl_error(RL_ENOMEM, "out of memory for a batch of %d", b->cap);
     return RL_OK;
 }
 
 void rl_offp_batch_free(rl_offp_batch *b)
 {
     if (b->pobs != b->obs) free(b->pobs);
-    if (b->pnext != b->next) free(b->pnext);
     free(b->obs);
-    free(b->next);
     free(b->act);
     free(b->x);
     free(b->x2);
@@ -285,6 +336,11 @@ void rl_offp_batch_refresh(rl_offp_batch *b, int B, const rl_normalizer *nz)
             memcpy(b->pobs + k * pd, b->obs + k * od, sizeof(float) * pd);
             memcpy(b->pnext + k * pd, b->next + k * od, sizeof(float) * pd);
         }
+}
+
+int rl_offp_batch_stacked(const rl_offp_batch *b, int B)
+{
+    return B == b->cap && b->pnext == b->pobs + (size_t)B * b->pol_dim;
 }
 
 void rl_offp_put_act(float *x, const float *act, int B, int obs_dim, int act_dim)

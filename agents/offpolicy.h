@@ -16,9 +16,10 @@ typedef struct rl_twinq {
     int obs_dim, act_dim, in;
     rl_mlp *q[2], *qt[2];
     rl_adam *opt[2];
-    float *dq, *tgt;       /* (cap) workspace: dL/dq, a Q target copy */
+    float *dq;             /* (2, cap) workspace: dL/dq of each critic */
     float *dx[2];          /* (cap, in) input gradients (actor updates) */
     int cap;
+    rl_pool *pool;         /* borrowed (rl_twinq_set_pool); NULL: one thread */
     int comm_avg;          /* 1: average gradients over MPI ranks before each step */
     double max_grad_norm;  /* > 0: clip each critic's gradient to this global L2 norm */
 } rl_twinq;
@@ -37,6 +38,10 @@ int rl_twinq_target_min(rl_twinq *t, const float *x, int B, float *out);
 /* One Adam step of both critics regressing y (B) at x (B, in) with MSE;
  * *loss gets the mean squared error summed over the two critics. */
 int rl_twinq_fit(rl_twinq *t, const float *x, const float *y, int B, double *loss);
+/* rl_twinq_fit, then rl_twinq_polyak(t, tau) fused into the same pass over
+ * each critic's parameters (same bits as the two calls). */
+int rl_twinq_fit_polyak(rl_twinq *t, const float *x, const float *y, int B, float tau,
+                        double *loss);
 /* Gradient of sum_i w_i * Qsel(x_i) w.r.t. the action part of x, into
  * da (B, act_dim) (overwritten), where Qsel is min(Q1, Q2) per row
  * (use_min) or Q1. qval (B) gets Qsel. Critic parameters are untouched. */
@@ -51,11 +56,11 @@ int rl_twinq_load(rl_twinq *t, const rl_ckpt *ck, const char *prefix, int traini
 /* ---- sampled batches */
 typedef struct rl_offp_batch {
     int cap, obs_dim, act_dim;
-    float *obs, *next;     /* (cap, obs_dim) */
+    float *obs, *next;     /* (cap, obs_dim) each, one block: next = obs + cap * obs_dim */
     /* The actor's inputs: obs / next themselves, or with a privileged
      * slice (rl_offp_batch_split) their first pol_dim values per row. */
     int pol_dim;
-    float *pobs, *pnext;   /* (cap, pol_dim) */
+    float *pobs, *pnext;   /* (cap, pol_dim) each, one block as obs, next */
     float *act;            /* (cap, act_dim) */
     float *x;              /* (cap, obs_dim + act_dim): obs | act (critic input) */
     float *x2;             /* (cap, obs_dim + act_dim): next | (caller's next action) */
@@ -82,6 +87,9 @@ int rl_offp_sample_idx(const rl_replay *rb, rl_rng *rng, int B, const rl_normali
  * relabelling): normalise them through nz (when not NULL) and rebuild the
  * obs parts of x, x2, xa, the act part of x and pobs / pnext. */
 void rl_offp_batch_refresh(rl_offp_batch *b, int B, const rl_normalizer *nz);
+/* 1 if the first B rows of pobs and of pnext are one (2B, pol_dim) block
+ * [pobs; pnext] starting at pobs (a full batch: B == cap). */
+int rl_offp_batch_stacked(const rl_offp_batch *b, int B);
 /* Write act (B, act_dim) into the action columns of x (B, obs_dim + act_dim). */
 void rl_offp_put_act(float *x, const float *act, int B, int obs_dim, int act_dim);
 

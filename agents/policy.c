@@ -103,6 +103,8 @@ static int mlp_backward(rl_policy *p, const float *dout)
     return rl_mlp_backward(p->impl, dout, NULL, 1);
 }
 
+static int mlp_keep_rows(rl_policy *p, int rows) { return rl_mlp_keep_rows(p->impl, rows); }
+
 static double mlp_macs(const rl_policy *p) { return rl_mlp_forward_flops(p->impl, 1) / 2.0; }
 
 static void mlp_destroy(rl_policy *p)
@@ -118,6 +120,7 @@ const rl_policy_vt rl_policy_mlp = {
     .init = mlp_init,
     .forward = mlp_forward,
     .backward = mlp_backward,
+    .keep_rows = mlp_keep_rows,
     .macs = mlp_macs,
     .destroy = mlp_destroy,
 };

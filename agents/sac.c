@@ -234,22 +234,39 @@ static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats
     if ((rc = rl_offp_sample(s->rb, rng, B, c->norm_obs ? s->nz : NULL, b))) return rc;
     float alpha = expf(s->log_alpha);
 
+    /* The actor's passes on next (targets) and obs (its own update) use the
+     * same weights (the critic step does not touch them), so they run as
+     * one pass over [obs; next] when the batch is stacked that way; each
+     * row's values are the same bits as in two passes. */
+    int stacked = do_actor && s->actor->vt->keep_rows && rl_offp_batch_stacked(b, B);
+    const float *both = NULL, *out;
+    if (stacked) {
+        if (!(both = s->actor->vt->forward(s->actor, b->pobs, NULL, 2 * B))) return rl_last_code();
+        out = both + (size_t)B * 2 * ad;
+    } else if (!(out = s->actor->vt->forward(s->actor, b->pnext, NULL, B))) {
+        return rl_last_code();
+    }
+
     /* Targets: y = r + gamma (1 - term) (min Q'(s', a') - alpha log pi(a'|s')). */
-    const float *out = s->actor->vt->forward(s->actor, b->pnext, NULL, B);
-    if (!out) return rl_last_code();
     sample_rows(out, B, ad, rng, s->eps, NULL, s->a, s->logp);
     rl_offp_put_act(b->x2, s->a, B, od, ad);
     if ((rc = rl_twinq_target_min(&s->q, b->x2, B, s->qv))) return rc;
     for (int i = 0; i < B; i++)
         b->y[i] = b->reward[i] +
                   (b->term[i] ? 0.f : (float)c->gamma * (s->qv[i] - alpha * s->logp[i]));
+    /* The critics' Adam step and the targets' Polyak average in one pass
+     * (the targets are next read by the next update's targets). */
     double ql;
-    if ((rc = rl_twinq_fit(&s->q, b->x, b->y, B, &ql))) return rc;
+    if ((rc = rl_twinq_fit_polyak(&s->q, b->x, b->y, B, (float)c->tau, &ql))) return rc;
     st->q_loss = ql;
     if (do_actor) {
         /* Actor: minimise mean(alpha log pi(a|s) - min Q(s, a)), a reparameterised. */
-        out = s->actor->vt->forward(s->actor, b->pobs, NULL, B);
-        if (!out) return rl_last_code();
+        if (stacked) {
+            out = both;
+            if ((rc = s->actor->vt->keep_rows(s->actor, B))) return rc;
+        } else if (!(out = s->actor->vt->forward(s->actor, b->pobs, NULL, B))) {
+            return rl_last_code();
+        }
         sample_rows(out, B, ad, rng, s->eps, s->u, s->a, s->logp);
         rl_offp_put_act(b->xa, s->a, B, od, ad);
         if ((rc = rl_twinq_action_grad(&s->q, b->xa, B, 1, -1.0f / B, s->qv, s->da))) return rc;
@@ -283,7 +300,6 @@ static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats
             rl_adam_step(s->opt_alpha, &s->log_alpha, &s->log_alpha_grad);
         }
     }
-    rl_twinq_polyak(&s->q, (float)c->tau);
     s->updates++;
     return RL_OK;
 }

@@ -100,11 +100,16 @@ int rl_td3_core_update(td3_core *t, int B, const float *discount, rl_rng *rng, t
         float g = discount ? discount[i] : (float)hp->gamma;
         b->y[i] = b->reward[i] + (b->term[i] ? 0.f : g * t->qv[i]);
     }
+    /* On a policy update the critics' targets follow them, fused into the
+     * critics' Adam pass (the actor step below does not change the critics). */
+    int policy_update = (t->updates + 1) % hp->policy_delay == 0;
     double ql;
-    if ((rc = rl_twinq_fit(&t->q, b->x, b->y, B, &ql))) return rc;
+    if ((rc = policy_update ? rl_twinq_fit_polyak(&t->q, b->x, b->y, B, (float)hp->tau, &ql)
+                            : rl_twinq_fit(&t->q, b->x, b->y, B, &ql)))
+        return rc;
     if (st) st->q_loss = ql;
     t->updates++;
-    if (t->updates % hp->policy_delay) return RL_OK;
+    if (!policy_update) return RL_OK;
     /* Delayed actor update: maximise Q1(s, pi(s)). */
     out = t->actor->vt->forward(t->actor, b->pobs, use_t ? b->t : NULL, B);
     if (!out) return rl_last_code();
@@ -114,15 +119,20 @@ int rl_td3_core_update(td3_core *t, int B, const float *discount, rl_rng *rng, t
     if ((rc = t->actor->vt->backward(t->actor, t->da))) return rc;
     if (t->comm_avg && (rc = rl_comm_allreduce_mean(t->actor->grads, t->actor->n_params)))
         return rc;
-    rl_adam_step(t->opt_actor, t->actor->params, t->actor->grads);
-    if (t->actor->vt->project) t->actor->vt->project(t->actor);
+    if (t->actor->vt->project) {
+        /* The target follows the projected parameters. */
+        rl_adam_step(t->opt_actor, t->actor->params, t->actor->grads);
+        t->actor->vt->project(t->actor);
+        rl_polyak(t->actor_t->params, t->actor->params, t->actor->n_params, (float)hp->tau);
+    } else {
+        rl_adam_step_polyak(t->opt_actor, t->actor->params, t->actor->grads, t->actor_t->params,
+                            (float)hp->tau);
+    }
     if (st) {
         double s = 0;
         for (int i = 0; i < B; i++) s -= t->qv[i];
         st->actor_loss = s / B;
     }
-    rl_polyak(t->actor_t->params, t->actor->params, t->actor->n_params, (float)hp->tau);
-    rl_twinq_polyak(&t->q, (float)hp->tau);
     return RL_OK;
 }
 

@@ -166,6 +166,17 @@ void rl_mlp_zero_grad(rl_mlp *m)
     memset(m->grads, 0, sizeof(float) * (size_t)m->n_params);
 }
 
+int rl_mlp_keep_rows(rl_mlp *m, int rows)
+{
+    /* Activations are (batch, width) row-major: the first rows of every
+     * layer are a cached pass of their own. */
+    if (rows <= 0 || rows > m->batch)
+        return rl_error(RL_EINVAL, "mlp: cannot keep %d rows of a cached pass of %d", rows,
+                        m->batch);
+    m->batch = rows;
+    return RL_OK;
+}
+
 double rl_mlp_forward_flops(const rl_mlp *m, int batch)
 {
     double f = 0;

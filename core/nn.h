@@ -79,6 +79,11 @@ const float *rl_mlp_forward(rl_mlp *m, const float *x, int batch);
  * RL_ESTATE if there is no cached forward pass. */
 int rl_mlp_backward(rl_mlp *m, const float *dy, float *dx, int param_grads);
 void rl_mlp_zero_grad(rl_mlp *m);
+/* Keep only the first `rows` rows of the cached forward pass, so that one
+ * pass over two batches stacked [a; b] (same weights) can be
+ * back-propagated through a alone. RL_EINVAL unless 0 < rows <= the cached
+ * rows. */
+int rl_mlp_keep_rows(rl_mlp *m, int rows);
 /* Run the forward and backward passes on pool's threads (borrowed, may be
  * NULL for one thread): rows split for forward and dX, output features for
  * dW, so the results are the same bits for any pool size. */

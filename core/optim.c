@@ -87,7 +87,24 @@ OPT_CLONES static void adam_loop(adam_coef k, float *restrict p, const float *re
     for (; i < n; i++) adam_one(&k, p, g, m, v, i);
 }
 
-void rl_adam_step(rl_adam *a, float *p, const float *g)
+/* Adam on p, then t = keep t + take p from the new p, element by element. */
+OPT_CLONES static void adam_polyak_loop(adam_coef k, float *restrict p, const float *restrict g,
+                                        float *restrict m, float *restrict v,
+                                        float *restrict t, float keep, float take, int n)
+{
+    int i = 0;
+    for (; i + OPT_BLK <= n; i += OPT_BLK)
+        for (int j = 0; j < OPT_BLK; j++) {
+            adam_one(&k, p, g, m, v, i + j);
+            t[i + j] = keep * t[i + j] + take * p[i + j];
+        }
+    for (; i < n; i++) {
+        adam_one(&k, p, g, m, v, i);
+        t[i] = keep * t[i] + take * p[i];
+    }
+}
+
+static adam_coef adam_next(rl_adam *a)
 {
     a->t++;
     /* Bias corrections in double: beta^t underflows gracefully, and float
@@ -96,7 +113,19 @@ void rl_adam_step(rl_adam *a, float *p, const float *g)
     double bc2 = 1.0 - pow(a->beta2, (double)a->t);
     adam_coef k = {a->beta1, a->beta2, a->eps, (float)(a->lr / bc1), (float)(1.0 / sqrt(bc2)),
                    1.0f - a->lr * a->weight_decay, a->weight_decay > 0};
+    return k;
+}
+
+void rl_adam_step(rl_adam *a, float *p, const float *g)
+{
+    adam_coef k = adam_next(a);
     adam_loop(k, p, g, a->m, a->v, a->n);
+}
+
+void rl_adam_step_polyak(rl_adam *a, float *p, const float *g, float *target, float tau)
+{
+    adam_coef k = adam_next(a);
+    adam_polyak_loop(k, p, g, a->m, a->v, target, tau, 1.0f - tau, a->n);
 }
 
 static void tensor_name(char *buf, size_t cap, const char *prefix, const char *suffix)

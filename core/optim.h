@@ -23,6 +23,10 @@ void rl_adam_free(rl_adam *a);
  *   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
  *   p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)                */
 void rl_adam_step(rl_adam *a, float *params, const float *grads);
+/* rl_adam_step, then rl_polyak(target, params, n, tau), in one pass over
+ * the arrays: same bits as the two calls one after the other. */
+void rl_adam_step_polyak(rl_adam *a, float *params, const float *grads, float *target,
+                         float tau);
 /* Forget the moments and the step count. */
 void rl_adam_reset(rl_adam *a);
 /* Moments and step count as tensors "<prefix>.m", "<prefix>.v", "<prefix>.t". */
