@@ -8,6 +8,7 @@
 #include "check_main.h"
 #include "core/kernels.h"
 #include "core/nn.h"
+#include "core/mlp_pair.h"
 
 /* Relative error of two vectors, ||a - b|| / max(||a||, ||b||, floor). */
 static double rel_err(const double *a, const double *b, int n)
@@ -188,6 +189,96 @@ START_TEST(input_only_and_accumulate)
 }
 END_TEST
 
+/* One pass over [a; b] cut back to a's rows (rl_mlp_keep_rows) gives the
+ * same output, input gradient and parameter gradients, bit for bit, as a
+ * pass over a alone; keeping 0 or more rows than cached is an error. */
+START_TEST(keep_rows_backward)
+{
+    rl_rng rng;
+    rl_rng_seed(&rng, 12, 0);
+    int hidden[2] = {64, 64};
+    enum { B = 37, IN = 5, OUT = 3 };
+    rl_mlp *m = rl_mlp_make(IN, 2, hidden, OUT, RL_ACT_RELU, RL_ACT_NONE);
+    rl_mlp_init_uniform(m, &rng);
+    float x[2 * B * IN], dy[B * OUT], y1[B * OUT], dx1[B * IN], dx2[B * IN];
+    fill(&rng, x, 2 * B * IN, 1.0);
+    fill(&rng, dy, B * OUT, 1.0);
+    memcpy(y1, rl_mlp_forward(m, x, B), sizeof y1);
+    rl_mlp_zero_grad(m);
+    ck_assert_int_eq(rl_mlp_backward(m, dy, dx1, 1), RL_OK);
+    float *g1 = malloc(sizeof(float) * (size_t)m->n_params);
+    memcpy(g1, m->grads, sizeof(float) * (size_t)m->n_params);
+    const float *y = rl_mlp_forward(m, x, 2 * B);
+    ck_assert(!memcmp(y, y1, sizeof y1));
+    ck_assert_int_eq(rl_mlp_keep_rows(m, 0), RL_EINVAL);
+    ck_assert_int_eq(rl_mlp_keep_rows(m, 2 * B + 1), RL_EINVAL);
+    ck_assert_int_eq(rl_mlp_keep_rows(m, B), RL_OK);
+    rl_mlp_zero_grad(m);
+    ck_assert_int_eq(rl_mlp_backward(m, dy, dx2, 1), RL_OK);
+    ck_assert(!memcmp(dx1, dx2, sizeof dx1));
+    ck_assert(!memcmp(g1, m->grads, sizeof(float) * (size_t)m->n_params));
+    free(g1);
+    rl_mlp_free(m);
+}
+END_TEST
+
+/* Two networks' work as one pool job: each network's results are the
+ * same bits as alone, its own pool is back afterwards, and a failing
+ * part's code and message reach the caller. */
+typedef struct {
+    rl_mlp *net[2];
+    const float *x;
+    float y[2][40 * 2];
+    int fail;
+} pair_ctx;
+
+static int pair_fwd(void *p, int k)
+{
+    pair_ctx *c = p;
+    if (c->fail == k) return rl_error(RL_EINVAL, "part %d failed on purpose", k);
+    const float *y = rl_mlp_forward(c->net[k], c->x, 40);
+    if (!y) return rl_last_code();
+    memcpy(c->y[k], y, sizeof c->y[k]);
+    return RL_OK;
+}
+
+START_TEST(pair_job)
+{
+    rl_rng rng;
+    rl_rng_seed(&rng, 14, 0);
+    int hidden[2] = {64, 64};
+    float x[40 * 6], want[2][40 * 2];
+    fill(&rng, x, 40 * 6, 1.0);
+    pair_ctx c = {.x = x, .fail = -1};
+    for (int k = 0; k < 2; k++) {
+        c.net[k] = rl_mlp_make(6, 2, hidden, 2, RL_ACT_RELU, RL_ACT_NONE);
+        rl_mlp_init_uniform(c.net[k], &rng);
+        memcpy(want[k], rl_mlp_forward(c.net[k], x, 40), sizeof want[k]);
+    }
+    rl_pool *pool = rl_pool_make(2);
+    for (int k = 0; k < 2; k++) rl_mlp_set_pool(c.net[k], pool);
+    ck_assert(rl_mlp_pair_parallel(c.net[0], 100, pool));
+    ck_assert(!rl_mlp_pair_parallel(c.net[0], 100, NULL));
+    for (int par = 0; par < 2; par++) {
+        memset(c.y, 0, sizeof c.y);
+        ck_assert_int_eq(rl_mlp_pair_run(pool, par, c.net[0], c.net[1], pair_fwd, &c), RL_OK);
+        ck_assert(!memcmp(c.y, want, sizeof want));
+        ck_assert_ptr_eq(c.net[0]->pool, pool);
+        ck_assert_ptr_eq(c.net[1]->pool, pool);
+    }
+    long jobs;
+    int busy;
+    rl_pool_stats(pool, &jobs, &busy);
+    ck_assert_int_ge(jobs, 1);
+    c.fail = 1;
+    ck_assert_int_eq(rl_mlp_pair_run(pool, 1, c.net[0], c.net[1], pair_fwd, &c), RL_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rl_last_error(), "part 1 failed on purpose"));
+    ck_assert_ptr_eq(c.net[1]->pool, pool);
+    rl_pool_free(pool);
+    for (int k = 0; k < 2; k++) rl_mlp_free(c.net[k]);
+}
+END_TEST
+
 /* The workspace grows for a bigger batch and results do not depend on it. */
 START_TEST(batch_growth)
 {
@@ -309,6 +400,8 @@ int main(void)
     tcase_add_test(tc, forward_matches_naive);
     tcase_add_test(tc, input_only_and_accumulate);
     tcase_add_test(tc, batch_growth);
+    tcase_add_test(tc, keep_rows_backward);
+    tcase_add_test(tc, pair_job);
     tcase_add_test(tc, orthogonal_init);
     tcase_add_test(tc, uniform_init_and_copy);
     tcase_add_test(tc, loss_grads);

@@ -1,6 +1,7 @@
 /* Adam against hand-computed steps, clipping, schedules, Polyak. */
 #include <check.h>
 #include <math.h>
+#include <string.h>
 
 #include "check_main.h"
 #include "core/optim.h"
@@ -107,6 +108,37 @@ START_TEST(polyak)
 }
 END_TEST
 
+/* The fused Adam + Polyak pass gives the same bits as the two calls, with
+ * and without weight decay, over a length with a remainder after the
+ * vector blocks. */
+START_TEST(adam_polyak_fused)
+{
+    enum { N = 1003 };
+    static float p1[N], p2[N], t1[N], t2[N], g[N];
+    for (int wd = 0; wd < 2; wd++) {
+        rl_adam *a1 = rl_adam_make(N, 1e-3f, 0.9f, 0.999f, 1e-8f, wd ? 1e-2f : 0.0f);
+        rl_adam *a2 = rl_adam_make(N, 1e-3f, 0.9f, 0.999f, 1e-8f, wd ? 1e-2f : 0.0f);
+        for (int i = 0; i < N; i++) {
+            p1[i] = p2[i] = sinf(0.37f * (float)i);
+            t1[i] = t2[i] = cosf(0.11f * (float)i);
+        }
+        for (int step = 0; step < 5; step++) {
+            for (int i = 0; i < N; i++) g[i] = sinf(0.05f * (float)(i * (step + 1))) * 3.0f;
+            rl_adam_step(a1, p1, g);
+            rl_polyak(t1, p1, N, 0.995f);
+            rl_adam_step_polyak(a2, p2, g, t2, 0.995f);
+        }
+        ck_assert_msg(!memcmp(p1, p2, sizeof p1), "params differ (wd %d)", wd);
+        ck_assert_msg(!memcmp(t1, t2, sizeof t1), "targets differ (wd %d)", wd);
+        ck_assert_msg(!memcmp(a1->m, a2->m, sizeof p1) && !memcmp(a1->v, a2->v, sizeof p1),
+                      "moments differ (wd %d)", wd);
+        ck_assert_int_eq(a1->t, a2->t);
+        rl_adam_free(a1);
+        rl_adam_free(a2);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("optim");
@@ -117,6 +149,7 @@ int main(void)
     tcase_add_test(tc, clip_norm);
     tcase_add_test(tc, schedules);
     tcase_add_test(tc, polyak);
+    tcase_add_test(tc, adam_polyak_fused);
     suite_add_tcase(s, tc);
     return rl_check_run(s);
 }
