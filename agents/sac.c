@@ -73,7 +73,8 @@ typedef struct {
     rl_normalizer *nz;
     rl_replay *rb;
     rl_offp_batch b;
-    float *eps, *u, *a, *logp, *qv, *da, *dout; /* (batch, ...) update workspace */
+    float *eps, *a, *logp, *qv, *da, *dout, *dls; /* (batch, ...) update workspace */
+    double *std, *th;                             /* (batch, act_dim) kept for the backward */
     rl_offp_ws ws;                               /* acting workspace */
     double upd_credit;
     int64_t updates;
@@ -117,13 +118,15 @@ static int sac_create(rl_agent *ag, const rl_env *probe)
         return rc;
     size_t bd = (size_t)B * ad;
     s->eps = malloc(sizeof(float) * bd);
-    s->u = malloc(sizeof(float) * bd);
+    s->dls = malloc(sizeof(float) * bd);
+    s->std = malloc(sizeof(double) * bd);
+    s->th = malloc(sizeof(double) * bd);
     s->a = malloc(sizeof(float) * bd);
     s->da = malloc(sizeof(float) * bd);
     s->dout = malloc(sizeof(float) * bd * 2);
     s->logp = malloc(sizeof(float) * (size_t)B);
     s->qv = malloc(sizeof(float) * (size_t)B);
-    if (!s->opt_actor || !s->opt_alpha || !s->nz || !s->eps || !s->u || !s->a || !s->da ||
+    if (!s->opt_actor || !s->opt_alpha || !s->nz || !s->eps || !s->dls || !s->std || !s->th || !s->a || !s->da ||
         !s->dout || !s->logp || !s->qv)
         return rl_error(RL_ENOMEM, "out of memory");
     s->log_alpha = (float)log(c->alpha > 0 ? c->alpha : 1e-8);
@@ -142,7 +145,9 @@ static void sac_destroy(rl_agent *ag)
     rl_replay_free(s->rb);
     rl_offp_batch_free(&s->b);
     free(s->eps);
-    free(s->u);
+    free(s->dls);
+    free(s->std);
+    free(s->th);
     free(s->a);
     free(s->logp);
     free(s->qv);
@@ -153,35 +158,59 @@ static void sac_destroy(rl_agent *ag)
     ag->impl = NULL;
 }
 
-/* Log-std from the raw head value: tanh rescaled into [LOGSTD_MIN, LOGSTD_MAX]
- * (smooth, so gradients never vanish at a hard clamp). */
-static inline float squash_logstd(float v)
-{
-    return LOGSTD_MIN + 0.5f * (LOGSTD_MAX - LOGSTD_MIN) * (tanhf(v) + 1.0f);
-}
-
-/* Actor output rows (2*ad: mean | raw log-std) -> mean, logstd in place of
- * the caller's split buffers. */
-static void split_out(const float *out, int i, int ad, float *mean, float *logstd)
+/* Actor output row i (2*ad: mean | raw log-std) -> mean, logstd; dls
+ * (when not NULL) gets d logstd / d raw of each. The log-std is the raw
+ * head value's tanh rescaled into [LOGSTD_MIN, LOGSTD_MAX] (smooth, so
+ * gradients never vanish at a hard clamp). */
+static void split_out(const float *out, int i, int ad, float *mean, float *logstd, float *dls)
 {
     const float *o = out + (size_t)i * 2 * ad;
     for (int d = 0; d < ad; d++) {
+        float th = tanhf(o[ad + d]);
         mean[d] = o[d];
-        logstd[d] = squash_logstd(o[ad + d]);
+        logstd[d] = LOGSTD_MIN + 0.5f * (LOGSTD_MAX - LOGSTD_MIN) * (th + 1.0f);
+        if (dls) dls[d] = 0.5f * (LOGSTD_MAX - LOGSTD_MIN) * (1.0f - th * th);
     }
 }
 
-/* Sample squashed actions for B rows of actor output; eps drawn here. */
-static void sample_rows(const float *out, int B, int ad, rl_rng *rng, float *eps, float *u,
-                        float *a, float *logp)
+/* n standard normals, two per pair of uniforms (Box-Muller's cosine and
+ * sine of the same draw: half the log and sqrt calls of rl_rng_normal). */
+static void normals(rl_rng *rng, float *out, size_t n)
+{
+    size_t i = 0;
+    for (; i + 2 <= n; i += 2) {
+        double u1 = rl_rng_uniform(rng), u2 = rl_rng_uniform(rng);
+        if (u1 < 1e-300) u1 = 1e-300;
+        double r = sqrt(-2.0 * log(u1)), th = 6.283185307179586 * u2;
+        out[i] = (float)(r * cos(th));
+        out[i + 1] = (float)(r * sin(th));
+    }
+    if (i < n) out[i] = (float)rl_rng_normal(rng);
+}
+
+/* Squashed actions for n rows of actor output into actions (n, ad). */
+static void sample_actions(const float *out, int n, int ad, rl_rng *rng, float *actions)
+{
+    float mean[64], ls[64], eps[64];
+    for (int i = 0; i < n; i++) {
+        split_out(out, i, ad, mean, ls, NULL);
+        for (int d = 0; d < ad; d++) eps[d] = (float)rl_rng_normal(rng);
+        rl_squashed_sample(mean, ls, eps, ad, actions + (size_t)i * ad, NULL);
+    }
+}
+
+/* The update's sample for B rows of actor output: s->eps drawn, s->a and
+ * s->logp written; with keep, also what the actor's backward needs
+ * (s->std, s->th, s->dls: exp(logstd), tanh(u), d logstd / d raw). */
+static void sample_rows(sac *s, const float *out, int B, int ad, rl_rng *rng, int keep)
 {
     float mean[64], ls[64];
+    normals(rng, s->eps, (size_t)B * ad);
     for (int i = 0; i < B; i++) {
-        split_out(out, i, ad, mean, ls);
-        float tmp[64], *e = eps ? eps + (size_t)i * ad : tmp;
-        for (int d = 0; d < ad; d++) e[d] = (float)rl_rng_normal(rng);
-        float lp = rl_squashed_sample(mean, ls, e, ad, a + (size_t)i * ad, u ? u + (size_t)i * ad : NULL);
-        if (logp) logp[i] = lp;
+        size_t at = (size_t)i * ad;
+        split_out(out, i, ad, mean, ls, keep ? s->dls + at : NULL);
+        s->logp[i] = rl_squashed_sample_keep(mean, ls, s->eps + at, ad, s->a + at, NULL,
+                                             keep ? s->std + at : NULL, keep ? s->th + at : NULL);
     }
 }
 
@@ -211,13 +240,7 @@ static int sac_act(rl_agent *ag, const float *obs, const int *t, int n, float *a
                 actions[(size_t)i * ad + d] = tanhf(out[(size_t)i * 2 * ad + d]);
         return RL_OK;
     }
-    float eps[64];
-    for (int i = 0; i < n; i++) {
-        float mean[64], ls[64];
-        split_out(out, i, ad, mean, ls);
-        for (int d = 0; d < ad; d++) eps[d] = (float)rl_rng_normal(rng);
-        rl_squashed_sample(mean, ls, eps, ad, actions + (size_t)i * ad, NULL);
-    }
+    sample_actions(out, n, ad, rng, actions);
     return RL_OK;
 }
 
@@ -248,7 +271,7 @@ static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats
     }
 
     /* Targets: y = r + gamma (1 - term) (min Q'(s', a') - alpha log pi(a'|s')). */
-    sample_rows(out, B, ad, rng, s->eps, NULL, s->a, s->logp);
+    sample_rows(s, out, B, ad, rng, 0);
     rl_offp_put_act(b->x2, s->a, B, od, ad);
     if ((rc = rl_twinq_target_min(&s->q, b->x2, B, s->qv))) return rc;
     for (int i = 0; i < B; i++)
@@ -267,22 +290,17 @@ static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats
         } else if (!(out = s->actor->vt->forward(s->actor, b->pobs, NULL, B))) {
             return rl_last_code();
         }
-        sample_rows(out, B, ad, rng, s->eps, s->u, s->a, s->logp);
+        sample_rows(s, out, B, ad, rng, 1);
         rl_offp_put_act(b->xa, s->a, B, od, ad);
         if ((rc = rl_twinq_action_grad(&s->q, b->xa, B, 1, -1.0f / B, s->qv, s->da))) return rc;
         memset(s->dout, 0, sizeof(float) * (size_t)B * 2 * ad);
         double al = 0, lp_sum = 0;
-        float mean[64], ls[64];
         for (int i = 0; i < B; i++) {
-            split_out(out, i, ad, mean, ls);
             float *dmean = s->dout + (size_t)i * 2 * ad, *dls = dmean + ad;
-            rl_squashed_backward(mean, ls, s->eps + (size_t)i * ad, ad, s->da + (size_t)i * ad,
-                                 alpha / B, dmean, dls);
-            const float *raw_ls = out + (size_t)i * 2 * ad + ad;
-            for (int d = 0; d < ad; d++) {
-                float th = tanhf(raw_ls[d]);
-                dls[d] *= 0.5f * (LOGSTD_MAX - LOGSTD_MIN) * (1.0f - th * th);
-            }
+            size_t at = (size_t)i * ad;
+            rl_squashed_backward_at(s->std + at, s->th + at, s->eps + at, ad, s->da + at,
+                                    alpha / B, dmean, dls);
+            for (int d = 0; d < ad; d++) dls[d] *= s->dls[at + d]; /* through the squash */
             al += alpha * s->logp[i] - s->qv[i];
             lp_sum += s->logp[i];
         }
@@ -323,7 +341,7 @@ static int sac_train_loop(rl_agent *ag, rl_trainer *tr)
         } else {
             const float *out = s->actor->vt->forward(s->actor, actor_in(ag, s, obs, N), NULL, N);
             if (!out) return rl_last_code();
-            sample_rows(out, N, ad, &rng, NULL, NULL, act, NULL);
+            sample_actions(out, N, ad, &rng, act);
         }
         memcpy(s->ws.prev, obs, sizeof(float) * (size_t)N * od);
         if ((rc = rl_vec_step(vec, NULL))) return rc;

@@ -45,44 +45,69 @@ float rl_gauss_entropy(const float *logstd, int dim)
 
 /* ---------------------------------------------------------------- squashed */
 
-static double softplus(double x)
+/* tanh(u) from e = expm1(-2|u|): tanh|u| = -e / (e + 2), odd in u. */
+static double tanh_e(double u, double *e_out)
 {
-    /* log(1 + e^x) without overflow for large x or precision loss for small. */
-    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+    double e = expm1(-2.0 * fabs(u)), t = -e / (e + 2.0);
+    *e_out = e;
+    return u < 0 ? -t : t;
 }
 
-/* log(1 - tanh(u)^2), finite even where tanh(u) rounds to +-1. */
-static double log_dtanh(double u)
+/* tanh(u) and log(1 - tanh(u)^2) from one expm1: with x = exp(-2|u|) =
+ * 1 + e, 1 - tanh^2 u = 4 x / (1 + x)^2, so log(1 - tanh^2 u) =
+ * 2 (log 2 - |u| - log(2 + e)), finite where tanh(u) rounds to +-1. Two
+ * libm calls where tanh, exp and log1p took three (glibc's tanh calls
+ * expm1 itself). */
+static double tanh_logd(double u, double *log_d)
 {
-    return 2.0 * (LOG2 - u - softplus(-2.0 * u));
+    double e, t = tanh_e(u, &e);
+    *log_d = 2.0 * (LOG2 - fabs(u) - log(2.0 + e));
+    return t;
+}
+
+float rl_squashed_sample_keep(const float *mean, const float *logstd, const float *eps, int dim,
+                              float *a, float *u_out, double *std_out, double *th_out)
+{
+    double lp = 0;
+    for (int i = 0; i < dim; i++) {
+        double std = exp((double)logstd[i]), u = mean[i] + std * eps[i], ld;
+        double th = tanh_logd(u, &ld);
+        a[i] = (float)th;
+        if (u_out) u_out[i] = (float)u;
+        if (std_out) std_out[i] = std;
+        if (th_out) th_out[i] = th;
+        /* log N(u; mean, std) with (u - mean) / std = eps exactly. */
+        lp += -0.5 * (double)eps[i] * eps[i] - logstd[i] - HALF_LOG_2PI - ld;
+    }
+    return (float)lp;
 }
 
 float rl_squashed_sample(const float *mean, const float *logstd, const float *eps, int dim,
                          float *a, float *u_out)
 {
-    double lp = 0;
+    return rl_squashed_sample_keep(mean, logstd, eps, dim, a, u_out, NULL, NULL);
+}
+
+void rl_squashed_backward_at(const double *std, const double *th, const float *eps, int dim,
+                             const float *dL_da, float dL_dlogp, float *dmean, float *dlogstd)
+{
     for (int i = 0; i < dim; i++) {
-        double u = mean[i] + exp((double)logstd[i]) * eps[i];
-        a[i] = (float)tanh(u);
-        if (u_out) u_out[i] = (float)u;
-        /* log N(u; mean, std) with (u - mean) / std = eps exactly. */
-        lp += -0.5 * (double)eps[i] * eps[i] - logstd[i] - HALF_LOG_2PI - log_dtanh(u);
+        double a = th[i];
+        /* d/du of -log(1 - tanh^2 u) is 2 tanh(u); da/du = 1 - tanh^2. */
+        double dL_du = dL_da[i] * (1.0 - a * a) + dL_dlogp * 2.0 * a;
+        dmean[i] += (float)dL_du;
+        /* u depends on logstd through std * eps; logp also has -logstd. */
+        dlogstd[i] += (float)(dL_du * std[i] * eps[i] - dL_dlogp);
     }
-    return (float)lp;
 }
 
 void rl_squashed_backward(const float *mean, const float *logstd, const float *eps, int dim,
                           const float *dL_da, float dL_dlogp, float *dmean, float *dlogstd)
 {
     for (int i = 0; i < dim; i++) {
-        double std = exp((double)logstd[i]);
-        double u = mean[i] + std * eps[i];
-        double a = tanh(u);
-        /* d/du of -log(1 - tanh^2 u) is 2 tanh(u); da/du = 1 - tanh^2. */
-        double dL_du = dL_da[i] * (1.0 - a * a) + dL_dlogp * 2.0 * a;
-        dmean[i] += (float)dL_du;
-        /* u depends on logstd through std * eps; logp also has -logstd. */
-        dlogstd[i] += (float)(dL_du * std * eps[i] - dL_dlogp);
+        double e, std = exp((double)logstd[i]), th = tanh_e(mean[i] + std * eps[i], &e);
+        rl_squashed_backward_at(&std, &th, eps + i, 1, dL_da + i, dL_dlogp, dmean + i,
+                                dlogstd + i);
     }
 }
 
@@ -95,7 +120,9 @@ float rl_squashed_logp(const float *mean, const float *logstd, const float *a, i
         if (ai < -1.0 + 1e-6) ai = -1.0 + 1e-6;
         double u = atanh(ai);
         double z = (u - mean[i]) * exp(-(double)logstd[i]);
-        lp += -0.5 * z * z - logstd[i] - HALF_LOG_2PI - log_dtanh(u);
+        double ld;
+        (void)tanh_logd(u, &ld);
+        lp += -0.5 * z * z - logstd[i] - HALF_LOG_2PI - ld;
     }
     return (float)lp;
 }

@@ -26,17 +26,26 @@ float rl_gauss_entropy(const float *logstd, int dim);
 /* ---- tanh-squashed Gaussian (SAC): u = mean + exp(logstd) * eps, a = tanh(u)
  *
  * log pi(a) = log N(u; mean, std) - sum log(1 - tanh(u)^2), with the
- * correction in the stable form log(1 - tanh(u)^2) = 2 (log 2 - u - softplus(-2u)). */
+ * correction in the stable form log(1 - tanh(u)^2) = 2 (log 2 - |u| -
+ * log(1 + exp(-2|u|))), which shares exp(-2|u|) with tanh(u). Math in double. */
 
 /* eps: (dim) standard normal noise drawn by the caller (reparameterisation).
  * Writes a (dim) and, when not NULL, u (dim). Returns log pi(a). */
 float rl_squashed_sample(const float *mean, const float *logstd, const float *eps, int dim,
                          float *a, float *u);
+/* The same, also keeping std = exp(logstd) and tanh(u) in double (dim
+ * each, when not NULL) for rl_squashed_backward_at. */
+float rl_squashed_sample_keep(const float *mean, const float *logstd, const float *eps, int dim,
+                              float *a, float *u, double *std, double *th);
 /* Backward of L(a, logp) through the reparameterised sample with eps fixed:
  * given dL/da (dim) and dL/dlogp, ADD dL/dmean and dL/dlogstd (dim each).
  * Needs the same mean, logstd, eps as the forward call. */
 void rl_squashed_backward(const float *mean, const float *logstd, const float *eps, int dim,
                           const float *dL_da, float dL_dlogp, float *dmean, float *dlogstd);
+/* The same from the std and tanh(u) that rl_squashed_sample_keep kept
+ * (same bits as rl_squashed_backward, without recomputing them). */
+void rl_squashed_backward_at(const double *std, const double *th, const float *eps, int dim,
+                             const float *dL_da, float dL_dlogp, float *dmean, float *dlogstd);
 /* log pi(a) for a given squashed action a in (-1, 1) (clamped 1e-6 inside). */
 float rl_squashed_logp(const float *mean, const float *logstd, const float *a, int dim);
 

@@ -208,23 +208,24 @@ static inline KT5 float avx512_hsum(__m512 v)
  * order (level 1 pairs rows m, 4+m and 8+m, 12+m). */
 static inline KT5 __m512 avx512_tsum(const __m512 *a)
 {
-    __m512 c[8], d[4], e[2];
+    /* Written out (no loops over local arrays), so that it all stays in registers. */
 #define RL_PAIR8(x, y) _mm512_add_ps(_mm512_shuffle_f32x4((x), (y), 0x44), \
                                      _mm512_shuffle_f32x4((x), (y), 0xEE))
 #define RL_PAIR4(x, y) _mm512_add_ps(_mm512_shuffle_f32x4((x), (y), 0x88), \
                                      _mm512_shuffle_f32x4((x), (y), 0xDD))
-    for (int m = 0; m < 4; m++) {
-        c[2 * m] = RL_PAIR8(a[m], a[4 + m]);
-        c[2 * m + 1] = RL_PAIR8(a[8 + m], a[12 + m]);
-    }
-    for (int m = 0; m < 4; m++) d[m] = RL_PAIR4(c[2 * m], c[2 * m + 1]);
+#define RL_PAIR2(x, y) _mm512_add_ps(_mm512_shuffle_ps((x), (y), _MM_SHUFFLE(1, 0, 1, 0)), \
+                                     _mm512_shuffle_ps((x), (y), _MM_SHUFFLE(3, 2, 3, 2)))
+#define RL_PAIR1(x, y) _mm512_add_ps(_mm512_shuffle_ps((x), (y), _MM_SHUFFLE(2, 0, 2, 0)), \
+                                     _mm512_shuffle_ps((x), (y), _MM_SHUFFLE(3, 1, 3, 1)))
+    __m512 d0 = RL_PAIR4(RL_PAIR8(a[0], a[4]), RL_PAIR8(a[8], a[12]));
+    __m512 d1 = RL_PAIR4(RL_PAIR8(a[1], a[5]), RL_PAIR8(a[9], a[13]));
+    __m512 d2 = RL_PAIR4(RL_PAIR8(a[2], a[6]), RL_PAIR8(a[10], a[14]));
+    __m512 d3 = RL_PAIR4(RL_PAIR8(a[3], a[7]), RL_PAIR8(a[11], a[15]));
+    return RL_PAIR1(RL_PAIR2(d0, d1), RL_PAIR2(d2, d3));
 #undef RL_PAIR8
 #undef RL_PAIR4
-    for (int n = 0; n < 2; n++)
-        e[n] = _mm512_add_ps(_mm512_shuffle_ps(d[2 * n], d[2 * n + 1], _MM_SHUFFLE(1, 0, 1, 0)),
-                             _mm512_shuffle_ps(d[2 * n], d[2 * n + 1], _MM_SHUFFLE(3, 2, 3, 2)));
-    return _mm512_add_ps(_mm512_shuffle_ps(e[0], e[1], _MM_SHUFFLE(2, 0, 2, 0)),
-                         _mm512_shuffle_ps(e[0], e[1], _MM_SHUFFLE(3, 1, 3, 1)));
+#undef RL_PAIR2
+#undef RL_PAIR1
 }
 
 #define KN(name) name##_avx512

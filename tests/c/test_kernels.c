@@ -287,6 +287,7 @@ START_TEST(split_invariant)
         if (rl_kern_available((rl_kern_path)p)) {
             check_split((rl_kern_path)p, 37);
             check_split((rl_kern_path)p, 5); /* few inputs: dW along features */
+            check_split((rl_kern_path)p, 3); /* a first layer of a small task */
         }
 }
 END_TEST
