@@ -1,9 +1,10 @@
 /* bench_nn: how close the learning core gets to raw OpenBLAS sgemm.
  *
  * Times (1) one MLP step: forward, backward, Adam, and (2) one SAC-shaped
- * update: twin critics, target values from the actor and target critics,
- * critic regression, actor update through the critics with input-only
- * gradients, Adam on all three networks and alpha, Polyak on the targets.
+ * update structured as agents/sac.c's: the actor on obs and next as one
+ * pass, target values from the target critics, critic regression with Adam
+ * and the targets' Polyak in one pass, actor update through the critics
+ * with input-only gradients, Adam on the actor and alpha.
  * Sizes: pendulum (obs 3, act 1, 64-64, batch 100) and HalfCheetah-like
  * (obs 17, act 6, 256-256, batch 256).
  *
@@ -220,13 +221,14 @@ static void concat(sac_ctx *c, const float *o, const float *a)
     }
 }
 
-static void critic_step(sac_ctx *c, rl_mlp *q, rl_adam *opt)
+/* Adam on the critic and Polyak on its target in one pass, as the agent. */
+static void critic_step(sac_ctx *c, rl_mlp *q, rl_adam *opt, rl_mlp *qt)
 {
     rl_mlp_zero_grad(q);
     const float *v = rl_mlp_forward(q, c->xin, c->B);
     rl_loss_mse(v, c->y, c->B, c->dq1);
     rl_mlp_backward(q, c->dq1, NULL, 1);
-    rl_adam_step(opt, q->params, q->grads);
+    rl_adam_step_polyak(opt, q->params, q->grads, qt->params, c->tau);
 }
 
 static void sac_update(void *p)
@@ -235,8 +237,11 @@ static void sac_update(void *p)
     int B = c->B, A = c->act, W = c->obs + c->act;
     float alpha = expf(c->log_alpha);
 
+    /* 0. the actor on obs and next at once (o2 follows o in memory), as the agent */
+    const float *both = rl_mlp_forward(c->actor, c->o, 2 * B);
+
     /* 1. targets: y = r + gamma (1 - d) (min Q'(s', a') - alpha log pi(a'|s')) */
-    actor_sample(c, rl_mlp_forward(c->actor, c->o2, B));
+    actor_sample(c, both + (size_t)B * 2 * A);
     concat(c, c->o2, c->pi_a);
     memcpy(c->qa, rl_mlp_forward(c->q1t, c->xin, B), sizeof(float) * B);
     const float *qb = rl_mlp_forward(c->q2t, c->xin, B);
@@ -245,11 +250,12 @@ static void sac_update(void *p)
 
     /* 2. critics regress to y */
     concat(c, c->o, c->a);
-    critic_step(c, c->q1, c->opt_q1);
-    critic_step(c, c->q2, c->opt_q2);
+    critic_step(c, c->q1, c->opt_q1, c->q1t);
+    critic_step(c, c->q2, c->opt_q2, c->q2t);
 
     /* 3. actor: minimise mean(alpha log pi - min(Q1, Q2)) through the critics */
-    const float *out = rl_mlp_forward(c->actor, c->o, B);
+    const float *out = both;
+    rl_mlp_keep_rows(c->actor, B);
     actor_sample(c, out);
     concat(c, c->o, c->pi_a);
     memcpy(c->qa, rl_mlp_forward(c->q1, c->xin, B), sizeof(float) * B);
@@ -283,23 +289,19 @@ static void sac_update(void *p)
     /* 4. temperature: d/dlog_alpha of -log_alpha (logp + target_entropy) */
     float g_alpha = (float)(-(mean_logp / B + c->target_entropy));
     rl_adam_step(c->opt_alpha, &c->log_alpha, &g_alpha);
-
-    /* 5. targets follow slowly */
-    rl_polyak(c->q1t->params, c->q1->params, c->q1->n_params, c->tau);
-    rl_polyak(c->q2t->params, c->q2->params, c->q2->n_params, c->tau);
+    /* (the targets followed in step 2) */
 }
 
 static void sac_shapes(gemm_list *L, const sac_ctx *c)
 {
     int B = c->B;
-    shapes_forward(L, c->actor, B);
+    shapes_forward(L, c->actor, 2 * B);
     shapes_forward(L, c->q1t, B);
     shapes_forward(L, c->q2t, B);
     shapes_forward(L, c->q1, B);
     shapes_backward(L, c->q1, B, 0, 1);
     shapes_forward(L, c->q2, B);
     shapes_backward(L, c->q2, B, 0, 1);
-    shapes_forward(L, c->actor, B);
     shapes_forward(L, c->q1, B);
     shapes_forward(L, c->q2, B);
     shapes_backward(L, c->q1, B, 1, 0);
@@ -333,8 +335,8 @@ static void sac_make(sac_ctx *c, int B, int obs, int act, int h)
     c->tau = 0.995f;
     c->target_entropy = (float)-act;
     size_t BO = (size_t)B * obs, BA = (size_t)B * act, BW = (size_t)B * (obs + act);
-    c->o = fmake(BO);
-    c->o2 = fmake(BO);
+    c->o = fmake(2 * BO);
+    c->o2 = c->o + BO;
     c->a = fmake(BA);
     c->r = fmake(B);
     c->d = fmake(B);
@@ -368,7 +370,7 @@ static void sac_free(sac_ctx *c)
     rl_adam_free(c->opt_q1);
     rl_adam_free(c->opt_q2);
     rl_adam_free(c->opt_alpha);
-    float *bufs[] = {c->o, c->o2, c->a, c->r, c->d, c->xin, c->eps, c->pi_a, c->logp,
+    float *bufs[] = {c->o, c->a, c->r, c->d, c->xin, c->eps, c->pi_a, c->logp,
                      c->y, c->qa, c->qb, c->dq1, c->dq2, c->dx1, c->dx2, c->dout};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++) free(bufs[i]);
 }
