@@ -173,21 +173,6 @@ static void split_out(const float *out, int i, int ad, float *mean, float *logst
     }
 }
 
-/* n standard normals, two per pair of uniforms (Box-Muller's cosine and
- * sine of the same draw: half the log and sqrt calls of rl_rng_normal). */
-static void normals(rl_rng *rng, float *out, size_t n)
-{
-    size_t i = 0;
-    for (; i + 2 <= n; i += 2) {
-        double u1 = rl_rng_uniform(rng), u2 = rl_rng_uniform(rng);
-        if (u1 < 1e-300) u1 = 1e-300;
-        double r = sqrt(-2.0 * log(u1)), th = 6.283185307179586 * u2;
-        out[i] = (float)(r * cos(th));
-        out[i + 1] = (float)(r * sin(th));
-    }
-    if (i < n) out[i] = (float)rl_rng_normal(rng);
-}
-
 /* Squashed actions for n rows of actor output into actions (n, ad). */
 static void sample_actions(const float *out, int n, int ad, rl_rng *rng, float *actions)
 {
@@ -205,7 +190,9 @@ static void sample_actions(const float *out, int n, int ad, rl_rng *rng, float *
 static void sample_rows(sac *s, const float *out, int B, int ad, rl_rng *rng, int keep)
 {
     float mean[64], ls[64];
-    normals(rng, s->eps, (size_t)B * ad);
+    /* rl_rng_normal one by one keeps the random stream of earlier releases
+     * (tests/c/fixtures/run-sac.csv); Box-Muller pairs would save ~1 %. */
+    for (size_t k = 0; k < (size_t)B * ad; k++) s->eps[k] = (float)rl_rng_normal(rng);
     for (int i = 0; i < B; i++) {
         size_t at = (size_t)i * ad;
         split_out(out, i, ad, mean, ls, keep ? s->dls + at : NULL);
