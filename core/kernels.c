@@ -409,11 +409,14 @@ static KT2 void pack_wt_avx2(const float *W, int out, int in, float *Wt, int ldw
         int i = 0;
         for (; i + 8 <= in; i += 8) {
             __m256 r[8], t[8];
+            #pragma GCC unroll 16
             for (int k = 0; k < 8; k++) r[k] = _mm256_loadu_ps(w + (size_t)k * in + i);
+            #pragma GCC unroll 16
             for (int k = 0; k < 8; k += 2) {
                 t[k] = _mm256_unpacklo_ps(r[k], r[k + 1]);
                 t[k + 1] = _mm256_unpackhi_ps(r[k], r[k + 1]);
             }
+            #pragma GCC unroll 16
             for (int k = 0; k < 8; k += 4) {
                 r[k] = _mm256_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(1, 0, 1, 0));
                 r[k + 1] = _mm256_shuffle_ps(t[k], t[k + 2], _MM_SHUFFLE(3, 2, 3, 2));
@@ -422,6 +425,7 @@ static KT2 void pack_wt_avx2(const float *W, int out, int in, float *Wt, int ldw
             }
             /* r[k], k < 4: input i+k of rows 0-3 in the low half, input
              * i+4+k in the high half; r[4+k] the same for rows 4-7. */
+            #pragma GCC unroll 16
             for (int k = 0; k < 4; k++) {
                 _mm256_storeu_ps(Wt + (size_t)(i + k) * ldw + o,
                                  _mm256_permute2f128_ps(r[k], r[k + 4], 0x20));
@@ -435,11 +439,68 @@ static KT2 void pack_wt_avx2(const float *W, int out, int in, float *Wt, int ldw
     for (; o < out; o++)
         for (int i = 0; i < in; i++) Wt[(size_t)i * ldw + o] = W[(size_t)o * in + i];
 }
+
+/* 16 x 16 blocks on AVX-512 (64 shuffles per 256 values, against 96 for
+ * four 8 x 8 blocks); the rest as the AVX2 packing does it. */
+static KT5 void pack_wt_avx512(const float *W, int out, int in, float *Wt, int ldw)
+{
+    int o = 0;
+    for (; o + 16 <= out; o += 16) {
+        const float *w = W + (size_t)o * in;
+        int i = 0;
+        for (; i + 16 <= in; i += 16) {
+            __m512 r[16], t[16];
+            #pragma GCC unroll 16
+            for (int k = 0; k < 16; k++) r[k] = _mm512_loadu_ps(w + (size_t)k * in + i);
+            /* t[2m], t[2m+1]: rows 2m, 2m+1 interleaved within each 128-bit lane */
+            #pragma GCC unroll 16
+            for (int k = 0; k < 16; k += 2) {
+                t[k] = _mm512_unpacklo_ps(r[k], r[k + 1]);
+                t[k + 1] = _mm512_unpackhi_ps(r[k], r[k + 1]);
+            }
+            /* r[4g + c]: input 4L + c of rows 4g..4g+3 in 128-bit lane L */
+            #pragma GCC unroll 16
+            for (int g = 0; g < 4; g++) {
+                __m512 a = t[4 * g], b = t[4 * g + 1], c = t[4 * g + 2], d = t[4 * g + 3];
+                r[4 * g] = _mm512_shuffle_ps(a, c, _MM_SHUFFLE(1, 0, 1, 0));
+                r[4 * g + 1] = _mm512_shuffle_ps(a, c, _MM_SHUFFLE(3, 2, 3, 2));
+                r[4 * g + 2] = _mm512_shuffle_ps(b, d, _MM_SHUFFLE(1, 0, 1, 0));
+                r[4 * g + 3] = _mm512_shuffle_ps(b, d, _MM_SHUFFLE(3, 2, 3, 2));
+            }
+            #pragma GCC unroll 16
+            for (int c = 0; c < 4; c++) {
+                /* rows 0-7 and 8-15: inputs c, 8+c (0x88) and 4+c, 12+c (0xDD) */
+                __m512 lo0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88);
+                __m512 lo1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xDD);
+                __m512 hi0 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88);
+                __m512 hi1 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xDD);
+                _mm512_storeu_ps(Wt + (size_t)(i + c) * ldw + o, _mm512_shuffle_f32x4(lo0, hi0, 0x88));
+                _mm512_storeu_ps(Wt + (size_t)(i + 8 + c) * ldw + o, _mm512_shuffle_f32x4(lo0, hi0, 0xDD));
+                _mm512_storeu_ps(Wt + (size_t)(i + 4 + c) * ldw + o, _mm512_shuffle_f32x4(lo1, hi1, 0x88));
+                _mm512_storeu_ps(Wt + (size_t)(i + 12 + c) * ldw + o, _mm512_shuffle_f32x4(lo1, hi1, 0xDD));
+            }
+        }
+        for (; i < in; i++) {
+            __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+                                                               12, 13, 14, 15),
+                                             _mm512_set1_epi32(in));
+            _mm512_storeu_ps(Wt + (size_t)i * ldw + o, _mm512_i32gather_ps(idx, w + i, 4));
+        }
+    }
+    if (o < out) pack_wt_avx2(W + (size_t)o * in, out - o, in, Wt + o, ldw);
+}
+
 #endif
 
 void rl_kern_pack_wt(const float *W, int out, int in, float *Wt, int ldw)
 {
 #ifdef RL_KERN_X86
+    if (rl_kern_available(RL_KERN_AVX512)) {
+        pack_wt_avx512(W, out, in, Wt, ldw);
+        for (int i = 0; out < ldw && i < in; i++)
+            memset(Wt + (size_t)i * ldw + out, 0, sizeof(float) * (size_t)(ldw - out));
+        return;
+    }
     if (rl_kern_available(RL_KERN_AVX2)) {
         pack_wt_avx2(W, out, in, Wt, ldw);
         for (int i = 0; out < ldw && i < in; i++)
