@@ -15,14 +15,6 @@ void sgeqrf_(const int *m, const int *n, float *a, const int *lda, float *tau, f
 void sorgqr_(const int *m, const int *n, const int *k, float *a, const int *lda,
              const float *tau, float *work, const int *lwork, int *info);
 
-static int max_width(const rl_mlp *m)
-{
-    int w = 0;
-    for (int l = 0; l <= m->n_layers; l++)
-        if (m->sizes[l] > w) w = m->sizes[l];
-    return w;
-}
-
 static rl_act layer_act(const rl_mlp *m, int l)
 {
     return l == m->n_layers - 1 ? m->out_act : m->hidden_act;
@@ -64,11 +56,15 @@ rl_mlp *rl_mlp_make(int in, int n_hidden, const int *hidden, int out, rl_act hid
     m->w_off = malloc(sizeof(int) * (size_t)m->n_layers);
     m->b_off = malloc(sizeof(int) * (size_t)m->n_layers);
     m->wt_off = malloc(sizeof(int) * (size_t)m->n_layers);
+    m->path = calloc((size_t)m->n_layers, sizeof(int));
+    m->use_wt = calloc((size_t)m->n_layers, sizeof(int));
+    m->chunks = calloc((size_t)m->n_layers, sizeof(int));
     m->acts = calloc((size_t)m->n_layers + 1, sizeof(float *));
+    m->dzs = calloc((size_t)m->n_layers, sizeof(float *));
     m->params = calloc((size_t)total, sizeof(float));
     m->grads = calloc((size_t)total, sizeof(float));
-    if (!m->sizes || !m->w_off || !m->b_off || !m->wt_off || !m->acts || !m->params ||
-        !m->grads)
+    if (!m->sizes || !m->w_off || !m->b_off || !m->wt_off || !m->path || !m->use_wt ||
+        !m->chunks || !m->acts || !m->dzs || !m->params || !m->grads)
         goto oom;
     m->sizes[0] = in;
     for (int i = 0; i < n_hidden; i++) m->sizes[i + 1] = hidden[i];
@@ -99,7 +95,11 @@ void rl_mlp_free(rl_mlp *m)
     free(m->b_off);
     free(m->wt_off);
     free(m->wt);
+    free(m->path);
+    free(m->use_wt);
+    free(m->chunks);
     free(m->acts);
+    free(m->dzs);
     free(m->params);
     free(m->grads);
     free(m->ws);
@@ -347,21 +347,33 @@ void rl_act_backward(rl_act act, const float *y, const float *dy, float *dz, int
 
 /* ---------------------------------------------------------------- forward / backward */
 
-/* One layer's work for the pool: thread t of n takes rows [r0, r1) of the
- * forward or dX product and output features [o0, o1) of dW; the split
- * points depend only on (rows or features, n), and every element's value
- * does not depend on the split (kernels.h), so any n gives the same bits. */
+/* Pass structure. A pass is one job in phases (rl_pool_run_phases), on
+ * the pool or on the calling thread:
+ *   forward:  [pack W_l^T of every layer, by rows of W^T]
+ *             [rows through every layer]
+ *   backward: [rows back through every layer: dZ of each layer, dX]
+ *             [dW, db of every layer, by output features]
+ * Rows are independent in the forward pass and in the dX chain
+ * (dX_r = dZ_r W), so neither needs a barrier between layers; dW of a
+ * feature sums over all rows, hence the second phase. Chunk k of a phase
+ * always covers the same rows or features, and every element is computed
+ * by the same operations whatever the split (kernels.h), so the chunking,
+ * the thread count and the serial / pool choice never change a bit. A
+ * layer on the BLAS path (one sgemm over all rows) keeps the whole pass on
+ * one thread in one row chunk. */
 typedef struct {
-    int backward, n;            /* n: threads that take part (<= pool size) */
-    rl_kern_path path;
-    int rows, in, out;
-    const float *x, *W, *wt, *b; /* x: the layer's input (rows, in) */
-    int ldw;
-    rl_act act;                 /* forward: this layer's; dX: the previous layer's */
-    float *y;                   /* forward: (rows, out) output */
-    const float *dz;            /* backward: (rows, out) */
-    float *dx, *dW, *db;        /* backward: dX (NULL: none), grads (NULL: none) */
-} layer_job;
+    rl_mlp *m;
+    int rows, row_chunks;
+    const float *x;   /* forward: (rows, in) input */
+    const float *dy;  /* backward: (rows, out) */
+    float *dx;        /* backward: (rows, in) or NULL */
+} pass_job;
+
+/* Rows per chunk are multiples of 4 (the kernels' row tile); a chunk
+ * should be worth ~2^15 multiply-adds (a claim costs ~0.1 us), and up to
+ * 4 per thread let a thread that starts late take fewer. */
+#define CHUNK_MACS (1 << 15)
+#define CHUNKS_PER_THREAD 4
 
 static void part(int total, int t, int n, int align, int *lo, int *hi)
 {
@@ -372,45 +384,161 @@ static void part(int total, int t, int n, int align, int *lo, int *hi)
     if (*hi > total || t == n - 1) *hi = total;
 }
 
-static void layer_run(void *p, int t, int n_pool)
+/* Chunks for `work` multiply-adds on n threads, at most `units`. */
+static int n_chunks(double work, int n, int units)
 {
-    const layer_job *j = p;
-    (void)n_pool;
-    if (t >= j->n) return;
-    int r0, r1;
-    part(j->rows, t, j->n, 4, &r0, &r1);
-    if (!j->backward) {
-        if (r1 > r0)
-            rl_kern_forward(j->path, j->x + (size_t)r0 * j->in, r1 - r0, j->in, j->wt, j->ldw,
-                            j->W, j->b, j->out, j->act, j->y + (size_t)r0 * j->out);
+    if (n <= 1) return 1;
+    double c = work / CHUNK_MACS;
+    int k = c < 1 ? 1 : c > n * CHUNKS_PER_THREAD ? n * CHUNKS_PER_THREAD : (int)c;
+    return k < units ? k : units > 0 ? units : 1;
+}
+
+/* Chunk k of a phase whose layers have m->chunks[l] chunks each (layers in
+ * order from `from`, stepping `dir`): its layer, and its index there. */
+static int chunk_layer(const rl_mlp *m, int k, int from, int dir, int *sub)
+{
+    int l = from;
+    while (k >= m->chunks[l]) k -= m->chunks[l], l += dir;
+    *sub = k;
+    return l;
+}
+
+static int all_own_kernels(const rl_mlp *m)
+{
+    for (int l = 0; l < m->n_layers; l++)
+        if (m->path[l] == RL_KERN_BLAS) return 0;
+    return 1;
+}
+
+/* Wt rows [i0, i1) of W^T (in, ldw) from W (out, in), pad columns zero;
+ * 16 x 16 blocks keep both sides' cache lines in use. */
+static void pack_rows(const float *W, int out, int in, int i0, int i1, float *Wt, int ldw)
+{
+    for (int ib = i0; ib < i1; ib += 16) {
+        int ie = ib + 16 < i1 ? ib + 16 : i1;
+        for (int ob = 0; ob < out; ob += 16) {
+            int oe = ob + 16 < out ? ob + 16 : out;
+            for (int i = ib; i < ie; i++)
+                for (int o = ob; o < oe; o++) Wt[(size_t)i * ldw + o] = W[(size_t)o * in + i];
+        }
+        for (int i = ib; i < ie; i++)
+            for (int o = out; o < ldw; o++) Wt[(size_t)i * ldw + o] = 0.0f;
+    }
+}
+
+/* Layer l forward on rows [r0, r1). */
+static void layer_forward(rl_mlp *m, int l, int r0, int r1)
+{
+    int in = m->sizes[l], out = m->sizes[l + 1], n = r1 - r0;
+    const float *W = m->params + m->w_off[l], *b = m->params + m->b_off[l];
+    const float *x = m->acts[l] + (size_t)r0 * in;
+    float *y = m->acts[l + 1] + (size_t)r0 * out;
+    if (m->path[l] != RL_KERN_BLAS) {
+        rl_kern_forward((rl_kern_path)m->path[l], x, n, in,
+                        m->use_wt[l] ? m->wt + m->wt_off[l] : NULL, rl_kern_pad(out), W, b, out,
+                        layer_act(m, l), y);
         return;
     }
-    if (j->dW) {
-        int o0, o1;
-        part(j->out, t, j->n, 1, &o0, &o1);
-        if (o1 > o0)
-            rl_kern_backward_dw(j->path, j->dz, j->rows, j->out, j->x, j->in, j->dW, j->db, o0, o1);
-    }
-    if (j->dx && r1 > r0)
-        rl_kern_backward_dx(j->path, j->dz + (size_t)r0 * j->out, r1 - r0, j->out, j->W, j->in,
-                            j->act, j->x + (size_t)r0 * j->in, j->dx + (size_t)r0 * j->in);
+    /* Y = X W^T in one sgemm (beta 0 lets OpenBLAS use its small-matrix
+     * kernels), then bias and activation in one pass over Y. */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, out, in, 1.0f, x, in, W, in, 0.0f,
+                y, out);
+    bias_act(layer_act(m, l), y, b, n, out);
 }
 
-/* Run a layer job on n threads (the pool when n > 1). */
-static void layer_exec(rl_mlp *m, layer_job *j)
+static void forward_chunk(void *p, int phase, int k)
 {
-    if (j->n > 1) rl_pool_run(m->pool, layer_run, j);
-    else layer_run(j, 0, 1);
+    pass_job *j = p;
+    rl_mlp *m = j->m;
+    if (phase == 0) {
+        int sub, l = chunk_layer(m, k, 0, 1, &sub), in = m->sizes[l], i0, i1;
+        part(in, sub, m->chunks[l], 1, &i0, &i1);
+        pack_rows(m->params + m->w_off[l], m->sizes[l + 1], in, i0, i1, m->wt + m->wt_off[l],
+                  rl_kern_pad(m->sizes[l + 1]));
+        return;
+    }
+    int r0, r1;
+    part(j->rows, k, j->row_chunks, 4, &r0, &r1);
+    if (r1 <= r0) return;
+    /* Copy the input: backward needs it and the caller may reuse its buffer. */
+    memcpy(m->acts[0] + (size_t)r0 * m->in, j->x + (size_t)r0 * m->in,
+           sizeof(float) * (size_t)(r1 - r0) * m->in);
+    for (int l = 0; l < m->n_layers; l++) layer_forward(m, l, r0, r1);
 }
 
-/* One allocation holds every layer's activations and two gradient buffers;
- * it only grows, so steady-state training never allocates. */
+/* Layer l's dX (into dzs[l-1] with the previous activation's derivative,
+ * or into dx for l = 0) on rows [r0, r1). */
+static void layer_dx(rl_mlp *m, int l, int r0, int r1, float *target)
+{
+    int in = m->sizes[l], out = m->sizes[l + 1], n = r1 - r0;
+    const float *W = m->params + m->w_off[l], *dz = m->dzs[l] + (size_t)r0 * out;
+    const float *yin = m->acts[l] + (size_t)r0 * in;
+    rl_act act = l > 0 ? layer_act(m, l - 1) : RL_ACT_NONE;
+    target += (size_t)r0 * in;
+    if (m->path[l] != RL_KERN_BLAS) {
+        rl_kern_backward_dx((rl_kern_path)m->path[l], dz, n, out, W, in, act, yin, target);
+        return;
+    }
+    /* dX (n, in) = dZ (n, out) W (out, in) */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, in, out, 1.0f, dz, out, W, in,
+                0.0f, target, in);
+    act_grad_inplace(act, yin, target, n * in);
+}
+
+static void backward_chunk(void *p, int phase, int k)
+{
+    pass_job *j = p;
+    rl_mlp *m = j->m;
+    int L = m->n_layers;
+    if (phase == 0) {
+        int r0, r1, out = m->out;
+        part(j->rows, k, j->row_chunks, 4, &r0, &r1);
+        if (r1 <= r0) return;
+        rl_act_backward(layer_act(m, L - 1), m->acts[L] + (size_t)r0 * out,
+                        j->dy + (size_t)r0 * out, m->dzs[L - 1] + (size_t)r0 * out,
+                        (r1 - r0) * out);
+        for (int l = L - 1; l >= 0; l--) {
+            float *target = l > 0 ? m->dzs[l - 1] : j->dx;
+            if (target) layer_dx(m, l, r0, r1, target);
+        }
+        return;
+    }
+    /* dW (out, in) += dZ^T X and db += column sums of dZ, rows in order. */
+    int sub, l = chunk_layer(m, k, L - 1, -1, &sub), in = m->sizes[l], out = m->sizes[l + 1];
+    float *dW = m->grads + m->w_off[l], *db = m->grads + m->b_off[l];
+    if (m->path[l] != RL_KERN_BLAS) {
+        int o0, o1;
+        part(out, sub, m->chunks[l], 1, &o0, &o1);
+        rl_kern_backward_dw((rl_kern_path)m->path[l], m->dzs[l], j->rows, out, m->acts[l], in,
+                            dW, db, o0, o1);
+        return;
+    }
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, j->rows, 1.0f, m->dzs[l], out,
+                m->acts[l], in, 1.0f, dW, in);
+    col_sums(m->dzs[l], db, j->rows, out);
+}
+
+/* The measured serial / pool choice for this kind of pass. */
+static rl_pool_choice *pass_choice(rl_mlp *m, int key)
+{
+    int slot = (int)(((unsigned)key * 2654435761u) >> 29);
+    if (m->choice_key[slot] != key) {
+        m->choice_key[slot] = key;
+        memset(&m->choice[slot], 0, sizeof m->choice[slot]);
+        /* A hand-off costs ~1 us on an idle machine: shorter passes stay. */
+        m->choice[slot].min_ns = 4000.0;
+    }
+    return &m->choice[slot];
+}
+
+/* One allocation holds every layer's activations and gradients dZ; it
+ * only grows, so steady-state training never allocates. */
 static int reserve(rl_mlp *m, int batch)
 {
     if (batch <= m->cap_batch) return RL_OK;
     int cap = batch > 2 * m->cap_batch ? batch : 2 * m->cap_batch;
-    size_t per_row = 2 * (size_t)max_width(m);
-    for (int l = 0; l <= m->n_layers; l++) per_row += (size_t)m->sizes[l];
+    size_t per_row = 0;
+    for (int l = 0; l <= m->n_layers; l++) per_row += (size_t)m->sizes[l] * (l > 0 ? 2 : 1);
     float *ws = malloc(sizeof(float) * per_row * (size_t)cap);
     if (!ws) return rl_error(RL_ENOMEM, "mlp: out of memory for a batch of %d", batch);
     free(m->ws);
@@ -422,9 +550,28 @@ static int reserve(rl_mlp *m, int batch)
         m->acts[l] = p;
         p += (size_t)cap * m->sizes[l];
     }
-    m->dz0 = p;
-    m->dz1 = p + (size_t)cap * max_width(m);
+    for (int l = 0; l < m->n_layers; l++) {
+        m->dzs[l] = p;
+        p += (size_t)cap * m->sizes[l + 1];
+    }
     return RL_OK;
+}
+
+/* Start a pass of this kind: threads to use (1: the calling thread), and
+ * the choice to end after it (NULL when there was nothing to choose). */
+static int pass_begin(rl_mlp *m, int key, rl_pool_choice **choice)
+{
+    *choice = NULL;
+    if (rl_pool_size(m->pool) <= 1 || !all_own_kernels(m)) return 1;
+    *choice = pass_choice(m, key);
+    return rl_pool_choice_begin(m->pool, *choice) ? rl_pool_size(m->pool) : 1;
+}
+
+static void pass_run(rl_mlp *m, int n, rl_pool_phase_fn fn, pass_job *j, const int *counts,
+                     rl_pool_choice *choice)
+{
+    rl_pool_run_phases(n > 1 ? m->pool : NULL, fn, j, 2, counts);
+    if (choice) rl_pool_choice_end(choice);
 }
 
 const float *rl_mlp_forward(rl_mlp *m, const float *x, int batch)
@@ -434,84 +581,51 @@ const float *rl_mlp_forward(rl_mlp *m, const float *x, int batch)
         return NULL;
     }
     if (reserve(m, batch)) return NULL;
-    /* Copy the input: backward needs it and the caller may reuse its buffer. */
-    memcpy(m->acts[0], x, sizeof(float) * (size_t)batch * m->in);
+    double macs = 0;
     for (int l = 0; l < m->n_layers; l++) {
         int in = m->sizes[l], out = m->sizes[l + 1];
-        const float *W = m->params + m->w_off[l], *b = m->params + m->b_off[l];
-        float *y = m->acts[l + 1];
         rl_kern_path path = rl_kern_pick((rl_kern_path)m->kern, batch, in, out);
-        if (path != RL_KERN_BLAS) {
-            /* Transposed weights make the output features the vector lanes;
-             * packing costs in*out, the product batch*in*out. */
-            float *wt = m->wt + m->wt_off[l];
-            int ldw = rl_kern_pad(out);
-            if (rl_kern_wants_wt(path, batch, out)) rl_kern_pack_wt(W, out, in, wt, ldw);
-            else wt = NULL;
-            layer_job j = {.backward = 0, .path = path, .rows = batch, .in = in, .out = out,
-                           .x = m->acts[l], .W = W, .wt = wt, .b = b, .ldw = ldw,
-                           .act = layer_act(m, l), .y = y};
-            j.n = rl_kern_threads(path, batch, in, out, rl_pool_size(m->pool));
-            layer_exec(m, &j);
-            continue;
-        }
-        /* Y = X W^T in one sgemm (beta 0 lets OpenBLAS use its small-matrix
-         * kernels), then bias and activation in one pass over Y. */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, batch, out, in, 1.0f,
-                    m->acts[l], in, W, in, 0.0f, y, out);
-        bias_act(layer_act(m, l), y, b, batch, out);
+        m->path[l] = path;
+        /* Transposed weights make the output features the vector lanes;
+         * packing costs in*out, the product batch*in*out. The choice is
+         * made from the whole batch (the two forms round differently). */
+        m->use_wt[l] = path != RL_KERN_BLAS && rl_kern_wants_wt(path, batch, out);
+        macs += (double)in * out;
     }
+    rl_pool_choice *choice;
+    int n = pass_begin(m, batch << 3, &choice);
+    pass_job j = {.m = m, .rows = batch, .x = x};
+    j.row_chunks = all_own_kernels(m) ? n_chunks(macs * batch, n, (batch + 3) / 4) : 1;
+    int counts[2] = {0, j.row_chunks};
+    for (int l = 0; l < m->n_layers; l++) {
+        /* A transposed copy costs about 8 multiply-adds an element. */
+        int in = m->sizes[l];
+        m->chunks[l] = m->use_wt[l] ? n_chunks(8.0 * in * m->sizes[l + 1], n, in) : 0;
+        counts[0] += m->chunks[l];
+    }
+    pass_run(m, n, forward_chunk, &j, counts, choice);
     m->batch = batch;
     return m->acts[m->n_layers];
 }
 
 int rl_mlp_backward(rl_mlp *m, const float *dy, float *dx, int param_grads)
 {
-    int batch = m->batch;
+    int batch = m->batch, L = m->n_layers;
     if (batch <= 0) return rl_error(RL_ESTATE, "mlp: backward without a forward pass");
-    float *dz = m->dz0, *dnext = m->dz1;
-    int L = m->n_layers;
-    rl_act_backward(layer_act(m, L - 1), m->acts[L], dy, dz, batch * m->out);
-    for (int l = L - 1; l >= 0; l--) {
+    if (!dx && !param_grads) return RL_OK;
+    double macs = 0;
+    for (int l = dx ? 0 : 1; l < L; l++) macs += (double)m->sizes[l] * m->sizes[l + 1];
+    rl_pool_choice *choice;
+    int n = pass_begin(m, batch << 3 | 4 | (param_grads ? 2 : 0) | (dx ? 1 : 0), &choice);
+    pass_job j = {.m = m, .rows = batch, .dy = dy, .dx = dx};
+    j.row_chunks = all_own_kernels(m) ? n_chunks(macs * batch, n, (batch + 3) / 4) : 1;
+    int counts[2] = {j.row_chunks, 0};
+    for (int l = 0; param_grads && l < L; l++) {
         int in = m->sizes[l], out = m->sizes[l + 1];
-        const float *W = m->params + m->w_off[l];
-        rl_kern_path path = rl_kern_pick((rl_kern_path)m->kern, batch, in, out);
-        if (path != RL_KERN_BLAS) {
-            /* dW and dX (with the previous layer's activation derivative
-             * fused in) in one hand-off: both only read dZ. */
-            layer_job j = {.backward = 1, .path = path, .rows = batch, .in = in, .out = out,
-                           .x = m->acts[l], .W = W, .dz = dz,
-                           .act = l > 0 ? layer_act(m, l - 1) : RL_ACT_NONE,
-                           .dx = l == 0 ? dx : dnext,
-                           .dW = param_grads ? m->grads + m->w_off[l] : NULL,
-                           .db = m->grads + m->b_off[l]};
-            if (!j.dx && !j.dW) break;
-            j.n = rl_kern_threads(path, batch, in, out, rl_pool_size(m->pool));
-            layer_exec(m, &j);
-            if (l == 0) break;
-            float *t = dz;
-            dz = dnext;
-            dnext = t;
-            continue;
-        }
-        if (param_grads) {
-            /* dW (out, in) += dZ^T (out, batch) X (batch, in) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, batch, 1.0f, dz,
-                        out, m->acts[l], in, 1.0f, m->grads + m->w_off[l], in);
-            col_sums(dz, m->grads + m->b_off[l], batch, out);
-        }
-        if (l == 0 && !dx) break;
-        /* dX (batch, in) = dZ (batch, out) W (out, in) */
-        float *target = l == 0 ? dx : dnext;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, batch, in, out, 1.0f, dz, out,
-                    W, in, 0.0f, target, in);
-        if (l > 0) {
-            act_grad_inplace(layer_act(m, l - 1), m->acts[l], dnext, batch * in);
-            float *t = dz;
-            dz = dnext;
-            dnext = t;
-        }
+        m->chunks[l] = m->path[l] == RL_KERN_BLAS ? 1 : n_chunks((double)batch * in * out, n, out);
+        counts[1] += m->chunks[l];
     }
+    pass_run(m, n, backward_chunk, &j, counts, choice);
     return RL_OK;
 }
 

@@ -6,11 +6,18 @@
  * Layout per layer l, in order: W_l (out_l, in_l) row-major as in PyTorch,
  * then b_l (out_l).
  *
- * Each dense layer runs as one pass over the whole batch, forward and
- * backward (dX and dW), through the own kernels of core/kernels.h or, for
+ * Each dense layer runs through the own kernels of core/kernels.h or, for
  * large shapes, cblas_sgemm (rl_kern_pick decides per layer). The forward
  * pass caches each layer's activated output for the next backward; a second
  * forward overwrites that cache.
+ *
+ * With a pool (rl_mlp_set_pool) a whole pass is one pool job, not one per
+ * layer: the forward takes rows through every layer; the backward takes
+ * rows back through every layer (dX of a row needs only that row's dZ) and
+ * then splits dW and db of every layer over output features. Whether a
+ * pass of a given shape goes to the pool or stays on the calling thread is
+ * measured as it runs (rl_pool_choice), so a busy machine does not make two
+ * threads slower than one. Results are the same bits either way.
  */
 #ifndef RL_CORE_NN_H
 #define RL_CORE_NN_H
@@ -37,11 +44,16 @@ typedef struct rl_mlp {
     int batch;         /* rows of the cached forward pass (0 = none) */
     float *ws;         /* workspace block */
     float **acts;      /* (n_layers + 1) pointers into ws: (batch, sizes[l]) */
-    float *dz0, *dz1;  /* (cap_batch, max width) ping-pong gradients */
+    float **dzs;       /* (n_layers) pointers into ws: (batch, sizes[l+1]) dL/dz of layer l */
     int kern;          /* rl_kern_path preference (rl_kern_default at make) */
     float *wt;         /* per layer (in_l, rl_kern_pad(out_l)): W_l transposed */
     int *wt_off;       /* (n_layers) offset of layer l in wt */
+    int *path;         /* (n_layers) rl_kern_path of the cached pass */
+    int *use_wt;       /* (n_layers) the cached pass packed and used wt */
+    int *chunks;       /* (n_layers) chunks of the pass in progress (pack or dW) */
     rl_pool *pool;     /* borrowed; NULL: one thread */
+    int choice_key[8]; /* serial or pool, per pass kind and batch (hashed) */
+    rl_pool_choice choice[8];
 } rl_mlp;
 
 /* Per-layer view for debugging and tests. Pointers borrow from the mlp. */
@@ -85,8 +97,9 @@ void rl_mlp_zero_grad(rl_mlp *m);
  * rows. */
 int rl_mlp_keep_rows(rl_mlp *m, int rows);
 /* Run the forward and backward passes on pool's threads (borrowed, may be
- * NULL for one thread): rows split for forward and dX, output features for
- * dW, so the results are the same bits for any pool size. */
+ * NULL for one thread) when that is measured faster: rows split for forward
+ * and dX, output features for dW, so the results are the same bits for any
+ * pool size. */
 void rl_mlp_set_pool(rl_mlp *m, rl_pool *pool);
 /* Force a kernel path (an rl_kern_path from core/kernels.h; RL_KERN_AUTO
  * lets each layer pick by shape). RL_EINVAL if this CPU cannot run it. */

@@ -48,6 +48,7 @@
 struct rl_pool {
     int n;
     int yield_in_spin;     /* more threads than cores: let the others run */
+    int force;             /* rl_pool_force: 1 always pool, -1 never, 0 measured */
     pthread_t *threads;
     pthread_mutex_t lock;
     pthread_cond_t wake;
@@ -182,6 +183,8 @@ rl_pool *rl_pool_make(int n_threads)
     memset(pool, 0, sizeof *pool);
     pool->n = 1;
     pool->yield_in_spin = n_threads > usable_cpus();
+    const char *force = getenv("RLTOOL_POOL");
+    pool->force = !force ? 0 : !strcmp(force, "always") ? 1 : !strcmp(force, "never") ? -1 : 0;
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->wake, NULL);
     pthread_cond_init(&pool->done, NULL);
@@ -269,4 +272,105 @@ void rl_pool_run_parts(rl_pool *pool, rl_pool_fn fn, void *ctx, int n_parts)
 void rl_pool_run(rl_pool *pool, rl_pool_fn fn, void *ctx)
 {
     rl_pool_run_parts(pool, fn, ctx, rl_pool_size(pool));
+}
+
+/* ---------------------------------------------------------------- phases */
+
+typedef struct {
+    rl_pool_phase_fn fn;
+    void *ctx;
+    int n_phases, yield;
+    int start[RL_POOL_MAX_PHASES + 1]; /* chunk numbers: phase p is [start[p], start[p+1]) */
+    alignas(64) atomic_int next;       /* next chunk to claim */
+    alignas(64) atomic_int done[RL_POOL_MAX_PHASES];
+} phase_job;
+
+/* Wait until every chunk of phases before p has finished. They were all
+ * claimed before the chunk this thread holds, by threads that are running
+ * them, so this ends without anyone else's help; a claimer that lost its
+ * core is waited for with sched_yield after the spin. */
+static void wait_phases_before(phase_job *j, int p)
+{
+    for (int q = 0; q < p; q++) {
+        int want = j->start[q + 1] - j->start[q];
+        struct timespec t0;
+        int timed = 0;
+        for (unsigned i = 1; atomic_load_explicit(&j->done[q], memory_order_acquire) < want; i++) {
+            if ((i & 63) == 0) {
+                if (!timed) clock_gettime(CLOCK_MONOTONIC, &t0), timed = 1;
+                else if (j->yield || elapsed_ns(&t0) > SPIN_NS) sched_yield();
+            }
+            CPU_RELAX();
+        }
+    }
+}
+
+static void phases_part(void *ctx, int part, int n_parts)
+{
+    phase_job *j = ctx;
+    (void)part;
+    (void)n_parts;
+    int total = j->start[j->n_phases], p = 0;
+    for (;;) {
+        int c = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (c >= total) return;
+        while (c >= j->start[p + 1]) p++;
+        if (p > 0) wait_phases_before(j, p);
+        j->fn(j->ctx, p, c - j->start[p]);
+        atomic_fetch_add_explicit(&j->done[p], 1, memory_order_release);
+    }
+}
+
+void rl_pool_run_phases(rl_pool *pool, rl_pool_phase_fn fn, void *ctx, int n_phases,
+                        const int *counts)
+{
+    if (n_phases < 1) return;
+    if (n_phases > RL_POOL_MAX_PHASES) n_phases = RL_POOL_MAX_PHASES;
+    phase_job j = {.fn = fn, .ctx = ctx, .n_phases = n_phases,
+                   .yield = pool ? pool->yield_in_spin : 0};
+    for (int p = 0; p < n_phases; p++) {
+        j.start[p + 1] = j.start[p] + (counts[p] > 0 ? counts[p] : 0);
+        atomic_init(&j.done[p], 0);
+    }
+    atomic_init(&j.next, 0);
+    if (j.start[n_phases] == 0) return;
+    /* More parts than chunks would only find nothing left to claim. */
+    int parts = rl_pool_size(pool);
+    if (parts > j.start[n_phases]) parts = j.start[n_phases];
+    rl_pool_run_parts(pool, phases_part, &j, parts);
+}
+
+/* ---------------------------------------------------------------- serial or pool */
+
+static double now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return 1e9 * (double)t.tv_sec + (double)t.tv_nsec;
+}
+
+void rl_pool_force(rl_pool *pool, int force)
+{
+    if (pool) pool->force = force > 0 ? 1 : force < 0 ? -1 : 0;
+}
+
+int rl_pool_choice_begin(const rl_pool *pool, rl_pool_choice *c)
+{
+    int probe = c->runs++ % RL_POOL_PROBE_EVERY == 1, force = pool ? pool->force : 0;
+    c->pooled = rl_pool_size(pool) > 1 && force >= 0 &&
+                (force > 0 || (c->threaded != probe && c->ns[0] >= c->min_ns));
+    c->t0 = now_ns();
+    return c->pooled;
+}
+
+void rl_pool_choice_end(rl_pool_choice *c)
+{
+    double ns = now_ns() - c->t0, *avg = &c->ns[c->pooled];
+    /* A probe is one sample of the other way: weigh it more, and clip the
+     * outliers (a preempted run) so one of them cannot flip the choice. */
+    int probe = c->pooled != c->threaded;
+    if (*avg <= 0) *avg = ns;
+    else *avg += ((ns < 4 * *avg ? ns : 4 * *avg) - *avg) * (probe ? 0.25 : 1.0 / 16);
+    /* Switch to the pool only when it is 5 % faster, back when it is slower. */
+    c->threaded = c->ns[1] > 0 && c->ns[1] < c->ns[0] * (c->threaded ? 1.0 : 0.95);
 }

@@ -12,16 +12,13 @@
 #include <string.h>
 #include <time.h>
 
-/* Serial or threaded batch steps, whichever is measured faster: both are
- * timed (running averages of ns per batch step), the current way on every
- * step and the other way on every PROBE_EVERY-th step. On an idle machine
- * the pool wins for batches of expensive envs; when other work keeps the
- * cores busy, the second thread gains nothing and each hand-off (a worker
- * preempted mid-part holds up the step) costs, and then the steps stay on
- * the calling thread until a probe finds the pool faster again. Batches
- * shorter than SERIAL_BELOW_NS never try threads (a hand-off costs ~1 us
- * even on an idle machine). Results do not depend on the choice. */
-#define PROBE_EVERY 64
+/* Serial or threaded batch steps, whichever is measured faster
+ * (rl_pool_choice): on an idle machine the pool wins for batches of
+ * expensive envs; when other work keeps the cores busy, the second thread
+ * gains nothing and each hand-off (a worker preempted mid-part holds up the
+ * step) costs. Batches shorter than SERIAL_BELOW_NS never try threads (a
+ * hand-off costs ~1 us even on an idle machine). Results do not depend on
+ * the choice. */
 #define SERIAL_BELOW_NS 5000.0
 /* Parts per thread of a batch step: a thread that starts late (no free
  * core just then) takes fewer parts instead of holding up the step. */
@@ -42,9 +39,7 @@ struct rl_vec {
     unsigned char *truncated; /* (n) */
     rl_info *infos;           /* (n) */
     int64_t reset_seed;       /* for the pool job */
-    uint64_t n_steps;         /* batch steps so far */
-    double step_ns[2];        /* running average ns per batch step: serial, threaded */
-    int threaded;             /* the pool is currently the faster way */
+    rl_pool_choice choice;    /* batch steps: serial or on the pool */
     int always_parallel;      /* tests: every step through the pool */
 };
 
@@ -218,35 +213,20 @@ static void step_job(void *ctx, int t, int nt)
     }
 }
 
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return 1e9 * (double)t.tv_sec + (double)t.tv_nsec;
-}
-
-/* One batch step, serial or on the pool (see PROBE_EVERY). */
+/* One batch step, serial or on the pool (see SERIAL_BELOW_NS). */
 static void run_step(rl_vec *vec)
 {
     int nt = rl_pool_size(vec->pool);
-    int probe = vec->n_steps++ % PROBE_EVERY == 1;
-    int pool = vec->always_parallel || (vec->threaded != probe && nt > 1 &&
-                                        vec->step_ns[0] >= SERIAL_BELOW_NS);
-    double t0 = now_ns();
-    if (pool) {
+    vec->choice.min_ns = SERIAL_BELOW_NS;
+    int pooled = rl_pool_choice_begin(vec->pool, &vec->choice);
+    if (vec->always_parallel && nt > 1) pooled = vec->choice.pooled = 1;
+    if (pooled) {
         int parts = vec->n < PARTS_PER_THREAD * nt ? vec->n : PARTS_PER_THREAD * nt;
         rl_pool_run_parts(vec->pool, step_job, vec, parts);
     } else {
         step_job(vec, 0, 1);
     }
-    double ns = now_ns() - t0, *avg = &vec->step_ns[pool];
-    /* A probe is one sample of the other way: weigh it more, and clip the
-     * outliers (a preempted step) so one of them cannot flip the choice. */
-    if (*avg <= 0) *avg = ns;
-    else *avg += ((ns < 4 * *avg ? ns : 4 * *avg) - *avg) * (probe ? 0.25 : 1.0 / 16);
-    /* Switch to the pool only when it is 5 % faster, back when it is slower. */
-    vec->threaded = vec->step_ns[1] > 0 &&
-                    vec->step_ns[1] < vec->step_ns[0] * (vec->threaded ? 1.0 : 0.95);
+    rl_pool_choice_end(&vec->choice);
 }
 
 int rl_vec_step(rl_vec *vec, const float *actions)

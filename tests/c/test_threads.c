@@ -1,8 +1,10 @@
 /* Threads change speed, never results: short seeded PPO, SAC and TLA runs with
  * 1, 2 and 3 threads (env stepping and network updates share the pool)
  * write the same metrics (minus wall-clock columns) and the same final
- * checkpoint tensors, bit for bit. The layer sizes are large enough that
- * the updates do split over the pool (rl_kern_threads > 1). */
+ * checkpoint tensors, bit for bit; at 3 threads every pass is forced onto
+ * the pool (RLTOOL_POOL=always), at 2 the serial / pool choice is measured.
+ * Below the training runs: the pool's phases, and an MLP pass is one pool
+ * job whatever its depth, with the same bits as on one thread. */
 #include <check.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/kernels.h"
+#include "core/nn.h"
 #include "core/threadpool.h"
 #include "rltool.h"
 
@@ -63,7 +66,9 @@ static void same_runs(const char *agent, const char *env, const char *hp, int64_
     ck_assert_ptr_nonnull(c1);
     ck_assert_int_gt(rl_ckpt_tensor_count(c1), 0);
     for (int n = 2; n <= 3; n++) {
+        if (n == 3) setenv("RLTOOL_POOL", "always", 1);
         train(agent, env, hp, steps, n, dirn);
+        unsetenv("RLTOOL_POOL");
         char *mn = metrics_sans_time(dirn);
         ck_assert_msg(!strcmp(m1, mn), "%s: metrics differ between 1 and %d threads", agent, n);
         free(mn);
@@ -92,8 +97,7 @@ static void same_runs(const char *agent, const char *env, const char *hp, int64_
 
 START_TEST(ppo_same_bits)
 {
-    /* 4 minibatches of 128 rows through 64x64: 2^19 multiply-adds a layer. */
-    ck_assert_int_gt(rl_kern_threads(rl_kern_best_isa(), 128, 64, 64, 3), 1);
+    /* 4 minibatches of 128 rows through 64x64. */
     same_runs("ppo", "pendulum-v1", "envs=8,rollout=64,epochs=2,minibatches=4,hidden=64x64",
               2048);
 }
@@ -101,7 +105,6 @@ END_TEST
 
 START_TEST(sac_same_bits)
 {
-    ck_assert_int_gt(rl_kern_threads(rl_kern_best_isa(), 128, 64, 64, 3), 1);
     same_runs("sac", "pendulum-v1", "envs=2,hidden=64x64,batch=128,warmup=256", 700);
 }
 END_TEST
@@ -164,6 +167,140 @@ START_TEST(pool_runs_each_part_once)
 }
 END_TEST
 
+/* Phases: every chunk runs once, and every chunk of a phase has finished
+ * before any chunk of the next starts (tickets from one counter). */
+typedef struct {
+    atomic_int ticket;
+    atomic_int start[4][64], end[4][64], runs[4][64];
+} phase_log;
+
+static void log_chunk(void *ctx, int phase, int chunk)
+{
+    phase_log *g = ctx;
+    atomic_store(&g->start[phase][chunk], atomic_fetch_add(&g->ticket, 1));
+    atomic_fetch_add(&g->runs[phase][chunk], 1);
+    volatile double x = 0;
+    for (int i = 0; i < 300 * (chunk % 4); i++) x += i; /* uneven chunks */
+    atomic_store(&g->end[phase][chunk], atomic_fetch_add(&g->ticket, 1));
+}
+
+START_TEST(pool_phases_in_order)
+{
+    phase_log *g = calloc(1, sizeof *g);
+    for (int n = 1; n <= 4; n++) {
+        rl_pool *pool = rl_pool_make(n);
+        long jobs0, jobs1;
+        rl_pool_stats(pool, &jobs0, NULL);
+        for (int round = 0; round < 200; round++) {
+            int np = 1 + round % 4, counts[4];
+            for (int p = 0; p < np; p++) counts[p] = (round * 7 + p * 13) % 9 == 0 ? 0 : 1 + (round * 5 + p * 11) % 64;
+            memset(g, 0, sizeof *g);
+            if (round % 40 == 39) usleep(2000); /* let the workers fall asleep */
+            rl_pool_run_phases(round % 3 ? pool : NULL, log_chunk, g, np, counts);
+            int prev_end = -1;
+            for (int p = 0; p < np; p++) {
+                int lo = 1 << 30, hi = -1;
+                for (int c = 0; c < counts[p]; c++) {
+                    ck_assert_msg(atomic_load(&g->runs[p][c]) == 1, "%d threads: phase %d chunk %d "
+                                  "ran %d times", n, p, c, atomic_load(&g->runs[p][c]));
+                    if (g->start[p][c] < lo) lo = g->start[p][c];
+                    if (g->end[p][c] > hi) hi = g->end[p][c];
+                }
+                if (counts[p] == 0) continue;
+                ck_assert_msg(lo > prev_end, "%d threads: phase %d started before phase %d ended",
+                              n, p, p - 1);
+                prev_end = hi;
+            }
+        }
+        int busy;
+        rl_pool_stats(pool, &jobs1, &busy);
+        ck_assert_int_le(busy, n);
+        ck_assert_int_le(jobs1 - jobs0, 200);
+        rl_pool_free(pool);
+    }
+    free(g);
+}
+END_TEST
+
+/* An MLP pass is one pool job, however many layers (forward; backward with
+ * and without dX and parameter gradients), and gives the same bits as the
+ * pass without a pool, at any batch size and on every kernel path; on the
+ * BLAS path, and with the pool refused, passes stay on the calling thread. */
+START_TEST(mlp_one_job_per_pass)
+{
+    static const int batches[] = {1, 3, 5, 64, 257};
+    static const int h3[3] = {64, 63, 65}, h1[1] = {40};
+    struct { int in, nh; const int *h; int out; rl_act ha, oa; } shapes[] = {
+        {8, 3, h3, 5, RL_ACT_TANH, RL_ACT_NONE},
+        {17, 1, h1, 1, RL_ACT_RELU, RL_ACT_TANH},
+        {6, 0, NULL, 2, RL_ACT_NONE, RL_ACT_NONE}};
+    rl_rng rng;
+    rl_rng_seed(&rng, 5, 0);
+    float *x = malloc(4 * 257 * 17), *dy = malloc(4 * 257 * 5), *dx0 = malloc(4 * 257 * 17),
+          *dx = malloc(4 * 257 * 17), *y0 = malloc(4 * 257 * 5);
+    for (int i = 0; i < 257 * 17; i++) x[i] = (float)rl_rng_normal(&rng);
+    for (int i = 0; i < 257 * 5; i++) dy[i] = (float)rl_rng_normal(&rng);
+    for (int sh = 0; sh < 3; sh++) {
+        rl_mlp *ref = rl_mlp_make(shapes[sh].in, shapes[sh].nh, shapes[sh].h, shapes[sh].out,
+                                  shapes[sh].ha, shapes[sh].oa);
+        rl_mlp_init_uniform(ref, &rng);
+        float *g0 = malloc(4 * (size_t)ref->n_params);
+        for (int path = RL_KERN_PORTABLE; path <= RL_KERN_BLAS; path++) {
+            if (!rl_kern_available((rl_kern_path)path)) continue;
+            ck_assert_int_eq(rl_mlp_set_kernel(ref, path), RL_OK);
+            for (int bi = 0; bi < 5; bi++) {
+                int B = batches[bi], in = ref->in, out = ref->out;
+                for (int mode = 0; mode < 3; mode++) { /* dx + grads, dx only, grads only */
+                    float *want_dx = mode < 2 ? dx0 : NULL;
+                    rl_mlp_zero_grad(ref);
+                    memcpy(y0, rl_mlp_forward(ref, x, B), 4 * (size_t)B * out);
+                    ck_assert_int_eq(rl_mlp_backward(ref, dy, want_dx, mode != 1), RL_OK);
+                    memcpy(g0, ref->grads, 4 * (size_t)ref->n_params);
+                    for (int n = 1; n <= 3; n++) {
+                        for (int force = 1; force >= -1; force -= 2) {
+                            rl_pool *pool = rl_pool_make(n);
+                            rl_pool_force(pool, force);
+                            rl_mlp *m = rl_mlp_clone(ref);
+                            rl_mlp_set_pool(m, pool);
+                            rl_mlp_zero_grad(m);
+                            long j0, j1, j2;
+                            rl_pool_stats(pool, &j0, NULL);
+                            const float *y = rl_mlp_forward(m, x, B);
+                            rl_pool_stats(pool, &j1, NULL);
+                            ck_assert_int_eq(rl_mlp_backward(m, dy, want_dx ? dx : NULL, mode != 1),
+                                             RL_OK);
+                            rl_pool_stats(pool, &j2, NULL);
+                            int jobs = n > 1 && force > 0 && path != RL_KERN_BLAS;
+                            ck_assert_msg(j1 - j0 == jobs && j2 - j1 == jobs,
+                                          "shape %d %s batch %d: %ld and %ld pool jobs, want %d",
+                                          sh, rl_kern_name((rl_kern_path)path), B, j1 - j0, j2 - j1,
+                                          jobs);
+                            ck_assert_msg(!memcmp(y, y0, 4 * (size_t)B * out) &&
+                                              (!want_dx || !memcmp(dx, dx0, 4 * (size_t)B * in)) &&
+                                              !memcmp(m->grads, g0, 4 * (size_t)m->n_params),
+                                          "shape %d %s batch %d mode %d: %d threads differ", sh,
+                                          rl_kern_name((rl_kern_path)path), B, mode, n);
+                            int busy;
+                            rl_pool_stats(pool, NULL, &busy);
+                            ck_assert_int_le(busy, n);
+                            rl_mlp_free(m);
+                            rl_pool_free(pool);
+                        }
+                    }
+                }
+            }
+        }
+        free(g0);
+        rl_mlp_free(ref);
+    }
+    free(x);
+    free(dy);
+    free(dx0);
+    free(dx);
+    free(y0);
+}
+END_TEST
+
 START_TEST(tla_same_bits)
 {
     same_runs("tla", "pendulum-v1", "hidden=64x64,batch=128,warmup=256", 700);
@@ -176,6 +313,8 @@ int main(void)
     TCase *tc = tcase_create("threads");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, pool_runs_each_part_once);
+    tcase_add_test(tc, pool_phases_in_order);
+    tcase_add_test(tc, mlp_one_job_per_pass);
     tcase_add_test(tc, ppo_same_bits);
     tcase_add_test(tc, sac_same_bits);
     tcase_add_test(tc, tla_same_bits);
