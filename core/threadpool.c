@@ -305,6 +305,20 @@ static void wait_phases_before(phase_job *j, int p)
     }
 }
 
+int rl_pool_await(atomic_int *flag)
+{
+    struct timespec t0;
+    int timed = 0, v;
+    for (unsigned i = 1; !(v = atomic_load_explicit(flag, memory_order_acquire)); i++) {
+        if ((i & 63) == 0) {
+            if (!timed) clock_gettime(CLOCK_MONOTONIC, &t0), timed = 1;
+            else if (elapsed_ns(&t0) > SPIN_NS) sched_yield();
+        }
+        CPU_RELAX();
+    }
+    return v;
+}
+
 static void phases_part(void *ctx, int part, int n_parts)
 {
     phase_job *j = ctx;

@@ -3,6 +3,8 @@
 #ifndef RL_CORE_THREADPOOL_H
 #define RL_CORE_THREADPOOL_H
 
+#include <stdatomic.h>
+
 typedef struct rl_pool rl_pool;
 typedef void (*rl_pool_fn)(void *ctx, int part, int n_parts);
 
@@ -32,6 +34,12 @@ void rl_pool_run_parts(rl_pool *pool, rl_pool_fn fn, void *ctx, int n_parts);
 typedef void (*rl_pool_phase_fn)(void *ctx, int phase, int chunk);
 void rl_pool_run_phases(rl_pool *pool, rl_pool_phase_fn fn, void *ctx, int n_phases,
                         const int *counts);
+
+/* For a part that needs another part of the same job to get somewhere:
+ * wait until *flag != 0 (spinning, then yielding the core) and return it.
+ * Safe only when the pool has a thread for every part of the job (a part
+ * waited for must not need the waiting thread to run it). */
+int rl_pool_await(atomic_int *flag);
 
 /* Serial or pool for one kind of job, whichever is measured faster. The
  * caller times each run (running averages of ns: serial, pool); the current
