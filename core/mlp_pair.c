@@ -7,12 +7,15 @@
 /* A two-part job costs one wake and one join (a few microseconds on an
  * idle machine, tens under load), as a layer's hand-off does: below the
  * multiply-adds per network pass where a layer is worth splitting
- * (kernels.c POOL_MIN_MACS) the pair runs on the caller. */
+ * (kernels.c POOL_MIN_MACS) the pair runs on the caller. A pair job keeps
+ * two threads busy, so it is used with a pool of exactly two; with more
+ * threads each network's own passes split over all of them instead (not
+ * measured: the machine this was tuned on has two cores). */
 #define PAIR_MIN_MACS (1LL << 18)
 
 int rl_mlp_pair_parallel(const rl_mlp *m, int batch, const rl_pool *pool)
 {
-    if (!pool || rl_pool_size(pool) < 2) return 0;
+    if (!pool || rl_pool_size(pool) != 2) return 0;
     return rl_mlp_forward_flops(m, batch) / 2 >= (double)PAIR_MIN_MACS;
 }
 

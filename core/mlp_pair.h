@@ -20,8 +20,8 @@
 typedef int (*rl_mlp_pair_fn)(void *ctx, int k);
 
 /* 1 if running a pass of `batch` rows through each of two networks shaped
- * like m as one two-part pool job is worth the hand-off (pool of at least
- * two threads, pass large enough; see mlp_pair.c). */
+ * like m as one two-part pool job is worth the hand-off (a pool of two
+ * threads, a pass large enough; see mlp_pair.c). */
 int rl_mlp_pair_parallel(const rl_mlp *m, int batch, const rl_pool *pool);
 
 /* fn(ctx, 0) and fn(ctx, 1): as one pool job when parallel (net[0] and

@@ -259,6 +259,10 @@ START_TEST(pair_job)
     for (int k = 0; k < 2; k++) rl_mlp_set_pool(c.net[k], pool);
     ck_assert(rl_mlp_pair_parallel(c.net[0], 100, pool));
     ck_assert(!rl_mlp_pair_parallel(c.net[0], 100, NULL));
+    ck_assert(!rl_mlp_pair_parallel(c.net[0], 4, pool)); /* too small for a hand-off */
+    rl_pool *pool3 = rl_pool_make(3);
+    ck_assert(!rl_mlp_pair_parallel(c.net[0], 100, pool3)); /* the networks' own splits */
+    rl_pool_free(pool3);
     for (int par = 0; par < 2; par++) {
         memset(c.y, 0, sizeof c.y);
         ck_assert_int_eq(rl_mlp_pair_run(pool, par, c.net[0], c.net[1], pair_fwd, &c), RL_OK);
