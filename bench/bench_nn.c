@@ -470,8 +470,11 @@ static void layer_run(void *p)
         return;
     }
     if (c->which == 0) {
-        rl_kern_pack_wt(c->w, c->out, c->in, c->wt, ldw);
-        rl_kern_forward(c->path, c->x, c->B, c->in, c->wt, ldw, c->w, c->b, c->out, RL_ACT_RELU, c->y);
+        /* The form nn.c takes for this shape: packed W^T, or dot products. */
+        int packed = rl_kern_wants_wt(c->path, c->B, c->out);
+        if (packed) rl_kern_pack_wt(c->w, c->out, c->in, c->wt, ldw);
+        rl_kern_forward(c->path, c->x, c->B, c->in, packed ? c->wt : NULL, ldw, c->w, c->b, c->out,
+                        RL_ACT_RELU, c->y);
     } else if (c->which == 1) {
         rl_kern_backward_dx(c->path, c->dz, c->B, c->out, c->w, c->in, RL_ACT_RELU, c->y, c->x);
     } else {
