@@ -349,7 +349,7 @@ void rl_act_backward(rl_act act, const float *y, const float *dy, float *dz, int
 
 /* Pass structure. A pass is one job in phases (rl_pool_run_phases), on
  * the pool or on the calling thread:
- *   forward:  [pack W_l^T of every layer, by rows of W^T]
+ *   forward:  [pack W_l^T, one layer a chunk]
  *             [rows through every layer]
  *   backward: [rows back through every layer: dZ of each layer, dX]
  *             [dW, db of every layer, by output features]
@@ -410,50 +410,6 @@ static int all_own_kernels(const rl_mlp *m)
     return 1;
 }
 
-/* Wt rows [i0, i1) of W^T (in, ldw) from W (out, in), pad columns zero.
- * 4 x 4 blocks transposed in registers (GCC >= 12 and clang have
- * __builtin_shufflevector): 0.35 us for 64 x 64 and 13 us for 256 x 256
- * on the reference machine, against 2.5 and 51 us for one float at a time;
- * every forward pass of a layer with more than a few rows packs. */
-typedef float pack_v4 __attribute__((vector_size(16)));
-
-static void pack_rows(const float *W, int out, int in, int i0, int i1, float *Wt, int ldw)
-{
-    int i = i0;
-    for (; i + 4 <= i1; i += 4) {
-        float *r = Wt + (size_t)i * ldw;
-        int o = 0;
-        for (; o + 4 <= out; o += 4) {
-            pack_v4 a, b, c, d;
-            memcpy(&a, W + (size_t)o * in + i, sizeof a);
-            memcpy(&b, W + (size_t)(o + 1) * in + i, sizeof b);
-            memcpy(&c, W + (size_t)(o + 2) * in + i, sizeof c);
-            memcpy(&d, W + (size_t)(o + 3) * in + i, sizeof d);
-            pack_v4 ab0 = __builtin_shufflevector(a, b, 0, 4, 1, 5);
-            pack_v4 ab1 = __builtin_shufflevector(a, b, 2, 6, 3, 7);
-            pack_v4 cd0 = __builtin_shufflevector(c, d, 0, 4, 1, 5);
-            pack_v4 cd1 = __builtin_shufflevector(c, d, 2, 6, 3, 7);
-            pack_v4 x0 = __builtin_shufflevector(ab0, cd0, 0, 1, 4, 5);
-            pack_v4 x1 = __builtin_shufflevector(ab0, cd0, 2, 3, 6, 7);
-            pack_v4 x2 = __builtin_shufflevector(ab1, cd1, 0, 1, 4, 5);
-            pack_v4 x3 = __builtin_shufflevector(ab1, cd1, 2, 3, 6, 7);
-            memcpy(r + o, &x0, sizeof x0);
-            memcpy(r + ldw + o, &x1, sizeof x1);
-            memcpy(r + 2 * (size_t)ldw + o, &x2, sizeof x2);
-            memcpy(r + 3 * (size_t)ldw + o, &x3, sizeof x3);
-        }
-        for (; o < out; o++)
-            for (int k = 0; k < 4; k++) r[(size_t)k * ldw + o] = W[(size_t)o * in + i + k];
-        for (int k = 0; k < 4; k++)
-            for (o = out; o < ldw; o++) r[(size_t)k * ldw + o] = 0.0f;
-    }
-    for (; i < i1; i++) {
-        float *r = Wt + (size_t)i * ldw;
-        for (int o = 0; o < out; o++) r[o] = W[(size_t)o * in + i];
-        for (int o = out; o < ldw; o++) r[o] = 0.0f;
-    }
-}
-
 /* Layer l forward on rows [r0, r1). */
 static void layer_forward(rl_mlp *m, int l, int r0, int r1)
 {
@@ -479,10 +435,9 @@ static void forward_chunk(void *p, int phase, int k)
     pass_job *j = p;
     rl_mlp *m = j->m;
     if (phase == 0) {
-        int sub, l = chunk_layer(m, k, &sub), in = m->sizes[l], i0, i1;
-        part(in, sub, m->chunks[l], 4, &i0, &i1);
-        pack_rows(m->params + m->w_off[l], m->sizes[l + 1], in, i0, i1, m->wt + m->wt_off[l],
-                  rl_kern_pad(m->sizes[l + 1]));
+        int sub, l = chunk_layer(m, k, &sub), out = m->sizes[l + 1];
+        rl_kern_pack_wt(m->params + m->w_off[l], out, m->sizes[l], m->wt + m->wt_off[l],
+                        rl_kern_pad(out));
         return;
     }
     int r0, r1;
@@ -626,12 +581,8 @@ const float *rl_mlp_forward(rl_mlp *m, const float *x, int batch)
     j.row_chunks = all_own_kernels(m) ? n_chunks(macs * batch, n, (batch + 3) / 4) : 1;
     int counts[2] = {0, j.row_chunks};
     for (int l = 0; l < m->n_layers; l++) {
-        /* A transposed element costs about 16 multiply-adds of time once
-         * the lines move between cores (W was just written by the
-         * optimizer, Wt read by every thread last pass): 64 x 64 packs in
-         * two chunks. */
-        int in = m->sizes[l];
-        m->chunks[l] = m->use_wt[l] ? n_chunks(16.0 * in * m->sizes[l + 1], n, (in + 3) / 4) : 0;
+        /* One chunk a layer: a 256 x 256 W^T packs in ~10 us. */
+        m->chunks[l] = m->use_wt[l];
         counts[0] += m->chunks[l];
     }
     pass_run(m, n, forward_chunk, &j, counts, choice);
