@@ -302,18 +302,17 @@ typedef struct {
     int n;
 } ppo_stats;
 
-/* The minibatch's rows into the mb_* buffers; the mean and std of their
- * advantages (the surrogate normalises per minibatch). */
-static void mb_gather(const rl_agent *ag, ppo *p, const int *idx, int mb, double *adv_mean,
-                      double *adv_std)
+/* The minibatch's rows into the actor's mb_* buffers; the mean and std of
+ * their advantages (the surrogate normalises per minibatch). */
+static void mb_gather_actor(const rl_agent *ag, ppo *p, const int *idx, int mb, double *adv_mean,
+                            double *adv_std)
 {
     rl_rollout *ro = p->ro;
-    int od = ag->obs_dim, ad = ag->act_dim, pd = rl_agent_policy_dim(ag);
+    int ad = ag->act_dim, pd = rl_agent_policy_dim(ag);
     double sum = 0, sq = 0;
     for (int j = 0; j < mb; j++) {
         int r = idx[j];
         memcpy(p->mb_a + (size_t)j * pd, ro->obs + (size_t)r * pd, sizeof(float) * (size_t)pd);
-        memcpy(p->mb_c + (size_t)j * od, p->critic_obs + (size_t)r * od, sizeof(float) * (size_t)od);
         memcpy(p->mb_act + (size_t)j * ad, ro->act + (size_t)r * ad, sizeof(float) * (size_t)ad);
         p->mb_t[j] = p->row_t[r];
         sum += ro->adv[r];
@@ -321,6 +320,15 @@ static void mb_gather(const rl_agent *ag, ppo *p, const int *idx, int mb, double
     }
     *adv_mean = sum / mb;
     *adv_std = sqrt(fmax(0.0, sq / mb - *adv_mean * *adv_mean)) + 1e-8;
+}
+
+/* The minibatch's rows of the critic's inputs into mb_c. */
+static void mb_gather_critic(const rl_agent *ag, ppo *p, const int *idx, int mb)
+{
+    int od = ag->obs_dim;
+    for (int j = 0; j < mb; j++)
+        memcpy(p->mb_c + (size_t)j * od, p->critic_obs + (size_t)idx[j] * od,
+               sizeof(float) * (size_t)od);
 }
 
 /* Actor: clipped surrogate and entropy, gradients into the actor and
@@ -453,20 +461,19 @@ static int mb_step(rl_agent *ag, ppo *p)
 
 /* The actor's and the critic's work on a minibatch are independent up to
  * the global gradient norm: as one pool job of two parts, each network
- * runs whole on one thread (its gradients, then, once the other part has
- * published its sum of squares, its clipped Adam step), so a minibatch is
- * one hand-off and each network's weights, gradients and Adam moments stay
- * in one core's cache (moving them between cores cost more than the
- * second thread saved). Same operations, same bits as one after the other.
- * Which way is faster is measured (rl_pool_choice); one after the other,
- * each pass may still split its rows over the pool. One MPI rank only
- * (the gradients' mean over ranks sits between the two halves). */
+ * runs whole on one thread (its minibatch rows, its gradients, then, once
+ * the other part has published its sum of squares, its clipped Adam step),
+ * so a minibatch is one hand-off and each network's weights, gradients and
+ * Adam moments stay in one core's cache (moving them between cores cost
+ * more than the second thread saved). Same operations, same bits as one
+ * after the other. Which way is faster is measured (rl_pool_choice); one
+ * after the other, each pass may still split its rows over the pool. One
+ * MPI rank only (the gradients' mean over ranks sits between the halves). */
 typedef struct {
     rl_agent *ag;
     ppo *p;
     const int *idx;
     int mb;
-    double adv_mean, adv_std;
     ppo_stats *st;
     double sq[3];       /* sums of squares: actor, critic, log_std (before any scaling) */
     atomic_int ready[2]; /* 1: sq[k] is there, -1: part k failed */
@@ -479,8 +486,15 @@ static void mb_pair_part(void *ctx, int k, int n_parts)
     mb_pair *j = ctx;
     ppo *p = j->p;
     (void)n_parts;
-    int rc = k == 0 ? mb_actor(j->ag, p, j->idx, j->mb, j->adv_mean, j->adv_std, j->st)
-                    : mb_critic(j->ag, p, j->idx, j->mb, j->st);
+    int rc;
+    if (k == 0) {
+        double adv_mean, adv_std;
+        mb_gather_actor(j->ag, p, j->idx, j->mb, &adv_mean, &adv_std);
+        rc = mb_actor(j->ag, p, j->idx, j->mb, adv_mean, adv_std, j->st);
+    } else {
+        mb_gather_critic(j->ag, p, j->idx, j->mb);
+        rc = mb_critic(j->ag, p, j->idx, j->mb, j->st);
+    }
     if (rc) {
         j->rc[k] = rc;
         /* The message is the thread's own: carry it to the caller. */
@@ -511,7 +525,6 @@ static int ppo_minibatch(rl_agent *ag, ppo *p, const int *idx, int mb, ppo_stats
     int choose = rl_comm_size() == 1 && rl_pool_size(p->pool) >= 2;
     p->mb_choice.min_ns = 5000.0;
     int pair = choose && rl_pool_choice_begin(p->pool, &p->mb_choice);
-    mb_gather(ag, p, idx, mb, &j.adv_mean, &j.adv_std);
     int rc = RL_OK;
     if (pair) {
         /* A part must not start a pool job of its own. */
@@ -523,7 +536,10 @@ static int ppo_minibatch(rl_agent *ag, ppo *p, const int *idx, int mb, ppo_stats
         for (int k = 1; k >= 0; k--)
             if (j.rc[k]) rc = rl_error(j.rc[k], "%s", j.msg[k]);
     } else {
-        rc = mb_actor(ag, p, idx, mb, j.adv_mean, j.adv_std, st);
+        double adv_mean, adv_std;
+        mb_gather_actor(ag, p, idx, mb, &adv_mean, &adv_std);
+        mb_gather_critic(ag, p, idx, mb);
+        rc = mb_actor(ag, p, idx, mb, adv_mean, adv_std, st);
         if (!rc) rc = mb_critic(ag, p, idx, mb, st);
         if (!rc) rc = mb_step(ag, p);
     }
