@@ -307,12 +307,16 @@ rl_kern_path rl_kern_default(void)
     return (rl_kern_path)cached;
 }
 
-/* Measured with bench_nn on an AVX-512 core (OpenBLAS 0.3.21, Cooperlake
- * kernels, one thread): the own kernels beat sgemm plus the separate bias /
- * activation passes on every layer of the SAC update up to 256 wide at batch
- * 256, where the products are at most 256 x 256 x 256. Above
- * BLAS_MIN_MACS multiply-adds per product sgemm's cache blocking wins. */
-#define BLAS_MIN_MACS (1LL << 25)
+/* Measured on an AVX-512 core (OpenBLAS 0.3.21, Cooperlake kernels, one
+ * thread, after the 16x16 packing): forward + dX + dW of one layer, own
+ * kernels / sgemm (without sgemm's separate bias and activation passes):
+ * 0.85 at 4096 x 64 x 64, 0.95 at 512 x 256 x 256 (2^25 MACs: SAC's actor
+ * on obs and next, 256 wide), 0.98-1.01 from 2^26 to 2^28 (1024 x 512 x
+ * 512). And a pass on the own kernels splits over the pool's threads while
+ * sgemm runs on one (nn.c keeps a pass with a BLAS layer on one thread for
+ * the same bits at any thread count), so sgemm only takes products beyond
+ * the networks RL uses. */
+#define BLAS_MIN_MACS (1LL << 30)
 
 rl_kern_path rl_kern_pick(rl_kern_path pref, int rows, int in, int out)
 {
