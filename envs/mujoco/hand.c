@@ -136,6 +136,7 @@ typedef struct rotate2_cfg {
 
 typedef struct spin_cfg {
     double drop_penalty, action_scale, spin_clip, linvel_cost, torque_cost, pose_cost;
+    double palm_friction;
     int privileged;
 } spin_cfg;
 
@@ -190,6 +191,9 @@ static const rl_optdef spin_opts[] = {
     {"pose_cost", RL_OPT_FLOAT, offsetof(spin_cfg, pose_cost), "0.05", 0, 100, NULL,
      "penalty per rad^2 of summed squared joint distance from the start pose"},
     {"privileged", RL_OPT_BOOL, offsetof(spin_cfg, privileged), "0", 0, 1, NULL, PRIV_HELP},
+    {"palm_friction", RL_OPT_FLOAT, offsetof(spin_cfg, palm_friction), "1", 0.05, 2, NULL,
+     "sliding friction between the cube and the palm (torsional friction scales with it); "
+     "the fingers keep 1"},
 };
 #define N_REACH_OPTS ((int)(sizeof reach_opts / sizeof reach_opts[0]))
 #define N_ROTATE_OPTS ((int)(sizeof rotate_opts / sizeof rotate_opts[0]))
@@ -214,6 +218,7 @@ typedef struct hand_model {
     int palm_body;
     int cube_qpos, cube_dof;       /* -1 without a cube */
     int cube_geom;
+    double palm_friction;          /* cube-palm sliding friction (1 unless hand-spin sets it) */
     int *geom_part;                /* (ngeom) 0 palm, 1 + digit (tip_name order), -1 other */
 } hand_model;
 
@@ -504,7 +509,24 @@ static int geom_parts(hand_model *hm)
     return RL_OK;
 }
 
-static int model_make(int with_cube, int fast, hand_model **out)
+/* The cube-palm contact pair's friction: sliding mu, torsional mu x
+ * 0.005 m, rolling unchanged. */
+static void set_palm_friction(hand_model *hm, double mu)
+{
+    mjModel *m = hm->m;
+    int palm = mj_name2id(m, mjOBJ_GEOM, "palm");
+    hm->palm_friction = mu;
+    for (int p = 0; p < m->npair; p++) {
+        int a = m->pair_geom1[p], b = m->pair_geom2[p];
+        if ((a == hm->cube_geom && b == palm) || (a == palm && b == hm->cube_geom)) {
+            m->pair_friction[5 * p] = m->pair_friction[5 * p + 1] = mu;
+            m->pair_friction[5 * p + 2] = 0.005 * mu;
+        }
+    }
+}
+
+/* palm_friction: the cube-palm pair's sliding friction (fast cube model). */
+static int model_make(int with_cube, int fast, double palm_friction, hand_model **out)
 {
     *out = NULL;
     const rl_task *task = with_cube ? (fast ? &rl_task_hand_rotate2 : &rl_task_hand_rotate)
@@ -560,6 +582,8 @@ static int model_make(int with_cube, int fast, hand_model **out)
         model_free(hm);
         return rl_error(RL_ESIM, "generated hand model for %s is malformed", id);
     }
+    hm->palm_friction = 1.0;
+    if (with_cube && fast) set_palm_friction(hm, palm_friction);
     if (with_cube && fast && (rc = build_cache(hm))) {
         model_free(hm);
         return rc;
@@ -570,22 +594,27 @@ static int model_make(int with_cube, int fast, hand_model **out)
 
 static int shared_make_reach(const void *cfg, void **shared)
 {
-    return model_make(0, 0, (hand_model **)shared);
+    return model_make(0, 0, 1.0, (hand_model **)shared);
 }
 
 static int shared_make_rotate(const void *cfg, void **shared)
 {
-    return model_make(1, 0, (hand_model **)shared);
+    return model_make(1, 0, 1.0, (hand_model **)shared);
 }
 
 static int shared_make_reach2(const void *cfg, void **shared)
 {
-    return model_make(0, 1, (hand_model **)shared);
+    return model_make(0, 1, 1.0, (hand_model **)shared);
 }
 
 static int shared_make_cube2(const void *cfg, void **shared)
 {
-    return model_make(1, 1, (hand_model **)shared);
+    return model_make(1, 1, 1.0, (hand_model **)shared);
+}
+
+static int shared_make_spin(const void *cfg, void **shared)
+{
+    return model_make(1, 1, ((const spin_cfg *)cfg)->palm_friction, (hand_model **)shared);
 }
 
 static void shared_free(void *shared) { model_free(shared); }
@@ -670,13 +699,14 @@ static int init(rl_env *env, const void *cfgp, void *shared)
     env->data = h;
     h->kind = kind;
     int rc;
+    double palm_mu = kind == SPIN ? ((const spin_cfg *)cfgp)->palm_friction : 1.0;
     if (shared) {
         h->hm = shared;
     } else {
-        if ((rc = model_make(cube, fast, &h->own_model))) return rc;
+        if ((rc = model_make(cube, fast, palm_mu, &h->own_model))) return rc;
         h->hm = h->own_model;
     }
-    if (h->hm->cube != cube || h->hm->fast != fast)
+    if (h->hm->cube != cube || h->hm->fast != fast || h->hm->palm_friction != palm_mu)
         return rl_error(RL_EINVAL, "%s: shared model does not match the task", env->task->id);
     if (kind == ROTATE1) h->drop_penalty = ((const rotate_cfg *)cfgp)->drop_penalty;
     else if (kind == ROTATE2) h->r2 = *(const rotate2_cfg *)cfgp;
@@ -1336,7 +1366,7 @@ const rl_task rl_task_hand_spin = {
     .cfg_size = sizeof(spin_cfg),
     .max_steps = SPIN_STEPS,
     .dt = FAST_TIMESTEP * FAST_SUBSTEPS,
-    .shared_make = shared_make_cube2,
+    .shared_make = shared_make_spin,
     .shared_free = shared_free,
     .init = init,
     .reset = reset,

@@ -660,6 +660,36 @@ START_TEST(spin_reward_terms)
 }
 END_TEST
 
+/* hand-spin's palm_friction: a steady torque about the palm normal that
+ * the default palm friction (1) holds to a creep turns the cube on a
+ * slippery palm (0.3); the default model is the one hand-rotate-v2 uses. */
+START_TEST(spin_palm_friction_option)
+{
+    static const char *const opts[] = {"", "palm_friction=0.3"};
+    double rate[2];
+    float zero[NJ] = {0};
+    for (int o = 0; o < 2; o++) {
+        rl_env *env = make("hand-spin-v1", opts[o]);
+        rl_sim *sim = rl_hand_sim(env);
+        int body = mj_name2id(sim->m, mjOBJ_BODY, "cube");
+        rl_env_reset(env, 3);
+        double turned = 0;
+        for (int t = 0; t < 25 && !env->info->done; t++) { /* 1 s */
+            sim->d->xfrc_applied[6 * body + 5] = 0.008;    /* N m about z */
+            ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+            turned += 0.04 * env->info->extra[2];
+        }
+        ck_assert(!env->info->done);
+        rate[o] = turned;
+        rl_env_free(env);
+    }
+    ck_assert_msg(rate[0] < 0.1 && rate[1] > 3 * rate[0] && rate[1] > 0.05,
+                  "turned %g rad (friction 1) and %g rad (0.3) in 1 s", rate[0], rate[1]);
+    /* Out of its range (0.05-2) the option is an error. */
+    ck_assert_ptr_null(rl_env_make("hand-spin-v1", "palm_friction=0"));
+}
+END_TEST
+
 /* The same seed gives the same episodes with 1 and 2 threads. */
 START_TEST(cube_tasks_deterministic_whatever_threads)
 {
@@ -791,6 +821,7 @@ int main(void)
     tcase_add_test(tc, cube_tasks_drop_terminates_with_penalty);
     tcase_add_test(tc, cache_starts_settle_without_a_drop);
     tcase_add_test(tc, spin_reward_terms);
+    tcase_add_test(tc, spin_palm_friction_option);
     tcase_add_test(tc, cube_tasks_deterministic_whatever_threads);
     tcase_add_test(tc, random_actions_step_stably);
     tcase_add_test(tc, nan_action_rejected);
