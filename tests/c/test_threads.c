@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/kernels.h"
@@ -304,6 +305,61 @@ START_TEST(mlp_one_job_per_pass)
 }
 END_TEST
 
+static void busy_us(long us)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((t.tv_sec - t0.tv_sec) * 1000000L + (t.tv_nsec - t0.tv_nsec) / 1000 < us);
+}
+
+/* The serial / pool choice follows the measured times: a way made slower
+ * on purpose is left after a few runs and only probed (one run in
+ * RL_POOL_PROBE_EVERY), whichever way it is; runs shorter than min_ns never
+ * try the pool; a 1-thread pool and RLTOOL_POOL=never never get it. */
+START_TEST(choice_takes_the_faster_way)
+{
+    rl_pool *pool = rl_pool_make(2);
+    for (int slow_pool = 0; slow_pool <= 1; slow_pool++) {
+        rl_pool_choice c = {.min_ns = 1000.0};
+        int pooled = 0, runs = 3 * RL_POOL_PROBE_EVERY;
+        for (int r = 0; r < runs; r++) {
+            int p = rl_pool_choice_begin(pool, &c);
+            busy_us(p == slow_pool ? 4000 : 200); /* 20x: no preemption flips it */
+            rl_pool_choice_end(&c);
+            if (r >= RL_POOL_PROBE_EVERY) pooled += p;
+        }
+        int later = runs - RL_POOL_PROBE_EVERY;
+        if (slow_pool)
+            ck_assert_msg(pooled <= later / RL_POOL_PROBE_EVERY + 1,
+                          "slow pool still taken %d of %d runs", pooled, later);
+        else
+            ck_assert_msg(pooled >= later - later / RL_POOL_PROBE_EVERY - 1,
+                          "fast pool taken only %d of %d runs", pooled, later);
+    }
+    rl_pool_choice tiny = {.min_ns = 1e9};
+    for (int r = 0; r < 200; r++) {
+        ck_assert_int_eq(rl_pool_choice_begin(pool, &tiny), 0);
+        rl_pool_choice_end(&tiny);
+    }
+    rl_pool_force(pool, -1);
+    rl_pool_choice never = {.min_ns = 0};
+    for (int r = 0; r < 200; r++) {
+        ck_assert_int_eq(rl_pool_choice_begin(pool, &never), 0);
+        rl_pool_choice_end(&never);
+    }
+    rl_pool *one = rl_pool_make(1);
+    rl_pool_force(one, 1);
+    rl_pool_choice c1 = {.min_ns = 0};
+    ck_assert_int_eq(rl_pool_choice_begin(one, &c1), 0);
+    rl_pool_choice_end(&c1);
+    ck_assert_int_eq(rl_pool_choice_begin(NULL, &c1), 0);
+    rl_pool_choice_end(&c1);
+    rl_pool_free(one);
+    rl_pool_free(pool);
+}
+END_TEST
+
 START_TEST(tla_same_bits)
 {
     same_runs("tla", "pendulum-v1", "hidden=64x64,batch=128,warmup=256", 700);
@@ -318,6 +374,7 @@ int main(void)
     tcase_add_test(tc, pool_runs_each_part_once);
     tcase_add_test(tc, pool_phases_in_order);
     tcase_add_test(tc, mlp_one_job_per_pass);
+    tcase_add_test(tc, choice_takes_the_faster_way);
     tcase_add_test(tc, ppo_same_bits);
     tcase_add_test(tc, sac_same_bits);
     tcase_add_test(tc, tla_same_bits);
