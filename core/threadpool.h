@@ -43,7 +43,8 @@ int rl_pool_await(atomic_int *flag);
 
 /* Serial or pool for one kind of job, whichever is measured faster. The
  * caller times each run (running averages of ns: serial, pool); the current
- * way runs every time and the other way every RL_POOL_PROBE_EVERY-th run,
+ * way runs every time and the other way every RL_POOL_PROBE_EVERY-th run
+ * (every 4th such run when it was measured 1.5x slower),
  * so when other work keeps the cores busy (a hand-off then costs more than
  * the second thread saves) the job stays on the calling thread until a
  * probe finds the pool faster again. Runs whose serial time is below
