@@ -7,7 +7,9 @@
  *                  256-256 tanh MLP on a batch of 256 rows (SAC's critic
  *                  shape), updates/s
  * Their ratios bound what `--threads N` can give a run (the rest of a run,
- * acting on small batches, GAE, Adam, logging, stays on one thread). */
+ * acting on small batches, GAE, logging, stays on one thread; PPO's
+ * minibatch runs actor and critic, Adam steps included, on one thread
+ * each). */
 #include "cli/bench.h"
 #include "cli/cli.h"
 #include "core/nn.h"
@@ -131,8 +133,9 @@ void bench_write_scaling(const char *out, const scale_row *rows, int n)
     if (!f) return;
     fprintf(f, "\n## Thread scaling\n\nThe two parts of a run that `--threads` spreads over the "
                "cores, at 1 thread and at %d (a ratio near %d is the machine's ceiling; on a "
-               "machine busy with other work it falls). Acting, GAE, Adam and logging stay on one "
-               "thread.\n\n| part | 1 thread | %d threads | ratio |\n|---|---|---|---|\n",
+               "machine busy with other work it falls). Acting on small batches, GAE and logging "
+               "stay on one thread; a PPO minibatch runs the actor and the critic (Adam steps "
+               "included) on one thread each.\n\n| part | 1 thread | %d threads | ratio |\n|---|---|---|---|\n",
             rows[0].threads, rows[0].threads, rows[0].threads);
     for (int i = 0; i < n; i++)
         fprintf(f, "| %s | %s | %s | %s |\n", rows[i].what, NUM("%.0f", rows[i].one),
