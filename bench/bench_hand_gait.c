@@ -17,6 +17,10 @@
  *   bench_hand_gait eval GAIT.txt [EPISODES [ENV_OPTS]]
  *       mean spin rate and drop rate over seeded episodes (the seeds of
  *       bench_hand eval), which no search generation used
+ *   bench_hand_gait torque [ENV_OPTS]
+ *       the spin rate a pure torque about the palm normal gives the cube
+ *       (applied to the cube's body, the hand holding its start pose): what
+ *       the palm's friction resists, without the fingers' geometry
  *
  * The figures this gives (bench/results/hand.md) say what the task allows
  * and what a policy needs: the action scale and rhythm of a working gait. */
@@ -144,7 +148,7 @@ static int search(const char *out, int gens, int pop, int episodes, const char *
     rl_rng rng;
     rl_rng_seed(&rng, 1, 0);
     printf("hand-spin-v1 gait search: %d generations x %d gaits x %d episodes, action_scale "
-           "%.3f\n\n| gen | best fitness | its spin (rad/s) | its drops | elite mean spin | "
+           "%.3f\n\n| gen | best fitness | its spin (rad/s) | its drops | elite mean fitness | "
            "freq (Hz) | s |\n|---:|---:|---:|---:|---:|---:|---:|\n",
            gens, pop, episodes, scale);
     double t0 = bench_now();
@@ -166,7 +170,7 @@ static int search(const char *out, int gens, int pop, int episodes, const char *
             }
         }
         qsort(rank, (size_t)pop, 2 * sizeof(double), by_fitness_desc);
-        double elite_spin = 0;
+        double elite_fit = 0;
         for (int j = 0; j < NPAR; j++) {
             double m = 0, v = 0;
             for (int e = 0; e < n_elite; e++) m += cand[(size_t)rank[2 * e + 1] * NPAR + j];
@@ -178,9 +182,9 @@ static int search(const char *out, int gens, int pop, int episodes, const char *
             mu[j] = m;
             sd[j] = sqrt(v / n_elite) + (j == 0 ? 0.02 : 0.01);
         }
-        for (int e = 0; e < n_elite; e++) elite_spin += rank[2 * e] / n_elite;
+        for (int e = 0; e < n_elite; e++) elite_fit += rank[2 * e] / n_elite;
         printf("| %d | %.3f | %.3f | %.2f | %.3f | %.2f | %.0f |\n", gen, top.fitness, top.spin,
-               top.drops, elite_spin, mu[0], bench_now() - t0);
+               top.drops, elite_fit, mu[0], bench_now() - t0);
         fflush(stdout);
     }
     FILE *f = fopen(out, "w");
@@ -222,8 +226,42 @@ static int eval(const char *path, int episodes, const char *opts)
     return 0;
 }
 
+/* Spin rate under a steady torque about z on the cube, 4 s from a start
+ * pose with zero action: the mean over the last 3 s, or the step at which
+ * the cube fell. */
+static int torque(const char *opts)
+{
+    static const double taus[] = {0.002, 0.005, 0.01, 0.015, 0.02, 0.03, 0.05};
+    rl_env *env = rl_env_make("hand-spin-v1", opts);
+    if (!env) die("hand-spin-v1");
+    rl_sim *sim = rl_hand_sim(env);
+    int body = mj_name2id(sim->m, mjOBJ_BODY, "cube");
+    float zero[NJ] = {0};
+    printf("hand-spin-v1 (%s), steady torque about the palm normal on the cube, zero action\n\n"
+           "| torque (N m) | mean spin over 1-4 s (rad/s) | dropped at |\n|---:|---:|---:|\n",
+           opts && *opts ? opts : "default options");
+    for (size_t k = 0; k < sizeof taus / sizeof taus[0]; k++) {
+        rl_env_reset(env, 1);
+        double sum = 0;
+        int n = 0, t = 0;
+        for (; t < 100 && !env->info->done; t++) {
+            sim->d->xfrc_applied[6 * body + 5] = taus[k];
+            if (rl_env_step(env, zero)) die("rl_env_step");
+            if (t >= 25) sum += env->info->extra[2], n++;
+        }
+        int dropped = *env->terminated && !env->info->sim_unstable;
+        char when[32] = "-";
+        if (dropped) snprintf(when, sizeof when, "%.2f s", 0.04 * t);
+        if (dropped || !n) printf("| %.3f | - | %s |\n", taus[k], when);
+        else printf("| %.3f | %.3f | %s |\n", taus[k], sum / n, when);
+    }
+    rl_env_free(env);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "torque")) return torque(argc > 2 ? argv[2] : "");
     if (argc >= 3 && !strcmp(argv[1], "search"))
         return search(argv[2], argc > 3 ? atoi(argv[3]) : 30, argc > 4 ? atoi(argv[4]) : 40,
                       argc > 5 ? atoi(argv[5]) : 2, argc > 6 ? argv[6] : "");
