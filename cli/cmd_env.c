@@ -86,7 +86,8 @@ int cmd_info(int argc, char **argv)
     printf("action       %s", act);
     if (env->act_space.kind == RL_BOX) printf(" in [-1, 1] (normalised)");
     printf("\ntime limit   %d steps", env->max_steps);
-    if (t->dt > 0) printf(" (%.3g s per step, %.3g s per episode)", t->dt, t->dt * env->max_steps);
+    double dt = rl_env_dt(env);
+    if (dt > 0) printf(" (%.3g s per step, %.3g s per episode)", dt, dt * env->max_steps);
     printf("\n");
     if (env->n_slices) {
         printf("\nobservation slices:\n");

@@ -149,7 +149,7 @@ static int record(rl_env *env, policy_state *ps, const char *target, long long e
     }
     printf("wrote %lld frames (%dx%d) to %s/ in %.1f s\n", frames, w, h, dir, cli_now() - t0);
     if (!video) return CLI_OK;
-    double fps = env->task->dt > 0 ? 1.0 / env->task->dt : 30.0;
+    double fps = rl_env_dt(env) > 0 ? 1.0 / rl_env_dt(env) : 30.0;
     if (!on_path("ffmpeg")) {
         fprintf(stderr,
                 "rltool render: ffmpeg is not on PATH, so no %s was made; the frames are in %s/.\n"

@@ -418,6 +418,14 @@ int rl_env_options(const rl_env *env, char *buf, size_t cap)
     return (int)(used + (used ? 1 : 0) + (size_t)m);
 }
 
+double rl_env_dt(const rl_env *env)
+{
+    RL_NEED(env, 0);
+    const wrap_state *w = env->wrap;
+    double dt = env->dt > 0 ? env->dt : env->task->dt;
+    return dt * (w ? w->cfg.action_repeat : 1);
+}
+
 int rl_env_render(rl_env *env, unsigned char *rgb, int width, int height)
 {
     RL_NEED(env, RL_EINVAL);

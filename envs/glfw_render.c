@@ -380,7 +380,7 @@ int rl_viewer_run(const rl_viewer_cfg *cfg)
         free(v.action);
         return rc;
     }
-    double dt = v.env->task->dt > 0 ? v.env->task->dt : 1.0 / 60;
+    double dt = rl_env_dt(v.env) > 0 ? rl_env_dt(v.env) : 1.0 / 60;
     double t0 = now_s(), next = t0;
     while (!v.quit && !glfwWindowShouldClose(v.win)) {
         glfwPollEvents();

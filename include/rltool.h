@@ -273,6 +273,11 @@ struct rl_env {
     int max_steps;
     int needs_reset;
     void *wrap;            /* wrapper state (env.c) */
+
+    /* Set by a task's init when its step length depends on options (an
+     * MJCF model's timestep x frame_skip); 0 means the task's dt. Last in
+     * the struct so that plugins built against older headers still fit. */
+    double dt;
 };
 
 /* Register a user task (process-wide, like gym.register). The struct and
@@ -370,6 +375,9 @@ RL_API const rl_slice *rl_env_slice_at(const rl_env *env, int i);
 RL_API int rl_env_num_info(const rl_env *env);           /* named info->extra values */
 RL_API const char *rl_env_info_name(const rl_env *env, int i);
 RL_API int rl_env_max_steps(const rl_env *env);          /* resolved time limit, 0 = none */
+/* Seconds of simulated time per rl_env_step (action_repeat included); 0 if
+ * the task is not physical. Render speed and fps come from it. */
+RL_API double rl_env_dt(const rl_env *env);
 /* -- end accessors */
 
 /* ------------------------------------------------------------------ vec env

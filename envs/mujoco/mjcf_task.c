@@ -327,6 +327,7 @@ static int init(rl_env *env, const void *cfg, void *shared)
     env->n_slices = mm->spec.n_obs;
     env->info_names = mm->spec.info_names;
     env->n_info = mm->spec.n_rew;
+    env->dt = mm->m->opt.timestep * mm->cfg.frame_skip;
     return RL_OK;
 }
 

@@ -158,6 +158,7 @@ PTR_CASE(rl_env_slice_at, rl_env_slice_at(NULL, 0))
 ZERO_CASE(rl_env_num_info, rl_env_num_info(NULL))
 PTR_CASE(rl_env_info_name, rl_env_info_name(NULL, 0))
 ZERO_CASE(rl_env_max_steps, rl_env_max_steps(NULL))
+ZERO_CASE(rl_env_dt, rl_env_dt(NULL))
 ZERO_CASE(rl_env_privileged_dim, rl_env_privileged_dim(NULL))
 PTR_CASE(rl_vec_make, rl_vec_make(NULL, NULL, 1, 1))
 VOID_CASE(rl_vec_free, rl_vec_free(NULL))
@@ -212,7 +213,7 @@ static const null_case null_cases[] = {
     CASE(rl_env_render), CASE(rl_env_set_state), CASE(rl_env_get_state),
     CASE(rl_env_wrapper_opts), CASE(rl_env_task), CASE(rl_env_num_slices),
     CASE(rl_env_slice_at), CASE(rl_env_num_info), CASE(rl_env_info_name),
-    CASE(rl_env_max_steps), CASE(rl_env_privileged_dim), CASE(rl_vec_make), CASE(rl_vec_free), CASE(rl_vec_reset),
+    CASE(rl_env_max_steps), CASE(rl_env_dt), CASE(rl_env_privileged_dim), CASE(rl_vec_make), CASE(rl_vec_free), CASE(rl_vec_reset),
     CASE(rl_vec_step), CASE(rl_vec_set_autoreset), CASE(rl_vec_final_obs),
     CASE(rl_vec_num_envs), CASE(rl_vec_num_threads), CASE(rl_vec_env), CASE(rl_vec_obs),
     CASE(rl_vec_actions), CASE(rl_vec_rewards), CASE(rl_vec_terminated),

@@ -151,6 +151,9 @@ START_TEST(mjcf_derives_spaces_and_rewards)
     ck_assert_int_eq(rl_env_slice(env, "qvel")->start, 2);
     ck_assert_int_eq(env->n_info, 4);
     ck_assert_str_eq(env->info_names[0], "dist:tip:target*-1");
+    /* A step is the model's timestep (10 ms here) x frame_skip;
+     * render speed and Python's render_fps come from it. */
+    ck_assert_double_eq_tol(rl_env_dt(env), 0.02, 1e-12);
     ck_assert_ptr_eq(rl_task_find(env->task->id), env->task); /* cached */
     ck_assert_int_eq(rl_env_reset(env, 1), RL_OK);
     ck_assert_float_eq_tol(env->obs[0], 0.f, 1e-7);

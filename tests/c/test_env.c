@@ -206,6 +206,8 @@ START_TEST(wrappers)
     }
     ck_assert_mem_eq(r->obs, p->obs, 3 * sizeof(float));
     ck_assert_double_eq_tol(*r->reward, sum, 1e-4);
+    ck_assert_double_eq_tol(rl_env_dt(p), 0.05, 1e-12); /* pendulum: 20 Hz */
+    ck_assert_double_eq_tol(rl_env_dt(r), 3 * 0.05, 1e-12);
     ck_assert_int_eq(r->t, 1);
     int steps = 1;
     while (!r->info->done) {

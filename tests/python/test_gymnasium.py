@@ -139,7 +139,11 @@ def test_check_env_on_an_mjcf_task(tmp_path):
     xml = tmp_path / "pm.xml"
     xml.write_text(POINT_MASS)
     env = rltool.make("mjcf:" + str(xml), reward="dist:tip:target*-1", render_mode="rgb_array")
-    check_env(env)
+    assert env.metadata["render_fps"] == 100  # MuJoCo's default 2 ms x frame_skip 5
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        check_env(env)
+    assert not [x for x in w if "fps" in str(x.message)], [str(x.message) for x in w]
     env.reset(seed=0)
     frame = env.render()
     assert frame.shape == (480, 480, 3) and frame.std() > 5

@@ -218,6 +218,7 @@ _OPTIONAL = {
     "rl_env_num_info": (c_int, [_p]),
     "rl_env_info_name": (c_char_p, [_p, c_int]),
     "rl_env_max_steps": (c_int, [_p]),
+    "rl_env_dt": (c_double, [_p]),
     "rl_env_privileged_dim": (c_int, [_p]),
     # agents
     "rl_train": (c_int, [POINTER(TrainCfg)]),

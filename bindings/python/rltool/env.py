@@ -56,7 +56,7 @@ class _EnvMeta:
         task = task.contents
         self.id = text(task.id)
         self.summary = text(task.summary)
-        self.dt = float(task.dt)
+        self.dt = float(lib.rl_env_dt(ptr) if hasattr(lib, "rl_env_dt") else task.dt)
         self.can_render = bool(task.render)
         self.max_steps = (lib.rl_env_max_steps(ptr) if hasattr(lib, "rl_env_max_steps")
                           else task.max_steps)
