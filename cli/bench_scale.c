@@ -124,7 +124,7 @@ void bench_write_scaling(const char *out, const scale_row *rows, int n)
         fprintf(f, "what,threads,one_thread_per_sec,n_threads_per_sec,ratio\n");
         for (int i = 0; i < n; i++)
             fprintf(f, "\"%s\",%d,%s,%s,%s\n", rows[i].what, rows[i].threads,
-                    NUM("%.1f", rows[i].one), NUM("%.1f", rows[i].many),
+                    NUM("%.6g", rows[i].one), NUM("%.6g", rows[i].many),
                     NUM("%.3f", rows[i].many / rows[i].one));
         fclose(f);
     }
