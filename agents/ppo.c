@@ -798,9 +798,11 @@ static const rl_recipe ppo_recipes[] = {
                           "hidden=128x128,log_std_init=-0.5", 2000000, 1},
     /* hand-rotate-v2 shares the row above: 1.05M steps (seed 1, 20 min)
      * stayed at the zero-action policy (2 % episode-end success, +0.0001
-     * rad). hand-spin: 1.4M steps (seed 1, 26 min, --threads 2, load 9-15):
-     * mean spin rate 0.075 rad/s over 100 episodes, 0 % drops (zero action:
-     * 0.000); the issue's 0.5 rad/s is not reached (bench/results/hand.md). */
+     * rad). hand-spin: 1.4M steps, seeds 1 / 2 / 3: mean spin rate 0.075 /
+     * 0.089 / 0.079 rad/s over 100 episodes, 0 / 6 / 0 % drops (zero
+     * action: 0.000), 7-26 min a run; the issue's 0.5 rad/s is not reached.
+     * log_std_init=-2 did worse (0.033, seed 1): on spin the noise is the
+     * exploration (bench/results/hand.md). */
     {"hand-spin", NULL, "envs=32,rollout=64,epochs=4,minibatches=4,gamma=0.99,"
                         "hidden=128x128,log_std_init=-0.5", 1400000, 1},
     /* quadrotor (hover and goto): PPO met the hover criterion at 180k-240k
