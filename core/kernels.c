@@ -325,24 +325,6 @@ rl_kern_path rl_kern_pick(rl_kern_path pref, int rows, int in, int out)
     return rl_kern_best_isa();
 }
 
-/* A pool hand-off (wake, run, join) costs a few microseconds on an idle
- * machine and tens under load; at 50-100 GFLOP/s per core that is the time
- * of 2^18 multiply-adds (a 100 x 64 x 64 layer is 1.6x that). */
-#define POOL_MIN_MACS (1LL << 18)
-
-int rl_kern_threads(rl_kern_path path, int rows, int in, int out, int n_threads)
-{
-    if (path == RL_KERN_BLAS || n_threads <= 1) return 1;
-    long long macs = (long long)rows * in * out;
-    if (macs < POOL_MIN_MACS) return 1;
-    /* At least POOL_MIN_MACS / 2 per thread and at least 4 rows each. */
-    long long by_work = macs / (POOL_MIN_MACS / 2), by_rows = rows / 4;
-    long long t = n_threads;
-    if (t > by_work) t = by_work;
-    if (t > by_rows) t = by_rows;
-    return t < 1 ? 1 : (int)t;
-}
-
 /* ---------------------------------------------------------------- OpenBLAS core */
 
 const char *rl_kern_blas_core(void) { return openblas_get_corename(); }

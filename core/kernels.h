@@ -49,12 +49,6 @@ rl_kern_path rl_kern_best_isa(void);
  * sgemm wins (thresholds measured with bench_nn, see kernels.c). */
 rl_kern_path rl_kern_pick(rl_kern_path pref, int rows, int in, int out);
 
-/* Threads of a pool of n_threads worth using for one product of this shape
- * on an own-kernel path: 1 below the size where a hand-off to the workers
- * costs more than it saves (measured with bench_nn --threads-layers), and 1
- * on the BLAS path, which runs on OpenBLAS's own threads (kept at one by the
- * trainer so the two never oversubscribe the cores). */
-int rl_kern_threads(rl_kern_path path, int rows, int in, int out, int n_threads);
 
 /* One line naming the kernels this process runs, e.g. "own avx512 (auto:
  * BLAS above 33554432 MACs), OpenBLAS Cooperlake, 1 thread", for benches. */
