@@ -16,7 +16,6 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -477,15 +476,12 @@ typedef struct {
     ppo_stats *st;
     double sq[3];       /* sums of squares: actor, critic, log_std (before any scaling) */
     atomic_int ready[2]; /* 1: sq[k] is there, -1: part k failed */
-    int rc[2];
-    char msg[2][256];
 } mb_pair;
 
-static void mb_pair_part(void *ctx, int k, int n_parts)
+static int mb_pair_part(void *ctx, int k)
 {
     mb_pair *j = ctx;
     ppo *p = j->p;
-    (void)n_parts;
     int rc;
     if (k == 0) {
         double adv_mean, adv_std;
@@ -496,11 +492,8 @@ static void mb_pair_part(void *ctx, int k, int n_parts)
         rc = mb_critic(j->ag, p, j->idx, j->mb, j->st);
     }
     if (rc) {
-        j->rc[k] = rc;
-        /* The message is the thread's own: carry it to the caller. */
-        snprintf(j->msg[k], sizeof j->msg[k], "%s", rl_last_error());
         atomic_store_explicit(&j->ready[k], -1, memory_order_release);
-        return;
+        return rc;
     }
     if (k == 0) {
         mb_drop_std_grad(j->ag, p);
@@ -510,9 +503,10 @@ static void mb_pair_part(void *ctx, int k, int n_parts)
         j->sq[1] = sum_sq(p->critic->grads, p->critic->n_params);
     }
     atomic_store_explicit(&j->ready[k], 1, memory_order_release);
-    if (rl_pool_await(&j->ready[1 - k]) < 0) return; /* no step when the other failed */
+    if (rl_pool_await(&j->ready[1 - k]) < 0) return RL_OK; /* no step when the other failed */
     /* The same sum, in the same order, as mb_step's. */
     mb_adam(j->ag, p, k, j->sq[0] + j->sq[1] + j->sq[2]);
+    return RL_OK;
 }
 
 /* One minibatch of rows idx[0..mb): gradients and an Adam step. */
@@ -530,11 +524,9 @@ static int ppo_minibatch(rl_agent *ag, ppo *p, const int *idx, int mb, ppo_stats
         /* A part must not start a pool job of its own. */
         rl_policy_set_pool(p->actor, NULL);
         rl_mlp_set_pool(p->critic, NULL);
-        rl_pool_run_parts(p->pool, mb_pair_part, &j, 2);
+        rc = rl_pool_run_two(p->pool, mb_pair_part, &j);
         rl_policy_set_pool(p->actor, p->pool);
         rl_mlp_set_pool(p->critic, p->pool);
-        for (int k = 1; k >= 0; k--)
-            if (j.rc[k]) rc = rl_error(j.rc[k], "%s", j.msg[k]);
     } else {
         double adv_mean, adv_std;
         mb_gather_actor(ag, p, idx, mb, &adv_mean, &adv_std);

@@ -17,7 +17,7 @@
 
 /* Work on network k (0 or 1) of a pair; RL_OK or an error code (with
  * rl_error's message). */
-typedef int (*rl_mlp_pair_fn)(void *ctx, int k);
+typedef rl_pool_part_fn rl_mlp_pair_fn;
 
 /* 1 if running a pass of `batch` rows through each of two networks shaped
  * like m as one two-part pool job is worth the hand-off (a pool of two

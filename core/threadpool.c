@@ -23,6 +23,7 @@
  * << 16 | back, so a thread holding an older job's fn cannot claim a part of
  * a newer one (its compare-exchange fails). */
 #define _GNU_SOURCE
+#include "core/error.h"
 #include "core/threadpool.h"
 #include "rltool.h"
 
@@ -30,6 +31,7 @@
 #include <sched.h>
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -267,6 +269,34 @@ void rl_pool_run_parts(rl_pool *pool, rl_pool_fn fn, void *ctx, int n_parts)
     while (atomic_load(&pool->pending) > 0) pthread_cond_wait(&pool->done, &pool->lock);
     atomic_store(&pool->caller_sleeps, 0);
     pthread_mutex_unlock(&pool->lock);
+}
+
+typedef struct {
+    rl_pool_part_fn fn;
+    void *ctx;
+    int rc[2];
+    char msg[2][512];
+} two_job;
+
+static void two_part(void *p, int k, int n_parts)
+{
+    two_job *j = p;
+    (void)n_parts;
+    j->rc[k] = j->fn(j->ctx, k);
+    if (j->rc[k]) snprintf(j->msg[k], sizeof j->msg[k], "%s", rl_last_error());
+}
+
+int rl_pool_run_two(rl_pool *pool, rl_pool_part_fn fn, void *ctx)
+{
+    if (rl_pool_size(pool) < 2) {
+        int rc = fn(ctx, 0);
+        return rc ? rc : fn(ctx, 1);
+    }
+    two_job j = {.fn = fn, .ctx = ctx};
+    rl_pool_run_parts(pool, two_part, &j, 2);
+    for (int k = 0; k < 2; k++)
+        if (j.rc[k]) return rl_error(j.rc[k], "%s", j.msg[k]);
+    return RL_OK;
 }
 
 void rl_pool_run(rl_pool *pool, rl_pool_fn fn, void *ctx)

@@ -35,6 +35,13 @@ typedef void (*rl_pool_phase_fn)(void *ctx, int phase, int chunk);
 void rl_pool_run_phases(rl_pool *pool, rl_pool_phase_fn fn, void *ctx, int n_phases,
                         const int *counts);
 
+/* fn(ctx, 0) and fn(ctx, 1), each returning RL_OK or an error code, as
+ * one job of two parts (one after the other on the calling thread when the
+ * pool has fewer than 2 threads). Returns part 0's error, else part 1's,
+ * with its message as rl_last_error (a part's message is its thread's). */
+typedef int (*rl_pool_part_fn)(void *ctx, int part);
+int rl_pool_run_two(rl_pool *pool, rl_pool_part_fn fn, void *ctx);
+
 /* For a part that needs another part of the same job to get somewhere:
  * wait until *flag != 0 (spinning, then yielding the core) and return it.
  * Safe only when the pool has a thread for every part of the job (a part
