@@ -26,7 +26,9 @@ int rl_twinq_init(rl_twinq *t, int obs_dim, int act_dim, const rl_intlist *hidde
         t->qt[k] = rl_mlp_clone(t->q[k]);
         t->opt[k] = rl_adam_make(t->q[k]->n_params, lr, 0.9f, 0.999f, 1e-8f, 0);
         t->dx[k] = malloc(sizeof(float) * (size_t)cap * t->in);
-        if (!t->qt[k] || !t->opt[k] || !t->dx[k]) return rl_error(RL_ENOMEM, "out of memory");
+        t->sel[k] = malloc(sizeof(int) * (size_t)cap);
+        if (!t->qt[k] || !t->opt[k] || !t->dx[k] || !t->sel[k])
+            return rl_error(RL_ENOMEM, "out of memory");
     }
     t->dq = malloc(sizeof(float) * (size_t)cap * 2);
     if (!t->dq) return rl_error(RL_ENOMEM, "out of memory");
@@ -40,6 +42,7 @@ void rl_twinq_free(rl_twinq *t)
         rl_mlp_free(t->qt[k]);
         rl_adam_free(t->opt[k]);
         free(t->dx[k]);
+        free(t->sel[k]);
     }
     free(t->dq);
     memset(t, 0, sizeof *t);
@@ -67,6 +70,7 @@ typedef struct {
     int B;
     float tau;             /* fit: < 0 for no Polyak step */
     const float *out[2];   /* forward outputs, owned by the networks */
+    int n_sel[2];          /* action_grad: rows where critic k is the min */
     double loss[2];
 } twin_ctx;
 
@@ -140,7 +144,9 @@ static int input_grad_part(void *p, int k)
 {
     twin_ctx *c = p;
     rl_twinq *t = c->t;
-    return rl_mlp_backward(t->q[k], t->dq + (size_t)k * t->cap, t->dx[k], 0);
+    if (!c->n_sel[k]) return RL_OK;
+    int rc = rl_mlp_keep_row_set(t->q[k], t->sel[k], c->n_sel[k]);
+    return rc ? rc : rl_mlp_backward(t->q[k], t->dq + (size_t)k * t->cap, t->dx[k], 0);
 }
 
 int rl_twinq_action_grad(rl_twinq *t, const float *x, int B, int use_min, float w, float *qval,
@@ -164,20 +170,23 @@ int rl_twinq_action_grad(rl_twinq *t, const float *x, int B, int use_min, float 
     int par = rl_mlp_pair_parallel(t->q[0], B, t->pool);
     int rc = rl_mlp_pair_run(t->pool, par, t->q[0], t->q[1], forward_part, &c);
     if (rc) return rc;
-    /* Backward of the min: each row's gradient goes to the smaller critic
-     * (each network keeps its own forward pass for its backward). */
-    float *dq0 = t->dq, *dq1 = t->dq + t->cap;
+    /* Backward of the min: each row's gradient goes to the smaller critic,
+     * so each critic back-propagates only its own rows (its pass cut to
+     * them): half the work of two full passes where the other critic's
+     * rows had gradient 0 and gave input gradient +0. */
     for (int i = 0; i < B; i++) {
-        int second = c.out[1][i] < c.out[0][i];
-        qval[i] = second ? c.out[1][i] : c.out[0][i];
-        dq0[i] = second ? 0.f : w;
-        dq1[i] = second ? w : 0.f;
+        int k = c.out[1][i] < c.out[0][i];
+        qval[i] = c.out[k][i];
+        t->sel[k][c.n_sel[k]] = i;
+        t->dq[(size_t)k * t->cap + c.n_sel[k]++] = w;
     }
     if ((rc = rl_mlp_pair_run(t->pool, par, t->q[0], t->q[1], input_grad_part, &c))) return rc;
-    for (int i = 0; i < B; i++) {
-        const float *g0 = t->dx[0] + (size_t)i * in + od, *g1 = t->dx[1] + (size_t)i * in + od;
-        for (int d = 0; d < ad; d++) da[(size_t)i * ad + d] = g0[d] + g1[d];
-    }
+    for (int k = 0; k < 2; k++)
+        for (int j = 0; j < c.n_sel[k]; j++) {
+            const float *g = t->dx[k] + (size_t)j * in + od;
+            /* + 0: the bits of the sum with the other critic's +0. */
+            for (int d = 0; d < ad; d++) da[(size_t)t->sel[k][j] * ad + d] = g[d] + 0.0f;
+        }
     return RL_OK;
 }
 

@@ -18,6 +18,7 @@ typedef struct rl_twinq {
     rl_adam *opt[2];
     float *dq;             /* (2, cap) workspace: dL/dq of each critic */
     float *dx[2];          /* (cap, in) input gradients (actor updates) */
+    int *sel[2];           /* (cap) rows where critic k is the min (actor updates) */
     int cap;
     rl_pool *pool;         /* borrowed (rl_twinq_set_pool); NULL: one thread */
     int comm_avg;          /* 1: average gradients over MPI ranks before each step */

@@ -177,6 +177,26 @@ int rl_mlp_keep_rows(rl_mlp *m, int rows)
     return RL_OK;
 }
 
+int rl_mlp_keep_row_set(rl_mlp *m, const int *rows, int n)
+{
+    if (n <= 0 || n > m->batch)
+        return rl_error(RL_EINVAL, "mlp: cannot keep %d rows of a cached pass of %d", n, m->batch);
+    for (int j = 0; j < n; j++)
+        if (rows[j] < (j ? rows[j - 1] + 1 : 0) || rows[j] >= m->batch)
+            return rl_error(RL_EINVAL, "mlp: kept row %d (%d) must be in [0, %d) and above the "
+                            "one before", j, rows[j], m->batch);
+    /* rows[j] >= j, so moving each kept row down in order never overwrites
+     * a row still to be moved. */
+    for (int l = 0; l <= m->n_layers; l++) {
+        size_t w = (size_t)m->sizes[l];
+        for (int j = 0; j < n; j++)
+            if (rows[j] != j) memcpy(m->acts[l] + j * w, m->acts[l] + (size_t)rows[j] * w,
+                                     sizeof(float) * w);
+    }
+    m->batch = n;
+    return RL_OK;
+}
+
 double rl_mlp_forward_flops(const rl_mlp *m, int batch)
 {
     double f = 0;

@@ -96,6 +96,12 @@ void rl_mlp_zero_grad(rl_mlp *m);
  * back-propagated through a alone. RL_EINVAL unless 0 < rows <= the cached
  * rows. */
 int rl_mlp_keep_rows(rl_mlp *m, int rows);
+/* Keep only the cached rows rows[0..n) (strictly increasing), moved to
+ * the front in that order: a backward then runs over n rows, row j being
+ * the pass's row rows[j] (same bits: each row's dX depends on that row
+ * alone). For an input gradient that is zero on the other rows.
+ * RL_EINVAL unless 0 < n <= the cached rows and the list is increasing. */
+int rl_mlp_keep_row_set(rl_mlp *m, const int *rows, int n);
 /* Run the forward and backward passes on pool's threads (borrowed, may be
  * NULL for one thread) when that is measured faster: rows split for forward
  * and dX, output features for dW, so the results are the same bits for any

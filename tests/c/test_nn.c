@@ -222,6 +222,46 @@ START_TEST(keep_rows_backward)
 }
 END_TEST
 
+/* A pass cut to a set of its rows (rl_mlp_keep_row_set) back-propagates
+ * as a pass over those rows alone, bit for bit (input and parameter
+ * gradients); lists that are empty, too long, out of range or not
+ * increasing are errors. */
+START_TEST(keep_row_set_backward)
+{
+    rl_rng rng;
+    rl_rng_seed(&rng, 13, 0);
+    int hidden[2] = {64, 17};
+    enum { N = 41, IN = 4, OUT = 1 };
+    rl_mlp *m = rl_mlp_make(IN, 2, hidden, OUT, RL_ACT_RELU, RL_ACT_NONE);
+    rl_mlp_init_uniform(m, &rng);
+    float x[N * IN], xs[N * IN], dy[N * OUT], dx1[N * IN], dx2[N * IN];
+    int rows[N], n = 0;
+    fill(&rng, x, N * IN, 1.0);
+    fill(&rng, dy, N * OUT, 1.0);
+    for (int i = 0; i < N; i++)
+        if (i % 3 != 1 && i != 0) rows[n++] = i;
+    for (int j = 0; j < n; j++) memcpy(xs + j * IN, x + rows[j] * IN, sizeof(float) * IN);
+    rl_mlp_forward(m, xs, n);
+    rl_mlp_zero_grad(m);
+    ck_assert_int_eq(rl_mlp_backward(m, dy, dx1, 1), RL_OK);
+    float *g1 = malloc(sizeof(float) * (size_t)m->n_params);
+    memcpy(g1, m->grads, sizeof(float) * (size_t)m->n_params);
+    rl_mlp_forward(m, x, N);
+    int bad_order[2] = {3, 3}, bad_range[1] = {N};
+    ck_assert_int_eq(rl_mlp_keep_row_set(m, rows, 0), RL_EINVAL);
+    ck_assert_int_eq(rl_mlp_keep_row_set(m, rows, N + 1), RL_EINVAL);
+    ck_assert_int_eq(rl_mlp_keep_row_set(m, bad_order, 2), RL_EINVAL);
+    ck_assert_int_eq(rl_mlp_keep_row_set(m, bad_range, 1), RL_EINVAL);
+    ck_assert_int_eq(rl_mlp_keep_row_set(m, rows, n), RL_OK);
+    rl_mlp_zero_grad(m);
+    ck_assert_int_eq(rl_mlp_backward(m, dy, dx2, 1), RL_OK);
+    ck_assert(!memcmp(dx1, dx2, sizeof(float) * (size_t)n * IN));
+    ck_assert(!memcmp(g1, m->grads, sizeof(float) * (size_t)m->n_params));
+    free(g1);
+    rl_mlp_free(m);
+}
+END_TEST
+
 /* Two networks' work as one pool job: each network's results are the
  * same bits as alone, its own pool is back afterwards, and a failing
  * part's code and message reach the caller. */
@@ -405,6 +445,7 @@ int main(void)
     tcase_add_test(tc, input_only_and_accumulate);
     tcase_add_test(tc, batch_growth);
     tcase_add_test(tc, keep_rows_backward);
+    tcase_add_test(tc, keep_row_set_backward);
     tcase_add_test(tc, pair_job);
     tcase_add_test(tc, orthogonal_init);
     tcase_add_test(tc, uniform_init_and_copy);
