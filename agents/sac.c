@@ -74,7 +74,8 @@ typedef struct {
     rl_replay *rb;
     rl_offp_batch b;
     float *eps, *a, *logp, *qv, *da, *dout, *dls; /* (batch, ...) update workspace */
-    double *std, *th;                             /* (batch, act_dim) kept for the backward */
+    float *std, *sech2;                           /* (batch, act_dim) kept for the backward */
+    float *mean, *raw, *lpe;                      /* (batch, act_dim) sampling workspace */
     rl_offp_ws ws;                               /* acting workspace */
     double upd_credit;
     int64_t updates;
@@ -119,15 +120,18 @@ static int sac_create(rl_agent *ag, const rl_env *probe)
     size_t bd = (size_t)B * ad;
     s->eps = malloc(sizeof(float) * bd);
     s->dls = malloc(sizeof(float) * bd);
-    s->std = malloc(sizeof(double) * bd);
-    s->th = malloc(sizeof(double) * bd);
+    s->std = malloc(sizeof(float) * bd);
+    s->sech2 = malloc(sizeof(float) * bd);
+    s->mean = malloc(sizeof(float) * bd);
+    s->raw = malloc(sizeof(float) * bd);
+    s->lpe = malloc(sizeof(float) * bd);
     s->a = malloc(sizeof(float) * bd);
     s->da = malloc(sizeof(float) * bd);
     s->dout = malloc(sizeof(float) * bd * 2);
     s->logp = malloc(sizeof(float) * (size_t)B);
     s->qv = malloc(sizeof(float) * (size_t)B);
-    if (!s->opt_actor || !s->opt_alpha || !s->nz || !s->eps || !s->dls || !s->std || !s->th || !s->a || !s->da ||
-        !s->dout || !s->logp || !s->qv)
+    if (!s->opt_actor || !s->opt_alpha || !s->nz || !s->eps || !s->dls || !s->std || !s->sech2 ||
+        !s->mean || !s->raw || !s->lpe || !s->a || !s->da || !s->dout || !s->logp || !s->qv)
         return rl_error(RL_ENOMEM, "out of memory");
     s->log_alpha = (float)log(c->alpha > 0 ? c->alpha : 1e-8);
     s->target_entropy = (float)(-c->target_entropy_scale * ad);
@@ -147,7 +151,10 @@ static void sac_destroy(rl_agent *ag)
     free(s->eps);
     free(s->dls);
     free(s->std);
-    free(s->th);
+    free(s->sech2);
+    free(s->mean);
+    free(s->raw);
+    free(s->lpe);
     free(s->a);
     free(s->logp);
     free(s->qv);
@@ -158,47 +165,49 @@ static void sac_destroy(rl_agent *ag)
     ag->impl = NULL;
 }
 
-/* Actor output row i (2*ad: mean | raw log-std) -> mean, logstd; dls
- * (when not NULL) gets d logstd / d raw of each. The log-std is the raw
- * head value's tanh rescaled into [LOGSTD_MIN, LOGSTD_MAX] (smooth, so
- * gradients never vanish at a hard clamp). */
-static void split_out(const float *out, int i, int ad, float *mean, float *logstd, float *dls)
+/* Squashed samples for n rows of actor output (n, 2 ad: mean | raw
+ * log-std) and noise eps (n, ad): actions a (n, ad) and log pi per row
+ * logp (n); also std, sech2 and dls (n, ad each: exp(logstd), 1 - a^2,
+ * d logstd / d raw) for the backward. mean, raw, lpe: (n, ad) workspace.
+ * The log-std is the raw head value's tanh rescaled into [LOGSTD_MIN,
+ * LOGSTD_MAX] (smooth, so gradients never vanish at a hard clamp). */
+static void squash_rows(const float *out, int n, int ad, const float *eps, float *mean,
+                        float *raw, float *lpe, float *a, float *logp, float *std, float *sech2,
+                        float *dls)
 {
-    const float *o = out + (size_t)i * 2 * ad;
-    for (int d = 0; d < ad; d++) {
-        float th = tanhf(o[ad + d]);
-        mean[d] = o[d];
-        logstd[d] = LOGSTD_MIN + 0.5f * (LOGSTD_MAX - LOGSTD_MIN) * (th + 1.0f);
-        if (dls) dls[d] = 0.5f * (LOGSTD_MAX - LOGSTD_MIN) * (1.0f - th * th);
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < ad; d++) {
+            mean[(size_t)i * ad + d] = out[(size_t)i * 2 * ad + d];
+            raw[(size_t)i * ad + d] = out[(size_t)i * 2 * ad + ad + d];
+        }
+    rl_squashed_sample_flat(mean, raw, eps, n * ad, LOGSTD_MIN, LOGSTD_MAX, a, lpe, std, sech2,
+                            dls);
+    for (int i = 0; i < n; i++) {
+        float lp = 0;
+        for (int d = 0; d < ad; d++) lp += lpe[(size_t)i * ad + d];
+        logp[i] = lp;
     }
 }
 
 /* Squashed actions for n rows of actor output into actions (n, ad). */
 static void sample_actions(const float *out, int n, int ad, rl_rng *rng, float *actions)
 {
-    float mean[64], ls[64], eps[64];
+    float eps[64], mean[64], raw[64], lpe[64], std[64], sech2[64], dls[64], lp;
     for (int i = 0; i < n; i++) {
-        split_out(out, i, ad, mean, ls, NULL);
-        for (int d = 0; d < ad; d++) eps[d] = (float)rl_rng_normal(rng);
-        rl_squashed_sample(mean, ls, eps, ad, actions + (size_t)i * ad, NULL);
+        rl_normals(rng, eps, (size_t)ad);
+        squash_rows(out + (size_t)i * 2 * ad, 1, ad, eps, mean, raw, lpe,
+                    actions + (size_t)i * ad, &lp, std, sech2, dls);
     }
 }
 
 /* The update's sample for B rows of actor output: s->eps drawn, s->a and
- * s->logp written; with keep, also what the actor's backward needs
- * (s->std, s->th, s->dls: exp(logstd), tanh(u), d logstd / d raw). */
-static void sample_rows(sac *s, const float *out, int B, int ad, rl_rng *rng, int keep)
+ * s->logp written, and what the actor's backward needs (s->std, s->sech2,
+ * s->dls). */
+static void sample_rows(sac *s, const float *out, int B, int ad, rl_rng *rng)
 {
-    float mean[64], ls[64];
-    /* rl_rng_normal one by one keeps the random stream of earlier releases
-     * (tests/c/fixtures/run-sac.csv); Box-Muller pairs would save ~1 %. */
-    for (size_t k = 0; k < (size_t)B * ad; k++) s->eps[k] = (float)rl_rng_normal(rng);
-    for (int i = 0; i < B; i++) {
-        size_t at = (size_t)i * ad;
-        split_out(out, i, ad, mean, ls, keep ? s->dls + at : NULL);
-        s->logp[i] = rl_squashed_sample_keep(mean, ls, s->eps + at, ad, s->a + at, NULL,
-                                             keep ? s->std + at : NULL, keep ? s->th + at : NULL);
-    }
+    rl_normals(rng, s->eps, (size_t)B * ad);
+    squash_rows(out, B, ad, s->eps, s->mean, s->raw, s->lpe, s->a, s->logp, s->std, s->sech2,
+                s->dls);
 }
 
 /* The actor's inputs for n observation rows: normalised (norm_obs), the
@@ -258,7 +267,7 @@ static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats
     }
 
     /* Targets: y = r + gamma (1 - term) (min Q'(s', a') - alpha log pi(a'|s')). */
-    sample_rows(s, out, B, ad, rng, 0);
+    sample_rows(s, out, B, ad, rng);
     rl_offp_put_act(b->x2, s->a, B, od, ad);
     if ((rc = rl_twinq_target_min(&s->q, b->x2, B, s->qv))) return rc;
     for (int i = 0; i < B; i++)
@@ -277,7 +286,7 @@ static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats
         } else if (!(out = s->actor->vt->forward(s->actor, b->pobs, NULL, B))) {
             return rl_last_code();
         }
-        sample_rows(s, out, B, ad, rng, 1);
+        sample_rows(s, out, B, ad, rng);
         rl_offp_put_act(b->xa, s->a, B, od, ad);
         if ((rc = rl_twinq_action_grad(&s->q, b->xa, B, 1, -1.0f / B, s->qv, s->da))) return rc;
         memset(s->dout, 0, sizeof(float) * (size_t)B * 2 * ad);
@@ -285,8 +294,8 @@ static int sac_update(rl_agent *ag, sac *s, rl_rng *rng, int do_actor, sac_stats
         for (int i = 0; i < B; i++) {
             float *dmean = s->dout + (size_t)i * 2 * ad, *dls = dmean + ad;
             size_t at = (size_t)i * ad;
-            rl_squashed_backward_at(s->std + at, s->th + at, s->eps + at, ad, s->da + at,
-                                    alpha / B, dmean, dls);
+            rl_squashed_backward_at(s->std + at, s->a + at, s->sech2 + at, s->eps + at, ad,
+                                    s->da + at, alpha / B, dmean, dls);
             for (int d = 0; d < ad; d++) dls[d] *= s->dls[at + d]; /* through the squash */
             al += alpha * s->logp[i] - s->qv[i];
             lp_sum += s->logp[i];

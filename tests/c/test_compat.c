@@ -40,6 +40,8 @@ static const fixture fixtures[] = {
 /* Seeded runs whose metrics.csv must not change. */
 static const fixture runs[] = {
     {"run-ppo", "cartpole-v1", "ppo", "envs=4,rollout=64,hidden=16x16", 2048},
+    /* rewritten (test_compat --write) when SAC's update began drawing its
+     * normals two per Box-Muller draw (issue 20): another random stream */
     {"run-sac", "pendulum-v1", "sac", "hidden=16x16,warmup=100,buffer=1000,batch=32", 2000},
     /* written by the pre-refactor CLI: rltool train pendulum-v1 --agent es
      * --steps 8000 --seed 7 --threads 1 --set envs=4,hidden=16x16 */

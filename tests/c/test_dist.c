@@ -2,6 +2,7 @@
  * central finite differences, sampling statistics. */
 #include <check.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_main.h"
@@ -124,6 +125,37 @@ START_TEST(gauss_sample_stats)
 }
 END_TEST
 
+/* Normals in Box-Muller pairs: each pair's first value and an odd last
+ * one are rl_rng_normal's, the stream ends where one rl_rng_normal call
+ * per pair (and per odd one) leaves it, and the values are standard normal, second
+ * values and neighbours uncorrelated. */
+START_TEST(normals_in_pairs)
+{
+    rl_rng a, b;
+    rl_rng_seed(&a, 9, 3);
+    b = a;
+    enum { N = 40001 };
+    float *x = malloc(sizeof(float) * N);
+    rl_normals(&a, x, N);
+    for (int k = 0; k < N; k += 2) ck_assert_float_eq(x[k], (float)rl_rng_normal(&b));
+    ck_assert(a.state == b.state);
+    double s = 0, s2 = 0, s4 = 0, c1 = 0, codd = 0;
+    for (int k = 0; k < N; k++) {
+        s += x[k];
+        s2 += (double)x[k] * x[k];
+        s4 += (double)x[k] * x[k] * x[k] * x[k];
+        if (k + 1 < N) c1 += (double)x[k] * x[k + 1];
+        if (k % 2 && k + 1 < N) codd += (double)x[k] * x[k + 1];
+    }
+    ck_assert_double_eq_tol(s / N, 0.0, 0.02);
+    ck_assert_double_eq_tol(s2 / N, 1.0, 0.03);
+    ck_assert_double_eq_tol(s4 / N, 3.0, 0.15);
+    ck_assert_double_eq_tol(c1 / N, 0.0, 0.02);
+    ck_assert_double_eq_tol(codd / (N / 2), 0.0, 0.03);
+    free(x);
+}
+END_TEST
+
 /* L = sum c .* a + k * logp through the squashed sample. */
 static double f_squash(void *p)
 {
@@ -173,6 +205,78 @@ START_TEST(squashed_saturated)
     float dm[1] = {0}, ds[1] = {0}, da[1] = {1};
     rl_squashed_backward(mean, logstd, eps, 1, da, 1.0f, dm, ds);
     ck_assert(isfinite(dm[0]) && isfinite(ds[0]));
+}
+END_TEST
+
+/* SAC's float batch form against the same function in double from the
+ * same float inputs, over means, raw log-stds and noise from moderate to
+ * saturated (|u| up to ~100): about as accurate as the double form fed a
+ * float log-std, which is off by up to 5e-6 (a), 2e-5 (lp, relative) and
+ * 5e-5 (1 - a^2, relative) here (the log-std's rounding, amplified by
+ * std * eps, is most of the error; a wrong polynomial term would be off by
+ * 1e-3 or more); and vector blocks give the same bits as one element at a
+ * time. */
+START_TEST(squashed_flat_accuracy)
+{
+    enum { N = 20011 };
+    const float lo = -5.0f, hi = 2.0f;
+    float *in = malloc(sizeof(float) * 8 * N);
+    float *mean = in, *raw = in + N, *eps = in + 2 * N, *a = in + 3 * N, *lp = in + 4 * N,
+          *sd = in + 5 * N, *s2 = in + 6 * N, *dls = in + 7 * N;
+    rl_rng r;
+    rl_rng_seed(&r, 21, 0);
+    for (int k = 0; k < N; k++) {
+        mean[k] = (float)rl_rng_range(&r, -12, 12) * (k % 7 ? 1.0f : 1e-4f);
+        raw[k] = (float)rl_rng_range(&r, -10, 10) * (k % 11 ? 1.0f : 1e-3f);
+        eps[k] = (float)(3 * rl_rng_normal(&r));
+    }
+    mean[0] = 30, mean[1] = -30, mean[2] = 0, eps[2] = 0, raw[3] = 40, raw[4] = -40;
+    rl_squashed_sample_flat(mean, raw, eps, N, lo, hi, a, lp, sd, s2, dls);
+    for (int k = 0; k < N; k++) {
+        double th = tanh((double)raw[k]), ls = lo + 0.5 * (hi - lo) * (th + 1), std = exp(ls);
+        double u = mean[k] + std * eps[k], x = exp(-2 * fabs(u));
+        double ld = 2 * (log(2.0) - fabs(u) - log1p(x));
+        double want = -0.5 * (double)eps[k] * eps[k] - ls - 0.5 * log(2 * M_PI) - ld;
+        double sech2 = 4 * x / ((1 + x) * (1 + x));
+        ck_assert_msg(fabs(a[k] - tanh(u)) <= 2e-5, "a[%d] %.9g vs %.9g", k, a[k], tanh(u));
+        ck_assert_msg(fabs(lp[k] - want) <= 5e-5 * (1 + fabs(want)), "lp[%d] %.9g vs %.9g", k,
+                      lp[k], want);
+        ck_assert_msg(fabs(sd[k] - std) <= 3e-6 * std, "std[%d] %.9g vs %.9g", k, sd[k], std);
+        /* (the double form with a float log-std: up to 5e-5 relative here) */
+        ck_assert_msg(fabs(s2[k] - sech2) <= 2e-4 * sech2 + 1e-37, "sech2[%d] %.9g vs %.9g", k,
+                      s2[k], sech2);
+        ck_assert_msg(fabs(dls[k] - 0.5 * (hi - lo) * (1 - th * th)) <= 3e-6, "dls[%d]", k);
+    }
+    /* eps = 0: u = mean exactly, no amplified input rounding, so the
+     * polynomials themselves show (one wrong digit in a coefficient is off
+     * by ~1e-6; here they are within 1.5e-7 relative). */
+    for (int k = 0; k < N; k++) {
+        mean[k] = (float)(-40.0 + 80.0 * k / (N - 1)) * (k % 2 ? 0.01f : 1.0f) *
+                  (k % 5 ? 1.0f : 1e-5f);
+        /* raw 0 on even k: logstd exactly (lo + hi) / 2, for lp */
+        raw[k] = k % 2 ? (float)(-12.0 + 24.0 * ((k * 7919) % N) / (N - 1)) : 0.0f;
+        eps[k] = 0;
+    }
+    rl_squashed_sample_flat(mean, raw, eps, N, lo, hi, a, lp, sd, s2, dls);
+    for (int k = 0; k < N; k++) {
+        double u = mean[k], x = exp(-2 * fabs(u)), th = tanh((double)raw[k]);
+        double ls = lo + 0.5 * (hi - lo) * (th + 1);
+        double want = -ls - 0.5 * log(2 * M_PI) - 2 * (log(2.0) - fabs(u) - log1p(x));
+        double sech2 = 4 * x / ((1 + x) * (1 + x));
+        ck_assert_msg(fabs(a[k] - tanh(u)) <= 4e-7 * fabs(tanh(u)), "a[%d] (eps 0)", k);
+        ck_assert_msg(k % 2 || fabs(lp[k] - want) <= 4e-7 * (1 + fabs(want)), "lp[%d] (eps 0)", k);
+        ck_assert_msg(fabs(s2[k] - sech2) <= 4e-7 * sech2 + 1e-37, "sech2[%d] (eps 0)", k);
+        ck_assert_msg(fabs(sd[k] - exp(ls)) <= 1e-6 * exp(ls), "std[%d] (eps 0)", k);
+        ck_assert_msg(fabs(dls[k] - 0.5 * (hi - lo) * (1 - th * th)) <= 1e-6, "dls[%d] (eps 0)", k);
+    }
+    for (int k = 0; k < 67; k++) {
+        float one[5];
+        rl_squashed_sample_flat(mean + k, raw + k, eps + k, 1, lo, hi, one, one + 1, one + 2,
+                                one + 3, one + 4);
+        float many[5] = {a[k], lp[k], sd[k], s2[k], dls[k]};
+        ck_assert_msg(!memcmp(one, many, sizeof one), "element %d alone differs", k);
+    }
+    free(in);
 }
 END_TEST
 
@@ -234,8 +338,10 @@ int main(void)
     TCase *tc = tcase_create("dist");
     tcase_add_test(tc, gauss_logp_and_grads);
     tcase_add_test(tc, gauss_sample_stats);
+    tcase_add_test(tc, normals_in_pairs);
     tcase_add_test(tc, squashed_logp_and_grads);
     tcase_add_test(tc, squashed_saturated);
+    tcase_add_test(tc, squashed_flat_accuracy);
     tcase_add_test(tc, categorical);
     tcase_add_test(tc, categorical_sampling);
     suite_add_tcase(s, tc);
