@@ -521,10 +521,17 @@ static void backward_chunk(void *p, int phase, int k)
     col_sums(m->dzs[l], db, j->rows, out);
 }
 
-/* The measured serial / pool choice for this kind of pass. */
+/* The measured serial / pool choice for this kind of pass (key > 0). A
+ * network sees a few kinds (SAC's actor: forward on 512 rows, backward on
+ * 256, acting on 1), so each kind keeps its own slot; only a ninth kind
+ * takes one over (round robin). A hashed slot let two kinds that collide
+ * reset each other's measurements on every pass and so never pool. */
 static rl_pool_choice *pass_choice(rl_mlp *m, int key)
 {
-    int slot = (int)(((unsigned)key * 2654435761u) >> 29);
+    enum { SLOTS = sizeof m->choice_key / sizeof m->choice_key[0] };
+    int slot = 0;
+    while (slot < SLOTS && m->choice_key[slot] && m->choice_key[slot] != key) slot++;
+    if (slot == SLOTS) slot = m->choice_evict++ % SLOTS;
     if (m->choice_key[slot] != key) {
         m->choice_key[slot] = key;
         memset(&m->choice[slot], 0, sizeof m->choice[slot]);

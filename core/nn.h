@@ -52,8 +52,9 @@ typedef struct rl_mlp {
     int *use_wt;       /* (n_layers) the cached pass packed and used wt */
     int *chunks;       /* (n_layers) chunks of the pass in progress (pack or dW) */
     rl_pool *pool;     /* borrowed; NULL: one thread */
-    int choice_key[8]; /* serial or pool, per pass kind and batch (hashed) */
+    int choice_key[8]; /* serial or pool, per pass kind and batch (0: free slot) */
     rl_pool_choice choice[8];
+    unsigned choice_evict; /* next slot a ninth kind takes over */
 } rl_mlp;
 
 /* Per-layer view for debugging and tests. Pointers borrow from the mlp. */

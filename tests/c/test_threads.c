@@ -305,6 +305,44 @@ START_TEST(mlp_one_job_per_pass)
 }
 END_TEST
 
+/* Every kind of pass keeps its own serial / pool measurement: SAC's actor
+ * alternates a forward on 2B rows, a backward on B rows and acting on one
+ * row, and must not lose the measurement of one kind to another (two
+ * kinds that shared a slot reset each other on every pass, so the actor's
+ * passes never tried the pool). */
+START_TEST(pass_kinds_keep_their_choice)
+{
+    static const int h[2] = {256, 256};
+    rl_pool *pool = rl_pool_make(2);
+    rl_pool_force(pool, 0);
+    rl_mlp *m = rl_mlp_make(8, 2, h, 4, RL_ACT_RELU, RL_ACT_NONE);
+    rl_rng rng;
+    rl_rng_seed(&rng, 3, 0);
+    rl_mlp_init_uniform(m, &rng);
+    rl_mlp_set_pool(m, pool);
+    float *x = calloc(512 * 8, 4), *dy = calloc(512 * 4, 4);
+    enum { RUNS = 10 };
+    for (int r = 0; r < RUNS; r++) {
+        ck_assert_ptr_nonnull(rl_mlp_forward(m, x, 512));
+        ck_assert_int_eq(rl_mlp_keep_rows(m, 256), RL_OK);
+        ck_assert_int_eq(rl_mlp_backward(m, dy, NULL, 1), RL_OK);
+        ck_assert_ptr_nonnull(rl_mlp_forward(m, x, 1));
+    }
+    int kinds = 0;
+    for (int k = 0; k < 8; k++) {
+        if (!m->choice_key[k]) continue;
+        kinds++;
+        ck_assert_msg(m->choice[k].runs == RUNS, "kind %d measured %lu of %d runs", k,
+                      m->choice[k].runs, RUNS);
+    }
+    ck_assert_int_eq(kinds, 3);
+    free(x);
+    free(dy);
+    rl_mlp_free(m);
+    rl_pool_free(pool);
+}
+END_TEST
+
 static void busy_us(long us)
 {
     struct timespec t0, t;
@@ -375,6 +413,7 @@ int main(void)
     tcase_add_test(tc, pool_phases_in_order);
     tcase_add_test(tc, mlp_one_job_per_pass);
     tcase_add_test(tc, choice_takes_the_faster_way);
+    tcase_add_test(tc, pass_kinds_keep_their_choice);
     tcase_add_test(tc, ppo_same_bits);
     tcase_add_test(tc, sac_same_bits);
     tcase_add_test(tc, tla_same_bits);
