@@ -521,6 +521,17 @@ static void backward_chunk(void *p, int phase, int k)
     col_sums(m->dzs[l], db, j->rows, out);
 }
 
+/* A pass's kind: direction and flags (low 3 bits) and its batch rounded
+ * up to a power of two, so that passes over a row count that changes
+ * every update (a critic back-propagating only the rows where it is the
+ * min) share one measurement instead of taking a new slot each time. */
+static int pass_key(int batch, int flags)
+{
+    int cls = 1;
+    while (cls < batch && cls < (1 << 26)) cls <<= 1;
+    return cls << 3 | flags;
+}
+
 /* The measured serial / pool choice for this kind of pass (key > 0). A
  * network sees a few kinds (SAC's actor: forward on 512 rows, backward on
  * 256, acting on 1), so each kind keeps its own slot; only a ninth kind
@@ -603,7 +614,7 @@ const float *rl_mlp_forward(rl_mlp *m, const float *x, int batch)
         macs += (double)in * out;
     }
     rl_pool_choice *choice;
-    int n = pass_begin(m, batch << 3, &choice);
+    int n = pass_begin(m, pass_key(batch, 0), &choice);
     pass_job j = {.m = m, .rows = batch, .x = x};
     j.row_chunks = all_own_kernels(m) ? n_chunks(macs * batch, n, (batch + 3) / 4) : 1;
     int counts[2] = {0, j.row_chunks};
@@ -625,7 +636,7 @@ int rl_mlp_backward(rl_mlp *m, const float *dy, float *dx, int param_grads)
     double macs = 0;
     for (int l = dx ? 0 : 1; l < L; l++) macs += (double)m->sizes[l] * m->sizes[l + 1];
     rl_pool_choice *choice;
-    int n = pass_begin(m, batch << 3 | 4 | (param_grads ? 2 : 0) | (dx ? 1 : 0), &choice);
+    int n = pass_begin(m, pass_key(batch, 4 | (param_grads ? 2 : 0) | (dx ? 1 : 0)), &choice);
     pass_job j = {.m = m, .rows = batch, .dy = dy, .dx = dx};
     j.row_chunks = all_own_kernels(m) ? n_chunks(macs * batch, n, (batch + 3) / 4) : 1;
     int counts[2] = {j.row_chunks, 0};
