@@ -136,7 +136,7 @@ typedef struct rotate2_cfg {
 
 typedef struct spin_cfg {
     double drop_penalty, action_scale, spin_clip, linvel_cost, torque_cost, pose_cost;
-    double palm_friction, tilt;
+    double palm_friction, tilt, tilt_side;
     int privileged;
 } spin_cfg;
 
@@ -197,6 +197,9 @@ static const rl_optdef spin_opts[] = {
     {"tilt", RL_OPT_FLOAT, offsetof(spin_cfg, tilt), "0", 0, 0.6, NULL,
      "rad the hand is tilted fingertips-down (gravity gains a component towards the "
      "fingers, which keeps a turning cube within their reach); 0 = palm level"},
+    {"tilt_side", RL_OPT_FLOAT, offsetof(spin_cfg, tilt_side), "0", 0, 0.6, NULL,
+     "rad the hand is rolled thumb-side down (after tilt): a cube rolling along the "
+     "fingers away from the thumb is pulled back; 0 = level across the palm"},
 };
 #define N_REACH_OPTS ((int)(sizeof reach_opts / sizeof reach_opts[0]))
 #define N_ROTATE_OPTS ((int)(sizeof rotate_opts / sizeof rotate_opts[0]))
@@ -222,7 +225,7 @@ typedef struct hand_model {
     int cube_qpos, cube_dof;       /* -1 without a cube */
     int cube_geom;
     double palm_friction;          /* cube-palm sliding friction (1 unless hand-spin sets it) */
-    double tilt;                   /* rad, fingertips down (0 unless hand-spin sets it) */
+    double tilt, tilt_side;        /* rad, fingertips / thumb side down (0 unless hand-spin) */
     int *geom_part;                /* (ngeom) 0 palm, 1 + digit (tip_name order), -1 other */
 } hand_model;
 
@@ -529,21 +532,25 @@ static void set_palm_friction(hand_model *hm, double mu)
     }
 }
 
-/* The hand tilted by `tilt` rad about the palm's y axis, fingertips down:
- * the palm stays the world frame, so gravity turns instead (cube heights,
- * spin about the palm normal and observations keep their frame). */
-static void set_tilt(hand_model *hm, double tilt)
+/* The hand tilted by `tilt` rad fingertips down (about the palm's y axis),
+ * then rolled by `side` rad thumb side down: the palm stays the world
+ * frame, so gravity turns instead (cube heights, spin about the palm normal
+ * and observations keep their frame). Down in the palm frame is the unit
+ * vector (sin t cos s, sin s, -cos t cos s). */
+static void set_tilt(hand_model *hm, double tilt, double side)
 {
     double g = sqrt(mju_dot3(hm->m->opt.gravity, hm->m->opt.gravity));
     hm->tilt = tilt;
-    hm->m->opt.gravity[0] = g * sin(tilt);
-    hm->m->opt.gravity[1] = 0;
-    hm->m->opt.gravity[2] = -g * cos(tilt);
+    hm->tilt_side = side;
+    hm->m->opt.gravity[0] = g * sin(tilt) * cos(side);
+    hm->m->opt.gravity[1] = g * sin(side);
+    hm->m->opt.gravity[2] = -g * cos(tilt) * cos(side);
 }
 
-/* palm_friction: the cube-palm pair's sliding friction, tilt: the hand's
- * tilt (fast cube model; 1 and 0 otherwise). */
-static int model_make(int with_cube, int fast, double palm_friction, double tilt, hand_model **out)
+/* palm_friction: the cube-palm pair's sliding friction, tilt[2]: the
+ * hand's tilt and roll (set_tilt; fast cube model; 1 and 0 otherwise). */
+static int model_make(int with_cube, int fast, double palm_friction, const double tilt[2],
+                      hand_model **out)
 {
     *out = NULL;
     const rl_task *task = with_cube ? (fast ? &rl_task_hand_rotate2 : &rl_task_hand_rotate)
@@ -602,7 +609,7 @@ static int model_make(int with_cube, int fast, double palm_friction, double tilt
     hm->palm_friction = 1.0;
     if (with_cube && fast) {
         set_palm_friction(hm, palm_friction);
-        if (tilt != 0) set_tilt(hm, tilt);
+        if (tilt[0] != 0 || tilt[1] != 0) set_tilt(hm, tilt[0], tilt[1]);
     }
     if (with_cube && fast && (rc = build_cache(hm))) {
         model_free(hm);
@@ -612,30 +619,33 @@ static int model_make(int with_cube, int fast, double palm_friction, double tilt
     return RL_OK;
 }
 
+static const double level[2] = {0, 0}; /* no tilt */
+
 static int shared_make_reach(const void *cfg, void **shared)
 {
-    return model_make(0, 0, 1.0, 0.0, (hand_model **)shared);
+    return model_make(0, 0, 1.0, level, (hand_model **)shared);
 }
 
 static int shared_make_rotate(const void *cfg, void **shared)
 {
-    return model_make(1, 0, 1.0, 0.0, (hand_model **)shared);
+    return model_make(1, 0, 1.0, level, (hand_model **)shared);
 }
 
 static int shared_make_reach2(const void *cfg, void **shared)
 {
-    return model_make(0, 1, 1.0, 0.0, (hand_model **)shared);
+    return model_make(0, 1, 1.0, level, (hand_model **)shared);
 }
 
 static int shared_make_cube2(const void *cfg, void **shared)
 {
-    return model_make(1, 1, 1.0, 0.0, (hand_model **)shared);
+    return model_make(1, 1, 1.0, level, (hand_model **)shared);
 }
 
 static int shared_make_spin(const void *cfg, void **shared)
 {
     const spin_cfg *c = cfg;
-    return model_make(1, 1, c->palm_friction, c->tilt, (hand_model **)shared);
+    const double tilt[2] = {c->tilt, c->tilt_side};
+    return model_make(1, 1, c->palm_friction, tilt, (hand_model **)shared);
 }
 
 static void shared_free(void *shared) { model_free(shared); }
@@ -721,7 +731,8 @@ static int init(rl_env *env, const void *cfgp, void *shared)
     h->kind = kind;
     int rc;
     double palm_mu = kind == SPIN ? ((const spin_cfg *)cfgp)->palm_friction : 1.0;
-    double tilt = kind == SPIN ? ((const spin_cfg *)cfgp)->tilt : 0.0;
+    const spin_cfg *sc = kind == SPIN ? cfgp : NULL;
+    const double tilt[2] = {sc ? sc->tilt : 0.0, sc ? sc->tilt_side : 0.0};
     if (shared) {
         h->hm = shared;
     } else {
@@ -729,7 +740,7 @@ static int init(rl_env *env, const void *cfgp, void *shared)
         h->hm = h->own_model;
     }
     if (h->hm->cube != cube || h->hm->fast != fast || h->hm->palm_friction != palm_mu ||
-        h->hm->tilt != tilt)
+        h->hm->tilt != tilt[0] || h->hm->tilt_side != tilt[1])
         return rl_error(RL_EINVAL, "%s: shared model does not match the task", env->task->id);
     if (kind == ROTATE1) h->drop_penalty = ((const rotate_cfg *)cfgp)->drop_penalty;
     else if (kind == ROTATE2) h->r2 = *(const rotate2_cfg *)cfgp;

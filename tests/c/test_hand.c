@@ -728,6 +728,23 @@ START_TEST(spin_tilt_option)
     ck_assert_msg(turned[1] > 3 * turned[0], "turned %g rad (level) and %g rad (tilt 0.35)",
                   turned[0], turned[1]);
     ck_assert_ptr_null(rl_env_make("hand-spin-v1", "tilt=0.7")); /* range 0-0.6 */
+    /* tilt_side rolls the hand thumb side (+y) down after the tilt; the
+     * starts still settle on the palm. */
+    rl_env *env = make("hand-spin-v1", "tilt=0.35,tilt_side=0.2");
+    const double *g = rl_hand_sim(env)->m->opt.gravity;
+    ck_assert_double_eq_tol(g[0], 9.81 * sin(0.35) * cos(0.2), 1e-9);
+    ck_assert_double_eq_tol(g[1], 9.81 * sin(0.2), 1e-9);
+    ck_assert_double_eq_tol(g[2], -9.81 * cos(0.35) * cos(0.2), 1e-9);
+    for (int e = 0; e < 4; e++) {
+        rl_env_reset(env, 40 + e);
+        for (int t = 0; t < 50; t++) { /* 2 s of zero action */
+            ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+            ck_assert(!env->info->done);
+        }
+        ck_assert_double_eq_tol(env->info->extra[1], 0.025, 0.002);
+    }
+    rl_env_free(env);
+    ck_assert_ptr_null(rl_env_make("hand-spin-v1", "tilt_side=-0.1"));
 }
 END_TEST
 
