@@ -405,7 +405,16 @@ int rl_pool_choice_begin(const rl_pool *pool, rl_pool_choice *c)
     double cur = c->ns[c->threaded], other = c->ns[!c->threaded];
     unsigned long every = cur > 0 && other > 1.5 * cur ? 4 * RL_POOL_PROBE_EVERY
                                                        : RL_POOL_PROBE_EVERY;
-    int probe = c->runs++ % every == 1, force = pool ? pool->force : 0;
+    /* A probe of the pool is RL_POOL_PROBE_RUNS runs in a row, the first
+     * not counted: after serial runs the workers sleep, and the run that
+     * wakes them measures the wake-up (up to a scheduler slice when the
+     * other cores are busy, even with nice-19 work), not the pool; timed
+     * that way the pool never looked faster again (PPO swimmer at load 2:
+     * 2T 6.7 s measured vs 3.9-4.1 s with RLTOOL_POOL=always). */
+    unsigned long phase = c->runs++ % every;
+    int probe = c->threaded ? phase == 1 : phase >= 1 && phase <= RL_POOL_PROBE_RUNS;
+    int force = pool ? pool->force : 0;
+    c->probe_run = probe && !c->threaded ? (int)phase : 0;
     c->pooled = rl_pool_size(pool) > 1 && force >= 0 &&
                 (force > 0 || (c->threaded != probe && c->ns[0] >= c->min_ns));
     c->t0 = now_ns();
@@ -415,10 +424,13 @@ int rl_pool_choice_begin(const rl_pool *pool, rl_pool_choice *c)
 void rl_pool_choice_end(rl_pool_choice *c)
 {
     double ns = now_ns() - c->t0, *avg = &c->ns[c->pooled];
-    /* A probe is one sample of the other way: weigh it more, and clip the
-     * outliers (a preempted run) so one of them cannot flip the choice. */
+    if (c->pooled && c->probe_run == 1) return; /* the pool probe's wake-up run */
+    /* A probe is a sample of the other way: weigh it more, and clip the
+     * outliers (a preempted run) so one of them cannot flip the choice.
+     * A pool probe's first counted run starts its average afresh (the
+     * last one is hundreds of runs old). */
     int probe = c->pooled != c->threaded;
-    if (*avg <= 0) *avg = ns;
+    if (*avg <= 0 || (c->pooled && c->probe_run == 2)) *avg = ns;
     else *avg += ((ns < 4 * *avg ? ns : 4 * *avg) - *avg) * (probe ? 0.25 : 1.0 / 16);
     /* Switch to the pool only when it is 5 % faster, back when it is slower. */
     c->threaded = c->ns[1] > 0 && c->ns[1] < c->ns[0] * (c->threaded ? 1.0 : 0.95);

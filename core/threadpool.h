@@ -51,7 +51,9 @@ int rl_pool_await(atomic_int *flag);
 /* Serial or pool for one kind of job, whichever is measured faster. The
  * caller times each run (running averages of ns: serial, pool); the current
  * way runs every time and the other way every RL_POOL_PROBE_EVERY-th run
- * (every 4th such run when it was measured 1.5x slower),
+ * (every 4th such run when it was measured 1.5x slower; the pool then for
+ * RL_POOL_PROBE_RUNS runs in a row, the first, which wakes the workers,
+ * not counted),
  * so when other work keeps the cores busy (a hand-off then costs more than
  * the second thread saves) the job stays on the calling thread until a
  * probe finds the pool faster again. Runs whose serial time is below
@@ -60,12 +62,14 @@ int rl_pool_await(atomic_int *flag);
  * overrides the measurement, for tests and benchmarks. Zero-initialise,
  * then set min_ns. */
 #define RL_POOL_PROBE_EVERY 64
+#define RL_POOL_PROBE_RUNS 4
 typedef struct rl_pool_choice {
     double min_ns;   /* serial runs shorter than this stay serial */
     double ns[2];    /* running average ns per run: serial, pool */
     unsigned long runs;
     int threaded;    /* the pool is currently the faster way */
     int pooled;      /* the way of the run in progress */
+    int probe_run;   /* its place in a pool probe (1 = the wake-up run), else 0 */
     double t0;
 } rl_pool_choice;
 /* 1 if this run should use the pool (never for a NULL or 1-thread pool);

@@ -405,6 +405,29 @@ START_TEST(choice_takes_the_faster_way)
 }
 END_TEST
 
+/* A pool whose first run after serial ones is slow (its workers were
+ * asleep and had to be woken, here 20x the serial time) but fast when
+ * warm is still found faster: a probe's wake-up run is not counted. */
+START_TEST(choice_probes_a_warm_pool)
+{
+    rl_pool *pool = rl_pool_make(2);
+    rl_pool_force(pool, 0);
+    rl_pool_choice c = {.min_ns = 1000.0};
+    int pooled = 0, last = 0, runs = 4 * RL_POOL_PROBE_EVERY;
+    for (int r = 0; r < runs; r++) {
+        int p = rl_pool_choice_begin(pool, &c);
+        busy_us(!p ? 400 : last ? 100 : 8000);
+        rl_pool_choice_end(&c);
+        if (r >= RL_POOL_PROBE_EVERY) pooled += p;
+        last = p;
+    }
+    int later = runs - RL_POOL_PROBE_EVERY;
+    ck_assert_msg(pooled >= later - later / RL_POOL_PROBE_EVERY - 1,
+                  "warm pool taken only %d of %d runs", pooled, later);
+    rl_pool_free(pool);
+}
+END_TEST
+
 START_TEST(tla_same_bits)
 {
     same_runs("tla", "pendulum-v1", "hidden=64x64,batch=128,warmup=256", 700);
@@ -421,6 +444,7 @@ int main(void)
     tcase_add_test(tc, mlp_one_job_per_pass);
     tcase_add_test(tc, choice_takes_the_faster_way);
     tcase_add_test(tc, pass_kinds_keep_their_choice);
+    tcase_add_test(tc, choice_probes_a_warm_pool);
     tcase_add_test(tc, ppo_same_bits);
     tcase_add_test(tc, sac_same_bits);
     tcase_add_test(tc, tla_same_bits);
