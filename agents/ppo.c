@@ -795,8 +795,8 @@ static const rl_recipe ppo_recipes[] = {
      * action: 0.000), 7-26 min a run; the issue's 0.5 rad/s is not reached.
      * log_std_init=-2 did worse (0.033, seed 1): on spin the noise is the
      * exploration. The same row on the tilted hand (env options tilt=0.35,
-     * tilt_side=0.2): 0.496 (28 % drops; 0.501 / 0 % at 842k) / 0.183 /
-     * 0.515 rad/s (0 % drops), seeds 1 / 2 / 3 (bench/results/hand.md). */
+     * tilt_side=0.2), final policies of seeds 1-5: 0.496 (28 % drops) /
+     * 0.183 / 0.515 / 0.476 / 0.426 rad/s (0 % drops) (bench/results/hand.md). */
     {"hand-spin", NULL, "envs=32,rollout=64,epochs=4,minibatches=4,gamma=0.99,"
                         "hidden=128x128,log_std_init=-0.5", 1400000, 1},
     /* quadrotor (hover and goto): PPO met the hover criterion at 180k-240k

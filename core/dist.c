@@ -153,7 +153,7 @@ static inline __attribute__((always_inline)) float exp_split(float x, float *s)
     uint32_t sb = (uint32_t)(tb - 0x4B400000 + 127) << 23;
     memcpy(s, &sb, sizeof sb);
     float r = (x - kf * 0.693145752f) - kf * 1.42860677e-6f;
-    float q = 1.0f / 5040 ;
+    float q = 1.0f / 5040;
     q = q * r + 1.0f / 720;
     q = q * r + 1.0f / 120;
     q = q * r + 1.0f / 24;
@@ -204,7 +204,7 @@ squash_one(const float *restrict mean, const float *restrict raw, const float *r
     float ld = 2.0f * (0.693147181f - au - log_1px(x));
     lp[k] = -0.5f * eps[k] * eps[k] - logstd - 0.918938533f - ld;
     sd[k] = std;
-    dls[k] = half * (4.0f * xr / ((1.0f + xr) * (1.0f + xr))); /* 1 - tr^2, as s2 below */
+    dls[k] = half * (4.0f * xr / ((1.0f + xr) * (1.0f + xr))); /* 1 - tr^2, as s2 above */
 }
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
@@ -213,23 +213,17 @@ squash_one(const float *restrict mean, const float *restrict raw, const float *r
 #define DIST_CLONES
 #endif
 
-DIST_CLONES static void squash_loop(const float *restrict mean, const float *restrict raw,
-                                    const float *restrict eps, int n, float lo, float hi,
-                                    float *restrict a, float *restrict lp, float *restrict sd,
-                                    float *restrict s2, float *restrict dls)
+DIST_CLONES void rl_squashed_sample_flat(const float *restrict mean, const float *restrict raw,
+                                         const float *restrict eps, int n, float lo, float hi,
+                                         float *restrict a, float *restrict lp,
+                                         float *restrict sd, float *restrict s2,
+                                         float *restrict dls)
 {
     int k = 0;
     /* Blocks of 16 with a known trip count: -O2's vectoriser takes them. */
     for (; k + 16 <= n; k += 16)
         for (int j = 0; j < 16; j++) squash_one(mean, raw, eps, lo, hi, a, lp, sd, s2, dls, k + j);
     for (; k < n; k++) squash_one(mean, raw, eps, lo, hi, a, lp, sd, s2, dls, k);
-}
-
-void rl_squashed_sample_flat(const float *mean, const float *raw, const float *eps, int n,
-                             float lo, float hi, float *a, float *lp, float *std, float *sech2,
-                             float *dls)
-{
-    squash_loop(mean, raw, eps, n, lo, hi, a, lp, std, sech2, dls);
 }
 
 /* ---------------------------------------------------------------- categorical */

@@ -730,8 +730,9 @@ static int init(rl_env *env, const void *cfgp, void *shared)
     env->data = h;
     h->kind = kind;
     int rc;
-    double palm_mu = kind == SPIN ? ((const spin_cfg *)cfgp)->palm_friction : 1.0;
+    /* Only hand-spin changes the model (friction, tilt); the others share the default one. */
     const spin_cfg *sc = kind == SPIN ? cfgp : NULL;
+    double palm_mu = sc ? sc->palm_friction : 1.0;
     const double tilt[2] = {sc ? sc->tilt : 0.0, sc ? sc->tilt_side : 0.0};
     if (shared) {
         h->hm = shared;
