@@ -213,17 +213,25 @@ squash_one(const float *restrict mean, const float *restrict raw, const float *r
 #define DIST_CLONES
 #endif
 
-DIST_CLONES void rl_squashed_sample_flat(const float *restrict mean, const float *restrict raw,
-                                         const float *restrict eps, int n, float lo, float hi,
-                                         float *restrict a, float *restrict lp,
-                                         float *restrict sd, float *restrict s2,
-                                         float *restrict dls)
+DIST_CLONES static void squash_loop(const float *restrict mean, const float *restrict raw,
+                                    const float *restrict eps, int n, float lo, float hi,
+                                    float *restrict a, float *restrict lp, float *restrict sd,
+                                    float *restrict s2, float *restrict dls)
 {
     int k = 0;
     /* Blocks of 16 with a known trip count: -O2's vectoriser takes them. */
     for (; k + 16 <= n; k += 16)
         for (int j = 0; j < 16; j++) squash_one(mean, raw, eps, lo, hi, a, lp, sd, s2, dls, k + j);
     for (; k < n; k++) squash_one(mean, raw, eps, lo, hi, a, lp, sd, s2, dls, k);
+}
+
+/* The clones stay behind a static function: on an exported one their
+ * resolver and clone symbols would leave the library (test_api). */
+void rl_squashed_sample_flat(const float *mean, const float *raw, const float *eps, int n,
+                             float lo, float hi, float *a, float *lp, float *std, float *sech2,
+                             float *dls)
+{
+    squash_loop(mean, raw, eps, n, lo, hi, a, lp, std, sech2, dls);
 }
 
 /* ---------------------------------------------------------------- categorical */
