@@ -233,6 +233,13 @@ static rl_env *env_with(const char *id, const rl_agent *ag, const char *user, co
                                      parts[i]);
     rl_env *env = rl_env_make(id, opts);
     if (!env) die(id);
+    /* An automatic curriculum (hand-rotate-v3) is for training: evaluation
+     * plays the full goal range. */
+    if (has_opt(env, "curriculum") && used + 16 < sizeof opts) {
+        rl_env_free(env);
+        snprintf(opts + used, sizeof opts - used, "%scurriculum=0", used ? "," : "");
+        if (!(env = rl_env_make(id, opts))) die(id);
+    }
     return env;
 }
 

@@ -65,6 +65,9 @@
 #define POS_MARGIN 0.05      /* m: the position term falls to 0 this far off */
 #define REACH_STEPS 50
 #define ROTATE_STEPS 100
+#define ROTATE3_STEPS 300    /* 12 s: a 0.5 rad/s turn covers pi in 6.3 s */
+#define TURN_CLIP 0.5        /* rad/s: hand-rotate-v3's turn reward saturates here */
+#define CURRICULUM_BLOCK 10  /* episodes per curriculum decision */
 #define KP 2.0
 #define FORCE_LIMIT 1.0      /* N m */
 #define DAMPING 0.1
@@ -132,6 +135,9 @@ typedef struct rotate_cfg {
 typedef struct rotate2_cfg {
     double drop_penalty, action_scale, orient_weight, pos_weight, success_bonus, goal_range;
     int resample, privileged;
+    /* hand-rotate-v3 only (0 = off on v2): */
+    double tilt, tilt_side, turn_weight, curriculum_start, curriculum_step, curriculum_level;
+    int curriculum;
 } rotate2_cfg;
 
 typedef struct spin_cfg {
@@ -159,23 +165,47 @@ static const rl_optdef rotate_opts[] = {
      "penalty per remaining step of the time limit when the cube falls below the palm "
      "(default pi: a drop costs as much as the worst orientation until the end)"},
 };
-static const rl_optdef rotate2_opts[] = {
-    {"drop_penalty", RL_OPT_FLOAT, offsetof(rotate2_cfg, drop_penalty), "50", 0, 1e4, NULL,
-     "reward subtracted when the cube falls below the palm (which ends the episode)"},
-    {"action_scale", RL_OPT_FLOAT, offsetof(rotate2_cfg, action_scale), "0.1", 0.001, 1, NULL,
-     "radians a joint target moves per control step at action +-1"},
-    {"orient_weight", RL_OPT_FLOAT, offsetof(rotate2_cfg, orient_weight), "5", 0, 100, NULL,
-     "weight of the orientation reward (1 within 0.2 rad of the goal, linear to 0 at pi)"},
-    {"pos_weight", RL_OPT_FLOAT, offsetof(rotate2_cfg, pos_weight), "0.5", 0, 100, NULL,
-     "weight of the position reward (1 over the palm centre, linear to 0 at 5 cm)"},
-    {"success_bonus", RL_OPT_FLOAT, offsetof(rotate2_cfg, success_bonus), "20", 0, 1e4, NULL,
-     "reward on a step that ends within 0.1 rad of the goal"},
-    {"goal_range", RL_OPT_FLOAT, offsetof(rotate2_cfg, goal_range), "3.141592653589793", 0.1,
-     3.141592653589793, NULL,
-     "curriculum: each goal is the cube's yaw turned by U(-goal_range, goal_range) rad"},
-    {"resample", RL_OPT_BOOL, offsetof(rotate2_cfg, resample), "1", 0, 1, NULL,
-     "after a success the goal moves on (1) or stays (0, Gym's single-goal episodes)"},
+/* Options hand-rotate-v2 and -v3 share (same defaults). */
+#define ROTATE2_OPTS \
+    {"drop_penalty", RL_OPT_FLOAT, offsetof(rotate2_cfg, drop_penalty), "50", 0, 1e4, NULL, \
+     "reward subtracted when the cube falls below the palm (which ends the episode)"}, \
+    {"action_scale", RL_OPT_FLOAT, offsetof(rotate2_cfg, action_scale), "0.1", 0.001, 1, NULL, \
+     "radians a joint target moves per control step at action +-1"}, \
+    {"orient_weight", RL_OPT_FLOAT, offsetof(rotate2_cfg, orient_weight), "5", 0, 100, NULL, \
+     "weight of the orientation reward (1 within 0.2 rad of the goal, linear to 0 at pi)"}, \
+    {"pos_weight", RL_OPT_FLOAT, offsetof(rotate2_cfg, pos_weight), "0.5", 0, 100, NULL, \
+     "weight of the position reward (1 over the palm centre, linear to 0 at 5 cm)"}, \
+    {"success_bonus", RL_OPT_FLOAT, offsetof(rotate2_cfg, success_bonus), "20", 0, 1e4, NULL, \
+     "reward on a step that ends within 0.1 rad of the goal"}, \
+    {"goal_range", RL_OPT_FLOAT, offsetof(rotate2_cfg, goal_range), "3.141592653589793", 0.1, \
+     3.141592653589793, NULL, \
+     "curriculum: each goal is the cube's yaw turned by U(-goal_range, goal_range) rad"}, \
+    {"resample", RL_OPT_BOOL, offsetof(rotate2_cfg, resample), "1", 0, 1, NULL, \
+     "after a success the goal moves on (1) or stays (0, Gym's single-goal episodes)"}, \
     {"privileged", RL_OPT_BOOL, offsetof(rotate2_cfg, privileged), "0", 0, 1, NULL, PRIV_HELP},
+static const rl_optdef rotate2_opts[] = {ROTATE2_OPTS};
+/* hand-rotate-v3: v2's options, the hand tilted as hand-spin's tilt /
+ * tilt_side (by default), a turn-rate reward and an automatic curriculum. */
+static const rl_optdef rotate3_opts[] = {
+    ROTATE2_OPTS
+    {"tilt", RL_OPT_FLOAT, offsetof(rotate2_cfg, tilt), "0.35", 0, 0.6, NULL,
+     "rad the hand is tilted fingertips-down (as hand-spin's tilt: gravity keeps the cube "
+     "against the fingers while they turn it); 0 = palm level"},
+    {"tilt_side", RL_OPT_FLOAT, offsetof(rotate2_cfg, tilt_side), "0.2", 0, 0.6, NULL,
+     "rad the hand is rolled thumb-side down after tilt (as hand-spin's tilt_side)"},
+    {"turn_weight", RL_OPT_FLOAT, offsetof(rotate2_cfg, turn_weight), "1", 0, 100, NULL,
+     "weight of the turn reward: the cube's yaw rate towards the goal, clipped to +-0.5 "
+     "rad/s, 0 within 0.1 rad of the goal"},
+    {"curriculum", RL_OPT_BOOL, offsetof(rotate2_cfg, curriculum), "0", 0, 1, NULL,
+     "automatic curriculum: each env's goal range starts at curriculum_start and widens by "
+     "curriculum_step (up to goal_range) after a block of 10 episodes with at least "
+     "curriculum_level successful (for training; evaluate with curriculum=0)"},
+    {"curriculum_start", RL_OPT_FLOAT, offsetof(rotate2_cfg, curriculum_start), "0.3", 0.1,
+     3.141592653589793, NULL, "rad: each env's first goal range when curriculum=1"},
+    {"curriculum_step", RL_OPT_FLOAT, offsetof(rotate2_cfg, curriculum_step), "0.3", 0.01,
+     3.141592653589793, NULL, "rad the goal range widens by when curriculum=1"},
+    {"curriculum_level", RL_OPT_FLOAT, offsetof(rotate2_cfg, curriculum_level), "0.5", 0, 1,
+     NULL, "fraction of a block's 10 episodes that must succeed before the range widens"},
 };
 static const rl_optdef spin_opts[] = {
     {"drop_penalty", RL_OPT_FLOAT, offsetof(spin_cfg, drop_penalty), "10", 0, 1e4, NULL,
@@ -204,6 +234,7 @@ static const rl_optdef spin_opts[] = {
 #define N_REACH_OPTS ((int)(sizeof reach_opts / sizeof reach_opts[0]))
 #define N_ROTATE_OPTS ((int)(sizeof rotate_opts / sizeof rotate_opts[0]))
 #define N_ROTATE2_OPTS ((int)(sizeof rotate2_opts / sizeof rotate2_opts[0]))
+#define N_ROTATE3_OPTS ((int)(sizeof rotate3_opts / sizeof rotate3_opts[0]))
 #define N_SPIN_OPTS ((int)(sizeof spin_opts / sizeof spin_opts[0]))
 
 /* What a hand env is, from its task. */
@@ -245,6 +276,10 @@ typedef struct hand_env {
     double target[NQ_HAND];        /* ROTATE2, SPIN: joint targets (delta actions) */
     double start_q[NQ_HAND];       /* SPIN: the start pose, for the pose penalty */
     int successes;                 /* ROTATE2: goals reached this episode */
+    double goal_range;             /* ROTATE2: goal range now (the curriculum's, or the option) */
+    int block_episodes, block_hits; /* ROTATE2 curriculum: episodes and successes at this range */
+    int episode_begun;             /* ROTATE2 curriculum: a reset ends an episode to count */
+    int at_goal;                   /* ROTATE2: the last step ended within the threshold */
     double spin_sum;               /* SPIN: sum of the cube's yaw rate this episode */
     int privileged;                /* ROTATE2, SPIN: append the privileged slice */
     rl_slice slices[12];
@@ -641,6 +676,13 @@ static int shared_make_cube2(const void *cfg, void **shared)
     return model_make(1, 1, 1.0, level, (hand_model **)shared);
 }
 
+static int shared_make_rotate3(const void *cfg, void **shared)
+{
+    const rotate2_cfg *c = cfg;
+    const double tilt[2] = {c->tilt, c->tilt_side};
+    return model_make(1, 1, 1.0, tilt, (hand_model **)shared);
+}
+
 static int shared_make_spin(const void *cfg, void **shared)
 {
     const spin_cfg *c = cfg;
@@ -657,7 +699,7 @@ static int task_kind(const rl_task *t)
 {
     if (t == &rl_task_hand_reach || t == &rl_task_hand_reach2) return REACH;
     if (t == &rl_task_hand_rotate) return ROTATE1;
-    if (t == &rl_task_hand_rotate2) return ROTATE2;
+    if (t == &rl_task_hand_rotate2 || t == &rl_task_hand_rotate3) return ROTATE2;
     if (t == &rl_task_hand_spin) return SPIN;
     return -1;
 }
@@ -730,10 +772,13 @@ static int init(rl_env *env, const void *cfgp, void *shared)
     env->data = h;
     h->kind = kind;
     int rc;
-    /* Only hand-spin changes the model (friction, tilt); the others share the default one. */
+    /* Only hand-spin (friction, tilt) and hand-rotate-v3 (tilt) change the model;
+     * the others share the default one. */
     const spin_cfg *sc = kind == SPIN ? cfgp : NULL;
+    const rotate2_cfg *rc2 = kind == ROTATE2 ? cfgp : NULL;
     double palm_mu = sc ? sc->palm_friction : 1.0;
-    const double tilt[2] = {sc ? sc->tilt : 0.0, sc ? sc->tilt_side : 0.0};
+    const double tilt[2] = {sc ? sc->tilt : rc2 ? rc2->tilt : 0.0,
+                            sc ? sc->tilt_side : rc2 ? rc2->tilt_side : 0.0};
     if (shared) {
         h->hm = shared;
     } else {
@@ -744,9 +789,11 @@ static int init(rl_env *env, const void *cfgp, void *shared)
         h->hm->tilt != tilt[0] || h->hm->tilt_side != tilt[1])
         return rl_error(RL_EINVAL, "%s: shared model does not match the task", env->task->id);
     if (kind == ROTATE1) h->drop_penalty = ((const rotate_cfg *)cfgp)->drop_penalty;
-    else if (kind == ROTATE2) h->r2 = *(const rotate2_cfg *)cfgp;
+    else if (kind == ROTATE2) h->r2 = *rc2;
     else if (kind == SPIN) h->sp = *(const spin_cfg *)cfgp;
     else h->bonus = ((const reach_cfg *)cfgp)->bonus;
+    h->goal_range = h->r2.curriculum ? fmin(h->r2.curriculum_start, h->r2.goal_range)
+                                     : h->r2.goal_range;
     h->privileged = kind == ROTATE2 ? h->r2.privileged : kind == SPIN ? h->sp.privileged : 0;
     if ((rc = rl_sim_init(&h->sim, h->hm->m, h->hm->n_substeps))) return rc;
 
@@ -938,14 +985,31 @@ static void sample_goal(rl_env *env, hand_env *h)
 }
 
 /* hand-rotate-v2's next goal: the cube's orientation turned about the
- * palm normal by U(-goal_range, goal_range). */
+ * palm normal by U(-r, r), r the goal range now. */
 static void new_goal(rl_env *env, hand_env *h)
 {
     static const double z[3] = {0, 0, 1};
     double q[4], turn[4];
     cube_quat(h->hm, h->sim.d, q);
-    axis_quat(z, rl_rng_range(&env->rng, -h->r2.goal_range, h->r2.goal_range), turn);
+    axis_quat(z, rl_rng_range(&env->rng, -h->goal_range, h->goal_range), turn);
     mju_mulQuat(h->goal_quat, turn, q);
+}
+
+/* hand-rotate-v3's automatic curriculum, at the end of an episode: it
+ * counts as a success when it ended within the threshold of its goal
+ * (resample=0) or reached a goal (resample=1); after a block of
+ * CURRICULUM_BLOCK episodes with at least curriculum_level of them
+ * successful the range widens by curriculum_step (up to goal_range). Each
+ * env keeps its own count, so a seed gives the same ranges whatever the
+ * thread count. */
+static void curriculum_update(hand_env *h, int ended_at_goal)
+{
+    const rotate2_cfg *c = &h->r2;
+    h->block_hits += c->resample ? h->successes > 0 : ended_at_goal;
+    if (++h->block_episodes < CURRICULUM_BLOCK) return;
+    if (h->block_hits >= c->curriculum_level * CURRICULUM_BLOCK)
+        h->goal_range = fmin(h->goal_range + c->curriculum_step, c->goal_range);
+    h->block_episodes = h->block_hits = 0;
 }
 
 /* A start from the cache of settled poses (hand and cube). */
@@ -963,6 +1027,9 @@ static void reset(rl_env *env)
     const hand_model *hm = h->hm;
     rl_sim_reset(&h->sim);
     mjData *d = h->sim.d;
+    if (h->kind == ROTATE2 && h->r2.curriculum && h->episode_begun)
+        curriculum_update(h, h->at_goal);
+    h->episode_begun = 1;
     if (hm->cache) {
         cache_start(env, h);
     } else if (hm->cube) {
@@ -985,7 +1052,7 @@ static void reset(rl_env *env)
     for (int i = 0; i < NQ_HAND; i++) {
         d->ctrl[i] = h->target[i] = h->start_q[i] = d->qpos[hm->qpos[i]];
     }
-    h->successes = 0;
+    h->successes = h->at_goal = 0;
     h->spin_sum = 0;
     rl_sim_forward(&h->sim);
     write_obs(h, env->obs);
@@ -1119,6 +1186,18 @@ static double cube_offset(const hand_model *hm, const mjData *d)
     return sqrt((c[0] - p[0]) * (c[0] - p[0]) + (c[1] - p[1]) * (c[1] - p[1]));
 }
 
+/* The cube's yaw rate towards the goal (rad/s, clipped to +-TURN_CLIP):
+ * hand-spin's spin reward pointed at the goal. The sign of the remaining
+ * turn about the palm normal is that of the goal rotation's z part (w >= 0). */
+static double turn_towards_goal(const hand_env *h, const double q[4])
+{
+    double r[4], w[3];
+    rotation_to_goal(q, h->goal_quat, r);
+    cube_angvel(h->hm, h->sim.d, w);
+    double towards = (r[0] * r[3] >= 0 ? 1.0 : -1.0) * w[2];
+    return towards > TURN_CLIP ? TURN_CLIP : (towards < -TURN_CLIP ? -TURN_CLIP : towards);
+}
+
 /* hand-rotate-v2: orientation and position terms, a bonus for a success
  * (after which the goal moves on when resample=1), a drop penalty. */
 static void rotate2_reward(rl_env *env, hand_env *h)
@@ -1132,11 +1211,13 @@ static void rotate2_reward(rl_env *env, hand_env *h)
     double pos = 1.0 - cube_offset(hm, d) / POS_MARGIN;
     int success = dist < RL_HAND_ROT_THRESHOLD, dropped = height < 0;
     double r = h->r2.orient_weight * orient_tolerance(dist) + h->r2.pos_weight * (pos > 0 ? pos : 0);
+    if (h->r2.turn_weight > 0 && !success) r += h->r2.turn_weight * turn_towards_goal(h, q);
     if (success) {
         r += h->r2.success_bonus;
         h->successes++;
     }
     if (dropped) r -= h->r2.drop_penalty;
+    h->at_goal = success && !dropped;
     *env->reward = (float)r;
     *env->terminated = (unsigned char)dropped;
     env->info->success = success;
@@ -1402,6 +1483,25 @@ const rl_task rl_task_hand_spin = {
     .max_steps = SPIN_STEPS,
     .dt = FAST_TIMESTEP * FAST_SUBSTEPS,
     .shared_make = shared_make_spin,
+    .shared_free = shared_free,
+    .init = init,
+    .reset = reset,
+    .step = step,
+    .close = close_env,
+    .render = rl_render_mujoco,
+};
+
+const rl_task rl_task_hand_rotate3 = {
+    .id = "hand-rotate-v3",
+    .summary = "hand-rotate-v2 on a hand tilted fingertips- and thumb-side down (gravity keeps "
+               "the cube at the fingers), 12 s episodes, a turn-rate reward and an optional "
+               "automatic curriculum (MuJoCo)",
+    .opts = rotate3_opts,
+    .n_opts = N_ROTATE3_OPTS,
+    .cfg_size = sizeof(rotate2_cfg),
+    .max_steps = ROTATE3_STEPS,
+    .dt = FAST_TIMESTEP * FAST_SUBSTEPS,
+    .shared_make = shared_make_rotate3,
     .shared_free = shared_free,
     .init = init,
     .reset = reset,

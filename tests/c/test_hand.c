@@ -774,6 +774,152 @@ START_TEST(cube_tasks_deterministic_whatever_threads)
 }
 END_TEST
 
+/* ------------------------------------------------------------ hand-rotate-v3 */
+
+/* hand-rotate-v3: the hand tilted as hand-spin's tilt=0.35, tilt_side=0.2
+ * by default, 300-step (12 s) episodes, and the cache starts still settle
+ * for 2 s of zero action on the tilted palm; v2 stays level. */
+START_TEST(rotate3_tilt_and_length)
+{
+    rl_env *env = make("hand-rotate-v3", NULL);
+    ck_assert_int_eq(rl_env_max_steps(env), 300);
+    const double *g = rl_hand_sim(env)->m->opt.gravity;
+    ck_assert_double_eq_tol(g[0], 9.81 * sin(0.35) * cos(0.2), 1e-9);
+    ck_assert_double_eq_tol(g[1], 9.81 * sin(0.2), 1e-9);
+    ck_assert_double_eq_tol(g[2], -9.81 * cos(0.35) * cos(0.2), 1e-9);
+    float zero[NJ] = {0};
+    for (int e = 0; e < 4; e++) {
+        rl_env_reset(env, 60 + e);
+        for (int t = 0; t < 50; t++) { /* 2 s */
+            ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+            ck_assert_msg(!env->info->done && !env->info->sim_unstable, "seed %d step %d", 60 + e, t);
+        }
+        ck_assert_double_eq_tol(env->info->extra[1], 0.025, 0.002);
+    }
+    rl_env_free(env);
+    env = make("hand-rotate-v3", "tilt=0,tilt_side=0");
+    ck_assert_double_eq_tol(rl_hand_sim(env)->m->opt.gravity[0], 0, 1e-12);
+    rl_env_free(env);
+    env = make("hand-rotate-v2", NULL);
+    ck_assert_int_eq(rl_env_max_steps(env), 100);
+    ck_assert_double_eq_tol(rl_hand_sim(env)->m->opt.gravity[0], 0, 1e-12);
+    ck_assert_ptr_null(rl_env_make("hand-rotate-v2", "tilt=0.35")); /* a v3 option */
+    rl_env_free(env);
+}
+END_TEST
+
+/* The turn reward: turn_weight x the cube's yaw rate towards the goal,
+ * clipped to +-0.5 rad/s, read here from the privileged slice's world
+ * angular velocity and the sign of the remaining turn from the observed
+ * quaternions; an env with turn_weight=0 on the same seed gives the rest. */
+START_TEST(rotate3_turn_reward)
+{
+    rl_env *a = make("hand-rotate-v3", "privileged=1,resample=0");
+    rl_env *b = make("hand-rotate-v3", "privileged=1,resample=0,turn_weight=0");
+    rl_sim *sa = rl_hand_sim(a), *sb = rl_hand_sim(b);
+    int body = mj_name2id(sa->m, mjOBJ_BODY, "cube");
+    const rl_slice *ag = rl_env_slice(a, "achieved_goal"), *pv = rl_env_slice(a, "privileged");
+    float zero[NJ] = {0};
+    int towards = 0, away = 0, clipped = 0;
+    for (int e = 0; e < 4; e++) {
+        rl_env_reset(a, 70 + e);
+        rl_env_reset(b, 70 + e);
+        double torque = e % 2 ? 0.03 : -0.03;
+        for (int t = 0; t < 10; t++) {
+            sa->d->xfrc_applied[6 * body + 5] = sb->d->xfrc_applied[6 * body + 5] = torque;
+            ck_assert_int_eq(rl_env_step(a, zero), RL_OK);
+            ck_assert_int_eq(rl_env_step(b, zero), RL_OK);
+            ck_assert_mem_eq(a->obs, b->obs, sizeof(float) * (size_t)a->obs_space.dim);
+            if (a->info->done) break;
+            const float *q = a->obs + ag->start, *g = q + 4;
+            double r0 = g[0] * q[0] + g[1] * q[1] + g[2] * q[2] + g[3] * q[3];
+            double r3 = -g[0] * q[3] - g[1] * q[2] + g[2] * q[1] + g[3] * q[0];
+            double v = (r0 * r3 >= 0 ? 1 : -1) * a->obs[pv->start + 8];
+            double want = a->info->success ? 0 : fmax(-0.5, fmin(0.5, v));
+            ck_assert_msg(fabs((*a->reward - *b->reward) - want) < 2e-4,
+                          "seed %d step %d: turn reward %g, want %g", 70 + e, t,
+                          *a->reward - *b->reward, want);
+            towards += want > 0.05;
+            away += want < -0.05;
+            clipped += fabs(want) == 0.5;
+        }
+    }
+    ck_assert_msg(towards > 0 && away > 0 && clipped > 0, "towards %d away %d clipped %d", towards,
+                  away, clipped);
+    rl_env_free(a);
+    rl_env_free(b);
+}
+END_TEST
+
+/* Largest initial rotation distance over `n` episodes of `steps` zero-action
+ * steps each (the first reset seeded with `seed` when >= 0); *at_goal counts
+ * the episodes that end within 0.1 rad. */
+static double first_goals(rl_env *env, int64_t seed, int n, int steps, int *at_goal)
+{
+    float zero[NJ] = {0};
+    double max = 0;
+    *at_goal = 0;
+    for (int e = 0; e < n; e++) {
+        rl_env_reset(env, e == 0 ? seed : -1);
+        for (int t = 0; t < steps; t++) {
+            ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+            if (t == 0) max = fmax(max, env->info->extra[0]);
+        }
+        *at_goal += env->info->success > 0;
+    }
+    return max;
+}
+
+/* The automatic curriculum: each env's goal range starts at
+ * curriculum_start and widens by curriculum_step after a block of 10
+ * episodes with at least curriculum_level of them successful, and only
+ * then; the same seed gives the same episodes with 1 and 2 threads. */
+START_TEST(rotate3_curriculum_widens_on_success)
+{
+    /* Zero action holds the cube: goals within 0.1 rad are met, so the
+     * first block succeeds and the range widens from 0.1 to 1.1 rad. */
+    rl_env *env = make("hand-rotate-v3", "curriculum=1,curriculum_start=0.1,curriculum_step=1,"
+                                          "curriculum_level=1,resample=0,max_steps=3");
+    int hits;
+    ck_assert_double_le(first_goals(env, 5, 10, 3, &hits), 0.1001);
+    ck_assert_int_eq(hits, 10);
+    double wide = first_goals(env, -1, 20, 3, &hits);
+    ck_assert_msg(wide > 0.3 && wide <= 1.1001, "widest first goal %g rad", wide);
+    ck_assert_int_lt(hits, 20);
+    rl_env_free(env);
+    /* Blocks where the zero action misses (range 1 rad, level 1) never widen. */
+    env = make("hand-rotate-v3", "curriculum=1,curriculum_start=1,curriculum_step=2,"
+                                 "curriculum_level=1,resample=0,max_steps=3");
+    ck_assert_double_le(first_goals(env, 6, 40, 3, &hits), 1.0001);
+    ck_assert_int_lt(hits, 40);
+    rl_env_free(env);
+    /* Without the curriculum the range is goal_range from the start. */
+    env = make("hand-rotate-v3", "resample=0,max_steps=3");
+    ck_assert_double_gt(first_goals(env, 5, 20, 3, &hits), 1.5);
+    rl_env_free(env);
+
+    const char *opts = "curriculum=1,curriculum_start=0.1,curriculum_step=0.5,"
+                       "curriculum_level=0.3,max_steps=4";
+    rl_vec *a = rl_vec_make("hand-rotate-v3", opts, 4, 1), *b = rl_vec_make("hand-rotate-v3", opts, 4, 2);
+    ck_assert(a && b);
+    int od = rl_vec_env(a, 0)->obs_space.dim;
+    rl_vec_reset(a, 12);
+    rl_vec_reset(b, 12);
+    rl_rng rng;
+    rl_rng_seed(&rng, 5, 0);
+    for (int t = 0; t < 200; t++) { /* 50 episodes per env: 5 curriculum blocks */
+        float *x = rl_vec_actions(a), *y = rl_vec_actions(b);
+        for (int i = 0; i < 4 * NJ; i++) x[i] = y[i] = (float)rl_rng_range(&rng, -0.2, 0.2);
+        ck_assert_int_eq(rl_vec_step(a, NULL), RL_OK);
+        ck_assert_int_eq(rl_vec_step(b, NULL), RL_OK);
+        ck_assert_mem_eq(rl_vec_obs(a), rl_vec_obs(b), sizeof(float) * 4 * (size_t)od);
+        ck_assert_mem_eq(rl_vec_rewards(a), rl_vec_rewards(b), sizeof(float) * 4);
+    }
+    rl_vec_free(a);
+    rl_vec_free(b);
+}
+END_TEST
+
 /* ------------------------------------------------------------ generic */
 
 START_TEST(random_actions_step_stably)
@@ -882,6 +1028,9 @@ int main(void)
     tcase_add_test(tc, spin_palm_friction_option);
     tcase_add_test(tc, spin_tilt_option);
     tcase_add_test(tc, cube_tasks_deterministic_whatever_threads);
+    tcase_add_test(tc, rotate3_tilt_and_length);
+    tcase_add_test(tc, rotate3_turn_reward);
+    tcase_add_test(tc, rotate3_curriculum_widens_on_success);
     tcase_add_test(tc, random_actions_step_stably);
     tcase_add_test(tc, nan_action_rejected);
     tcase_add_test(tc, seeded_determinism);
