@@ -748,29 +748,34 @@ START_TEST(spin_tilt_option)
 }
 END_TEST
 
+/* `steps` steps of 4 envs of `id` with random actions in +-amp: the same
+ * observations and rewards with 1 and 2 threads. */
+static void same_whatever_threads(const char *id, const char *opts, int steps, double amp)
+{
+    rl_vec *a = rl_vec_make(id, opts, 4, 1), *b = rl_vec_make(id, opts, 4, 2);
+    ck_assert(a && b);
+    int od = rl_vec_env(a, 0)->obs_space.dim;
+    rl_vec_reset(a, 11);
+    rl_vec_reset(b, 11);
+    rl_rng rng;
+    rl_rng_seed(&rng, 4, 0);
+    for (int t = 0; t < steps; t++) {
+        float *x = rl_vec_actions(a), *y = rl_vec_actions(b);
+        for (int i = 0; i < 4 * NJ; i++) x[i] = y[i] = (float)rl_rng_range(&rng, -amp, amp);
+        ck_assert_int_eq(rl_vec_step(a, NULL), RL_OK);
+        ck_assert_int_eq(rl_vec_step(b, NULL), RL_OK);
+        ck_assert_mem_eq(rl_vec_obs(a), rl_vec_obs(b), sizeof(float) * 4 * (size_t)od);
+        ck_assert_mem_eq(rl_vec_rewards(a), rl_vec_rewards(b), sizeof(float) * 4);
+    }
+    rl_vec_free(a);
+    rl_vec_free(b);
+}
+
 /* The same seed gives the same episodes with 1 and 2 threads. */
 START_TEST(cube_tasks_deterministic_whatever_threads)
 {
     static const char *const ids[] = {"hand-rotate-v2", "hand-spin-v1"};
-    for (int k = 0; k < 2; k++) {
-        rl_vec *a = rl_vec_make(ids[k], NULL, 4, 1), *b = rl_vec_make(ids[k], NULL, 4, 2);
-        ck_assert(a && b);
-        int od = rl_vec_env(a, 0)->obs_space.dim;
-        rl_vec_reset(a, 11);
-        rl_vec_reset(b, 11);
-        rl_rng rng;
-        rl_rng_seed(&rng, 4, 0);
-        for (int t = 0; t < 40; t++) {
-            float *x = rl_vec_actions(a), *y = rl_vec_actions(b);
-            for (int i = 0; i < 4 * NJ; i++) x[i] = y[i] = (float)rl_rng_range(&rng, -1, 1);
-            ck_assert_int_eq(rl_vec_step(a, NULL), RL_OK);
-            ck_assert_int_eq(rl_vec_step(b, NULL), RL_OK);
-            ck_assert_mem_eq(rl_vec_obs(a), rl_vec_obs(b), sizeof(float) * 4 * (size_t)od);
-            ck_assert_mem_eq(rl_vec_rewards(a), rl_vec_rewards(b), sizeof(float) * 4);
-        }
-        rl_vec_free(a);
-        rl_vec_free(b);
-    }
+    for (int k = 0; k < 2; k++) same_whatever_threads(ids[k], NULL, 40, 1.0);
 }
 END_TEST
 
@@ -898,25 +903,9 @@ START_TEST(rotate3_curriculum_widens_on_success)
     ck_assert_double_gt(first_goals(env, 5, 20, 3, &hits), 1.5);
     rl_env_free(env);
 
-    const char *opts = "curriculum=1,curriculum_start=0.1,curriculum_step=0.5,"
-                       "curriculum_level=0.3,max_steps=4";
-    rl_vec *a = rl_vec_make("hand-rotate-v3", opts, 4, 1), *b = rl_vec_make("hand-rotate-v3", opts, 4, 2);
-    ck_assert(a && b);
-    int od = rl_vec_env(a, 0)->obs_space.dim;
-    rl_vec_reset(a, 12);
-    rl_vec_reset(b, 12);
-    rl_rng rng;
-    rl_rng_seed(&rng, 5, 0);
-    for (int t = 0; t < 200; t++) { /* 50 episodes per env: 5 curriculum blocks */
-        float *x = rl_vec_actions(a), *y = rl_vec_actions(b);
-        for (int i = 0; i < 4 * NJ; i++) x[i] = y[i] = (float)rl_rng_range(&rng, -0.2, 0.2);
-        ck_assert_int_eq(rl_vec_step(a, NULL), RL_OK);
-        ck_assert_int_eq(rl_vec_step(b, NULL), RL_OK);
-        ck_assert_mem_eq(rl_vec_obs(a), rl_vec_obs(b), sizeof(float) * 4 * (size_t)od);
-        ck_assert_mem_eq(rl_vec_rewards(a), rl_vec_rewards(b), sizeof(float) * 4);
-    }
-    rl_vec_free(a);
-    rl_vec_free(b);
+    /* 50 episodes per env: 5 curriculum blocks. */
+    same_whatever_threads("hand-rotate-v3", "curriculum=1,curriculum_start=0.1,curriculum_step=0.5,"
+                                            "curriculum_level=0.3,max_steps=4", 200, 0.2);
 }
 END_TEST
 
