@@ -14,6 +14,7 @@ extern const rl_task rl_task_hand_reach2;
 extern const rl_task rl_task_hand_rotate2;
 extern const rl_task rl_task_hand_rotate3;
 extern const rl_task rl_task_hand_spin;
+extern const rl_task rl_task_hand_spin2;
 extern const rl_task rl_task_quadrotor_hover;
 extern const rl_task rl_task_quadrotor_goto;
 

@@ -12,6 +12,7 @@
 
 #include "check_main.h"
 #include "rltool.h"
+#include "agents/agent.h"
 #include "envs/mujoco/hand.h"
 
 #define NJ RL_HAND_NJOINT
@@ -771,6 +772,57 @@ static void same_whatever_threads(const char *id, const char *opts, int steps, d
     rl_vec_free(b);
 }
 
+/* hand-spin-v2 is hand-spin-v1 with other defaults: the tilted hand (tilt
+ * 0.35, tilt_side 0.2), spin_clip 1, drop_penalty 30. Same seed, same
+ * actions: bit-identical episodes with v1 given those options, up to and
+ * including a drop; v2's options still override (tilt=0 levels it); and
+ * `rltool train hand-spin-v2` picks its own PPO row, not v1's. */
+START_TEST(spin_v2_is_v1_with_new_defaults)
+{
+    rl_env *a = make("hand-spin-v2", NULL);
+    rl_env *b = make("hand-spin-v1", "tilt=0.35,tilt_side=0.2,spin_clip=1,drop_penalty=30");
+    const double *g = rl_hand_sim(a)->m->opt.gravity;
+    ck_assert_double_eq_tol(g[0], 9.81 * sin(0.35) * cos(0.2), 1e-9);
+    ck_assert_double_eq_tol(g[1], 9.81 * sin(0.2), 1e-9);
+    ck_assert_double_eq_tol(g[2], -9.81 * cos(0.35) * cos(0.2), 1e-9);
+    int od = a->obs_space.dim;
+    ck_assert_int_eq(od, b->obs_space.dim);
+    rl_rng rng;
+    rl_rng_seed(&rng, 9, 0);
+    float act[NJ];
+    rl_env_reset(a, 12);
+    rl_env_reset(b, 12);
+    for (int t = 0; t <= 60; t++) {
+        ck_assert(memcmp(a->obs, b->obs, sizeof(float) * (size_t)od) == 0);
+        if (t == 60) { /* a drop: the cube teleported below the palm */
+            rl_sim *sa = rl_hand_sim(a), *sb = rl_hand_sim(b);
+            sa->d->qpos[cube_qpos(sa) + 2] -= 0.1;
+            sb->d->qpos[cube_qpos(sb) + 2] -= 0.1;
+            rl_sim_forward(sa);
+            rl_sim_forward(sb);
+        }
+        random_action(&rng, act);
+        for (int i = 0; i < NJ; i++) act[i] *= 0.3f;
+        ck_assert_int_eq(rl_env_step(a, act), RL_OK);
+        ck_assert_int_eq(rl_env_step(b, act), RL_OK);
+        ck_assert(*a->reward == *b->reward && *a->terminated == *b->terminated);
+        ck_assert_int_eq(*a->terminated, t == 60);
+    }
+    ck_assert_msg(*a->reward < -30 + 6 && *a->reward > -30 - 6, "drop reward %g", *a->reward);
+    rl_env_free(a);
+    rl_env_free(b);
+    a = make("hand-spin-v2", "tilt=0,tilt_side=0");
+    g = rl_hand_sim(a)->m->opt.gravity;
+    ck_assert(g[0] == 0 && g[1] == 0 && g[2] == -9.81);
+    rl_env_free(a);
+    const rl_recipe *r2 = rl_recipe_find(NULL, "hand-spin-v2");
+    const rl_recipe *r1 = rl_recipe_find(NULL, "hand-spin-v1");
+    ck_assert(r1 && r2 && r1 != r2);
+    ck_assert_str_eq(r2->task_prefix, "hand-spin-v2");
+    ck_assert_str_eq(r1->task_prefix, "hand-spin");
+}
+END_TEST
+
 /* The same seed gives the same episodes with 1 and 2 threads. */
 START_TEST(cube_tasks_deterministic_whatever_threads)
 {
@@ -1016,6 +1068,7 @@ int main(void)
     tcase_add_test(tc, spin_reward_terms);
     tcase_add_test(tc, spin_palm_friction_option);
     tcase_add_test(tc, spin_tilt_option);
+    tcase_add_test(tc, spin_v2_is_v1_with_new_defaults);
     tcase_add_test(tc, cube_tasks_deterministic_whatever_threads);
     tcase_add_test(tc, rotate3_tilt_and_length);
     tcase_add_test(tc, rotate3_turn_reward);
