@@ -773,14 +773,14 @@ static void same_whatever_threads(const char *id, const char *opts, int steps, d
 }
 
 /* hand-spin-v2 is hand-spin-v1 with other defaults: the tilted hand (tilt
- * 0.35, tilt_side 0.2), spin_clip 1, drop_penalty 30. Same seed, same
- * actions: bit-identical episodes with v1 given those options, up to and
- * including a drop; v2's options still override (tilt=0 levels it); and
- * `rltool train hand-spin-v2` picks its own PPO row, not v1's. */
+ * 0.35, tilt_side 0.2), spin_clip 1, drop_penalty 30, pose_cost 0.01. Same
+ * seed, same actions: bit-identical episodes with v1 given those options,
+ * up to and including a drop; v2's options still override (tilt=0 levels
+ * it); and `rltool train hand-spin-v2` picks its own PPO row, not v1's. */
 START_TEST(spin_v2_is_v1_with_new_defaults)
 {
     rl_env *a = make("hand-spin-v2", NULL);
-    rl_env *b = make("hand-spin-v1", "tilt=0.35,tilt_side=0.2,spin_clip=1,drop_penalty=30");
+    rl_env *b = make("hand-spin-v1", "tilt=0.35,tilt_side=0.2,spin_clip=1,drop_penalty=30,pose_cost=0.01");
     const double *g = rl_hand_sim(a)->m->opt.gravity;
     ck_assert_double_eq_tol(g[0], 9.81 * sin(0.35) * cos(0.2), 1e-9);
     ck_assert_double_eq_tol(g[1], 9.81 * sin(0.2), 1e-9);
