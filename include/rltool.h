@@ -533,7 +533,8 @@ typedef struct rl_eval_result {
 } rl_eval_result;
 
 /* Evaluate on the checkpoint's env; env_opts (may be NULL) override its
- * options (another body, say). */
+ * options (another body, say). A task option named `curriculum` (a training
+ * schedule that narrows the task) is set to 0 unless env_opts sets it. */
 RL_API int rl_evaluate(rl_agent *agent, const char *env_opts, int episodes, uint64_t seed,
                 int deterministic, rl_eval_result *out);
 

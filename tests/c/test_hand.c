@@ -961,6 +961,28 @@ START_TEST(rotate3_curriculum_widens_on_success)
 }
 END_TEST
 
+/* A run trained with the curriculum is scored on the whole task: rl_evaluate
+ * turns `curriculum` off unless the caller sets it. */
+START_TEST(evaluate_turns_the_curriculum_off)
+{
+    rl_agent *ag = rl_agent_create("ppo", NULL, "hand-rotate-v3",
+                                   "curriculum=1,curriculum_start=0.1,resample=0,max_steps=3",
+                                   "hidden=8", 1);
+    ck_assert_msg(ag != NULL, "%s", rl_last_error());
+    rl_eval_result as_run, off, on;
+    ck_assert_int_eq(rl_evaluate(ag, NULL, 20, 5, 1, &as_run), RL_OK);
+    ck_assert_int_eq(rl_evaluate(ag, "curriculum=0", 20, 5, 1, &off), RL_OK);
+    ck_assert_int_eq(rl_evaluate(ag, "curriculum=1", 20, 5, 1, &on), RL_OK);
+    ck_assert_double_eq(as_run.mean_return, off.mean_return);
+    ck_assert_double_eq(as_run.success_rate, off.success_rate);
+    /* Goals within 0.1 rad (curriculum on) are met in 3 steps; goals in
+     * +-pi mostly are not. */
+    ck_assert_msg(on.success_rate > off.success_rate + 0.3, "success %g (on) vs %g (off)",
+                  on.success_rate, off.success_rate);
+    rl_agent_free(ag);
+}
+END_TEST
+
 /* ------------------------------------------------------------ generic */
 
 START_TEST(random_actions_step_stably)
@@ -1073,6 +1095,7 @@ int main(void)
     tcase_add_test(tc, rotate3_tilt_and_length);
     tcase_add_test(tc, rotate3_turn_reward);
     tcase_add_test(tc, rotate3_curriculum_widens_on_success);
+    tcase_add_test(tc, evaluate_turns_the_curriculum_off);
     tcase_add_test(tc, random_actions_step_stably);
     tcase_add_test(tc, nan_action_rejected);
     tcase_add_test(tc, seeded_determinism);
