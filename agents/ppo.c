@@ -776,8 +776,8 @@ static const rl_recipe ppo_recipes[] = {
     {"hand-reach", NULL, "envs=32,rollout=64,minibatches=8,gamma=0.9,hidden=128x128,"
                          "log_std_init=-1", 1000000, 0},
     /* hand-rotate-v3 (tilted hand, 12 s episodes, turn reward): the
-     * hand-rotate row below with gamma=0.99, trained with the env options
-     * `--set resample=0 --set curriculum=1`. 2M steps, seeds 1 / 2 / 3
+     * hand-rotate row below with gamma=0.99, trained with the task's
+     * defaults resample=0, curriculum=1. 2M steps, seeds 1 / 2 / 3
      * (11-12 min each): 28 / 20 / 22 % episode-end success on goals in
      * +-pi (zero action 1 %), only goals within ~1 rad; 4M steps (seed 1)
      * 19 %; without the curriculum 5 % (bench/results/hand.md). */

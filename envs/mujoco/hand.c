@@ -169,8 +169,9 @@ static const rl_optdef rotate_opts[] = {
      "penalty per remaining step of the time limit when the cube falls below the palm "
      "(default pi: a drop costs as much as the worst orientation until the end)"},
 };
-/* Options hand-rotate-v2 and -v3 share (same defaults). */
-#define ROTATE2_OPTS \
+/* Options hand-rotate-v2 and -v3 share; v3 trains with the goal held
+ * (resample 0), as it is scored. */
+#define ROTATE2_OPTS(RESAMPLE) \
     {"drop_penalty", RL_OPT_FLOAT, offsetof(rotate2_cfg, drop_penalty), "50", 0, 1e4, NULL, \
      "reward subtracted when the cube falls below the palm (which ends the episode)"}, \
     {"action_scale", RL_OPT_FLOAT, offsetof(rotate2_cfg, action_scale), "0.1", 0.001, 1, NULL, \
@@ -184,14 +185,14 @@ static const rl_optdef rotate_opts[] = {
     {"goal_range", RL_OPT_FLOAT, offsetof(rotate2_cfg, goal_range), "3.141592653589793", 0.1, \
      3.141592653589793, NULL, \
      "curriculum: each goal is the cube's yaw turned by U(-goal_range, goal_range) rad"}, \
-    {"resample", RL_OPT_BOOL, offsetof(rotate2_cfg, resample), "1", 0, 1, NULL, \
+    {"resample", RL_OPT_BOOL, offsetof(rotate2_cfg, resample), RESAMPLE, 0, 1, NULL, \
      "after a success the goal moves on (1) or stays (0, Gym's single-goal episodes)"}, \
     {"privileged", RL_OPT_BOOL, offsetof(rotate2_cfg, privileged), "0", 0, 1, NULL, PRIV_HELP},
-static const rl_optdef rotate2_opts[] = {ROTATE2_OPTS};
+static const rl_optdef rotate2_opts[] = {ROTATE2_OPTS("1")};
 /* hand-rotate-v3: v2's options, the hand tilted as hand-spin's tilt /
  * tilt_side (by default), a turn-rate reward and an automatic curriculum. */
 static const rl_optdef rotate3_opts[] = {
-    ROTATE2_OPTS
+    ROTATE2_OPTS("0")
     {"tilt", RL_OPT_FLOAT, offsetof(rotate2_cfg, tilt), "0.35", 0, 0.6, NULL,
      "rad the hand is tilted fingertips-down (as hand-spin's tilt: gravity keeps the cube "
      "against the fingers while they turn it); 0 = palm level"},
@@ -200,10 +201,11 @@ static const rl_optdef rotate3_opts[] = {
     {"turn_weight", RL_OPT_FLOAT, offsetof(rotate2_cfg, turn_weight), "1", 0, 100, NULL,
      "weight of the turn reward: the cube's yaw rate towards the goal, clipped to +-0.5 "
      "rad/s, 0 within 0.1 rad of the goal"},
-    {"curriculum", RL_OPT_BOOL, offsetof(rotate2_cfg, curriculum), "0", 0, 1, NULL,
+    {"curriculum", RL_OPT_BOOL, offsetof(rotate2_cfg, curriculum), "1", 0, 1, NULL,
      "automatic curriculum: each env's goal range starts at curriculum_start and widens by "
      "curriculum_step (up to goal_range) after a block of 10 episodes with at least "
-     "curriculum_level successful (for training; evaluate with curriculum=0)"},
+     "curriculum_level successful (a training schedule: rltool eval and rl_evaluate turn "
+     "it off)"},
     {"curriculum_start", RL_OPT_FLOAT, offsetof(rotate2_cfg, curriculum_start), "0.3", 0.1,
      3.141592653589793, NULL, "rad: each env's first goal range when curriculum=1"},
     {"curriculum_step", RL_OPT_FLOAT, offsetof(rotate2_cfg, curriculum_step), "0.3", 0.01,

@@ -871,8 +871,8 @@ END_TEST
  * quaternions; an env with turn_weight=0 on the same seed gives the rest. */
 START_TEST(rotate3_turn_reward)
 {
-    rl_env *a = make("hand-rotate-v3", "privileged=1,resample=0");
-    rl_env *b = make("hand-rotate-v3", "privileged=1,resample=0,turn_weight=0");
+    rl_env *a = make("hand-rotate-v3", "privileged=1,curriculum=0");
+    rl_env *b = make("hand-rotate-v3", "privileged=1,curriculum=0,turn_weight=0");
     rl_sim *sa = rl_hand_sim(a), *sb = rl_hand_sim(b);
     int body = mj_name2id(sa->m, mjOBJ_BODY, "cube");
     const rl_slice *ag = rl_env_slice(a, "achieved_goal"), *pv = rl_env_slice(a, "privileged");
@@ -951,7 +951,7 @@ START_TEST(rotate3_curriculum_widens_on_success)
     ck_assert_int_lt(hits, 40);
     rl_env_free(env);
     /* Without the curriculum the range is goal_range from the start. */
-    env = make("hand-rotate-v3", "resample=0,max_steps=3");
+    env = make("hand-rotate-v3", "curriculum=0,max_steps=3");
     ck_assert_double_gt(first_goals(env, 5, 20, 3, &hits), 1.5);
     rl_env_free(env);
 
@@ -965,9 +965,14 @@ END_TEST
  * turns `curriculum` off unless the caller sets it. */
 START_TEST(evaluate_turns_the_curriculum_off)
 {
+    /* hand-rotate-v3 trains with the curriculum and held goals by default. */
+    rl_env *env = make("hand-rotate-v3", NULL);
+    char opts[4096];
+    ck_assert_int_gt(rl_env_options(env, opts, sizeof opts), 0);
+    ck_assert_msg(strstr(opts, "curriculum=1") && strstr(opts, "resample=0"), "%s", opts);
+    rl_env_free(env);
     rl_agent *ag = rl_agent_create("ppo", NULL, "hand-rotate-v3",
-                                   "curriculum=1,curriculum_start=0.1,resample=0,max_steps=3",
-                                   "hidden=8", 1);
+                                   "curriculum_start=0.1,max_steps=3", "hidden=8", 1);
     ck_assert_msg(ag != NULL, "%s", rl_last_error());
     rl_eval_result as_run, off, on;
     ck_assert_int_eq(rl_evaluate(ag, NULL, 20, 5, 1, &as_run), RL_OK);
