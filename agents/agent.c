@@ -533,23 +533,20 @@ int rl_evaluate(rl_agent *ag, const char *env_opts, int episodes, uint64_t seed,
     char opts[2048];
     snprintf(opts, sizeof opts, "%s%s%s", ag->env_opts, ag->env_opts[0] && env_opts && *env_opts ? "," : "",
              env_opts ? env_opts : "");
-    rl_env *env = rl_env_make(ag->env_id, opts);
-    if (!env) return rl_last_code();
     /* A task's `curriculum` option narrows what it asks while training
      * (hand-rotate-v3: each env's goal range starts small), so a run trained
      * with it would be scored on easy episodes: evaluation plays the whole
      * task unless the caller sets curriculum itself. */
-    if (rl_opts_find(env->task->opts, env->task->n_opts, "curriculum") &&
+    const rl_task *task = rl_task_find(ag->env_id);
+    if (task && rl_opts_find(task->opts, task->n_opts, "curriculum") &&
         !(env_opts && strstr(env_opts, "curriculum="))) {
         size_t used = strlen(opts);
-        if (used + sizeof ",curriculum=0" > sizeof opts) {
-            rl_env_free(env);
+        if (used + sizeof ",curriculum=0" > sizeof opts)
             return rl_error(RL_EINVAL, "rl_evaluate: env options too long");
-        }
         snprintf(opts + used, sizeof opts - used, "%scurriculum=0", used ? "," : "");
-        rl_env_free(env);
-        if (!(env = rl_env_make(ag->env_id, opts))) return rl_last_code();
     }
+    rl_env *env = rl_env_make(ag->env_id, opts);
+    if (!env) return rl_last_code();
     if (env->obs_space.dim != ag->obs_dim || env->act_space.dim != ag->act_dim) {
         rl_env_free(env);
         return evaluate_transfer(ag, opts, episodes, seed, deterministic, out);

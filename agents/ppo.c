@@ -810,8 +810,9 @@ static const rl_recipe ppo_recipes[] = {
     /* hand-spin-v2 (the tilted hand, reward clipped at 1 rad/s, lighter pose
      * penalty): the row above over 2.5M steps, 14-15 min a run at --threads 1
      * beside another training run. Final policies, 100 episodes each
-     * (bench/results/hand.md): seeds 1 / 2 / 3 0.738 / 0.720 / 0.394 rad/s,
-     * 0 % drops (seed 3 still rising slowly when the learning rate ends). */
+     * (bench/results/hand.md): seeds 1-5 0.738 / 0.720 / 0.394 / 0.624 /
+     * 0.356 rad/s, 0-1 % drops (seeds 3 and 5 still rising slowly when the
+     * learning rate ends). */
     {"hand-spin-v2", NULL, "envs=32,rollout=64,epochs=4,minibatches=4,gamma=0.99,"
                            "hidden=128x128,log_std_init=-0.5", 2500000, 1},
     /* quadrotor (hover and goto): PPO met the hover criterion at 180k-240k
