@@ -783,6 +783,9 @@ static const rl_recipe ppo_recipes[] = {
      * 19 %; without the curriculum 5 % (bench/results/hand.md). */
     {"hand-rotate-v3", NULL, "envs=32,rollout=64,epochs=4,minibatches=4,gamma=0.99,"
                              "hidden=128x128,log_std_init=-0.5", 2000000, 1},
+    /* hand-rotate-v4 (v3 turning one way): v3's row. */
+    {"hand-rotate-v4", NULL, "envs=32,rollout=64,epochs=4,minibatches=4,gamma=0.99,"
+                             "hidden=128x128,log_std_init=-0.5", 2000000, 1},
     /* hand-rotate: PPO on the observation with rotation_to_goal, gentle
      * updates (32 envs x 64 steps, 4 epochs of 4 minibatches: approx KL
      * ~0.005-0.02, clip fraction < 0.1). Measured (bench/results/hand.md,

@@ -20,6 +20,7 @@ static const rl_task *const builtin[] = {
     &rl_task_hand_reach2,
     &rl_task_hand_rotate2,
     &rl_task_hand_rotate3,
+    &rl_task_hand_rotate4,
     &rl_task_hand_spin,
     &rl_task_hand_spin2,
     &rl_task_quadrotor_hover,

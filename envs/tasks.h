@@ -13,6 +13,7 @@ extern const rl_task rl_task_hand_rotate;
 extern const rl_task rl_task_hand_reach2;
 extern const rl_task rl_task_hand_rotate2;
 extern const rl_task rl_task_hand_rotate3;
+extern const rl_task rl_task_hand_rotate4;
 extern const rl_task rl_task_hand_spin;
 extern const rl_task rl_task_hand_spin2;
 extern const rl_task rl_task_quadrotor_hover;

@@ -142,6 +142,8 @@ typedef struct rotate2_cfg {
     /* hand-rotate-v3 only (0 = off on v2): */
     double tilt, tilt_side, turn_weight, curriculum_start, curriculum_step, curriculum_level;
     int curriculum;
+    /* hand-rotate-v4 only: */
+    double turn_clip, curriculum_mix;
 } rotate2_cfg;
 
 typedef struct spin_cfg {
@@ -189,29 +191,51 @@ static const rl_optdef rotate_opts[] = {
      "after a success the goal moves on (1) or stays (0, Gym's single-goal episodes)"}, \
     {"privileged", RL_OPT_BOOL, offsetof(rotate2_cfg, privileged), "0", 0, 1, NULL, PRIV_HELP},
 static const rl_optdef rotate2_opts[] = {ROTATE2_OPTS("1")};
+/* hand-rotate-v3's own options after ROTATE2_OPTS; -v4 takes them too with
+ * its own help for the turn reward and the curriculum. */
+#define ROTATE3_OPTS(TURN_HELP, CURRICULUM_HELP) \
+    {"tilt", RL_OPT_FLOAT, offsetof(rotate2_cfg, tilt), "0.35", 0, 0.6, NULL,                \
+     "rad the hand is tilted fingertips-down (as hand-spin's tilt: gravity keeps the cube "  \
+     "against the fingers while they turn it); 0 = palm level"},                             \
+    {"tilt_side", RL_OPT_FLOAT, offsetof(rotate2_cfg, tilt_side), "0.2", 0, 0.6, NULL,       \
+     "rad the hand is rolled thumb-side down after tilt (as hand-spin's tilt_side)"},        \
+    {"turn_weight", RL_OPT_FLOAT, offsetof(rotate2_cfg, turn_weight), "1", 0, 100, NULL,     \
+     TURN_HELP},                                                                             \
+    {"curriculum", RL_OPT_BOOL, offsetof(rotate2_cfg, curriculum), "1", 0, 1, NULL,          \
+     CURRICULUM_HELP},                                                                       \
+    {"curriculum_start", RL_OPT_FLOAT, offsetof(rotate2_cfg, curriculum_start), "0.3", 0.1,  \
+     3.141592653589793, NULL, "rad: each env's first goal range when curriculum=1"},         \
+    {"curriculum_step", RL_OPT_FLOAT, offsetof(rotate2_cfg, curriculum_step), "0.3", 0.01,   \
+     3.141592653589793, NULL, "rad the goal range widens by when curriculum=1"},             \
+    {"curriculum_level", RL_OPT_FLOAT, offsetof(rotate2_cfg, curriculum_level), "0.5", 0, 1, \
+     NULL, "fraction of a block's 10 episodes that must succeed before the range widens"},
 /* hand-rotate-v3: v2's options, the hand tilted as hand-spin's tilt /
  * tilt_side (by default), a turn-rate reward and an automatic curriculum. */
 static const rl_optdef rotate3_opts[] = {
-    ROTATE2_OPTS("0")
-    {"tilt", RL_OPT_FLOAT, offsetof(rotate2_cfg, tilt), "0.35", 0, 0.6, NULL,
-     "rad the hand is tilted fingertips-down (as hand-spin's tilt: gravity keeps the cube "
-     "against the fingers while they turn it); 0 = palm level"},
-    {"tilt_side", RL_OPT_FLOAT, offsetof(rotate2_cfg, tilt_side), "0.2", 0, 0.6, NULL,
-     "rad the hand is rolled thumb-side down after tilt (as hand-spin's tilt_side)"},
-    {"turn_weight", RL_OPT_FLOAT, offsetof(rotate2_cfg, turn_weight), "1", 0, 100, NULL,
-     "weight of the turn reward: the cube's yaw rate towards the goal, clipped to +-0.5 "
-     "rad/s, 0 within 0.1 rad of the goal"},
-    {"curriculum", RL_OPT_BOOL, offsetof(rotate2_cfg, curriculum), "1", 0, 1, NULL,
-     "automatic curriculum: each env's goal range starts at curriculum_start and widens by "
-     "curriculum_step (up to goal_range) after a block of 10 episodes with at least "
-     "curriculum_level successful (a training schedule: rltool eval and rl_evaluate turn "
-     "it off)"},
-    {"curriculum_start", RL_OPT_FLOAT, offsetof(rotate2_cfg, curriculum_start), "0.3", 0.1,
-     3.141592653589793, NULL, "rad: each env's first goal range when curriculum=1"},
-    {"curriculum_step", RL_OPT_FLOAT, offsetof(rotate2_cfg, curriculum_step), "0.3", 0.01,
-     3.141592653589793, NULL, "rad the goal range widens by when curriculum=1"},
-    {"curriculum_level", RL_OPT_FLOAT, offsetof(rotate2_cfg, curriculum_level), "0.5", 0, 1,
-     NULL, "fraction of a block's 10 episodes that must succeed before the range widens"},
+    ROTATE2_OPTS("0") ROTATE3_OPTS(
+        "weight of the turn reward: the cube's yaw rate towards the goal, clipped to +-0.5 "
+        "rad/s, 0 within 0.1 rad of the goal",
+        "automatic curriculum: each env's goal range starts at curriculum_start and widens by "
+        "curriculum_step (up to goal_range) after a block of 10 episodes with at least "
+        "curriculum_level successful (a training schedule: rltool eval and rl_evaluate turn "
+        "it off)")
+};
+/* hand-rotate-v4: v3's options, the turn reward and the curriculum one way
+ * (counter-clockwise seen from above, as hand-spin turns), its clip and a
+ * share of goals from the whole range. */
+static const rl_optdef rotate4_opts[] = {
+    ROTATE2_OPTS("0") ROTATE3_OPTS(
+        "weight of the turn reward: the cube's yaw rate counter-clockwise (seen from above), "
+        "clipped to +-turn_clip, while the one-way turn left to the goal exceeds 0.1 rad",
+        "automatic curriculum: each env's goals lie U(0, 2 x range) rad counter-clockwise "
+        "ahead, the range starting at curriculum_start and widening by curriculum_step (up to "
+        "goal_range) after a block of 10 such episodes with at least curriculum_level "
+        "successful (a training schedule: rltool eval and rl_evaluate turn it off)")
+    {"turn_clip", RL_OPT_FLOAT, offsetof(rotate2_cfg, turn_clip), "1", 0.01, 100, NULL,
+     "rad/s: the turn reward's clip"},
+    {"curriculum_mix", RL_OPT_FLOAT, offsetof(rotate2_cfg, curriculum_mix), "0", 0, 1, NULL,
+     "with curriculum=1, the share of goals drawn from the whole goal_range instead "
+     "(not counted by the curriculum)"},
 };
 /* hand-spin-v1 and -v2 take the same options; v2 changes only the defaults
  * passed in here (see rl_task_hand_spin2). */
@@ -246,7 +270,6 @@ static const rl_optdef spin2_opts[] = SPIN_OPTS("30", "1", "0.01", "0.35", "0.2"
 #define N_REACH_OPTS ((int)(sizeof reach_opts / sizeof reach_opts[0]))
 #define N_ROTATE_OPTS ((int)(sizeof rotate_opts / sizeof rotate_opts[0]))
 #define N_ROTATE2_OPTS ((int)(sizeof rotate2_opts / sizeof rotate2_opts[0]))
-#define N_ROTATE3_OPTS ((int)(sizeof rotate3_opts / sizeof rotate3_opts[0]))
 #define N_SPIN_OPTS ((int)(sizeof spin_opts / sizeof spin_opts[0]))
 
 /* What a hand env is, from its task. */
@@ -292,6 +315,8 @@ typedef struct hand_env {
     int block_episodes, block_hits; /* ROTATE2 curriculum: episodes and successes at this range */
     int episode_begun;             /* ROTATE2 curriculum: a reset ends an episode to count */
     int at_goal;                   /* ROTATE2: the last step ended within the threshold */
+    int one_way;                   /* hand-rotate-v4: turn reward and curriculum one way */
+    int goal_mixed;                /* v4 curriculum: this goal came from the whole range */
     double spin_sum;               /* SPIN: sum of the cube's yaw rate this episode */
     int privileged;                /* ROTATE2, SPIN: append the privileged slice */
     rl_slice slices[12];
@@ -711,7 +736,8 @@ static int task_kind(const rl_task *t)
 {
     if (t == &rl_task_hand_reach || t == &rl_task_hand_reach2) return REACH;
     if (t == &rl_task_hand_rotate) return ROTATE1;
-    if (t == &rl_task_hand_rotate2 || t == &rl_task_hand_rotate3) return ROTATE2;
+    if (t == &rl_task_hand_rotate2 || t == &rl_task_hand_rotate3 || t == &rl_task_hand_rotate4)
+        return ROTATE2;
     if (t == &rl_task_hand_spin || t == &rl_task_hand_spin2) return SPIN;
     return -1;
 }
@@ -764,6 +790,7 @@ static int layout(hand_env *h, int cube)
             s[n++] = (rl_slice){"desired_goal", k + 4, 4};
             if (kind == ROTATE1) s[n++] = (rl_slice){"rotation_to_goal", k + 8, 4};
             else s[n++] = (rl_slice){"goal_rotation_matrix", k + 8, 6};
+            if (h->one_way) s[n++] = (rl_slice){"turn_remaining", k + 14, 1};
         }
         k = s[n - 1].start + s[n - 1].len;
         if (h->privileged) s[n++] = (rl_slice){"privileged", k, N_PRIV};
@@ -807,6 +834,7 @@ static int init(rl_env *env, const void *cfgp, void *shared)
     h->goal_range = h->r2.curriculum ? fmin(h->r2.curriculum_start, h->r2.goal_range)
                                      : h->r2.goal_range;
     h->privileged = kind == ROTATE2 ? h->r2.privileged : kind == SPIN ? h->sp.privileged : 0;
+    h->one_way = env->task == &rl_task_hand_rotate4;
     if ((rc = rl_sim_init(&h->sim, h->hm->m, h->hm->n_substeps))) return rc;
 
     int n = layout(h, cube);
@@ -890,6 +918,19 @@ static void rotation_to_goal(const double q[4], const double g[4], double r[4])
     r[3] = -g[0] * q[3] - g[1] * q[2] + g[2] * q[1] + g[3] * q[0];
 }
 
+/* hand-rotate-v4's one-way remaining turn: the angle about the palm normal
+ * (world z) from orientation q to goal g counter-clockwise, in
+ * [-ROT_TOL, 2 pi - ROT_TOL): an overshoot of up to ROT_TOL reads as a small
+ * negative turn (continuous through the goal), a larger one as nearly a
+ * whole turn ahead. The twist of r = g conj(q) about z: 2 atan2(r_z, r_w). */
+static double turn_remaining(const double q[4], const double g[4])
+{
+    double r[4];
+    rotation_to_goal(q, g, r);
+    double a = fmod(2.0 * atan2(r[3], r[0]) + ROT_TOL, 2.0 * M_PI);
+    return (a < 0 ? a + 2.0 * M_PI : a) - ROT_TOL;
+}
+
 /* The cube's angular velocity in the world frame (a free joint's is in the
  * body frame). */
 static void cube_angvel(const hand_model *hm, const mjData *d, double out[3])
@@ -960,7 +1001,8 @@ static void write_obs(const hand_env *h, float *obs)
                 obs[k + 8 + i] = (float)mat[3 * i];
                 obs[k + 11 + i] = (float)mat[3 * i + 1];
             }
-            if (h->privileged) write_privileged(h, obs + k + 14);
+            if (h->one_way) obs[k + 14] = (float)turn_remaining(q, h->goal_quat);
+            if (h->privileged) write_privileged(h, obs + k + 14 + h->one_way);
         }
     } else {
         for (int i = 0; i < 3 * NT; i++) obs[k++] = (float)h->goal_tips[i];
@@ -997,13 +1039,20 @@ static void sample_goal(rl_env *env, hand_env *h)
 }
 
 /* hand-rotate-v2's next goal: the cube's orientation turned about the
- * palm normal by U(-r, r), r the goal range now. */
+ * palm normal by U(-r, r), r the goal range now. hand-rotate-v4's
+ * curriculum turns it by U(0, 2 r) counter-clockwise instead, except for a
+ * share curriculum_mix of goals drawn from the whole goal_range. */
 static void new_goal(rl_env *env, hand_env *h)
 {
     static const double z[3] = {0, 0, 1};
-    double q[4], turn[4];
+    const rotate2_cfg *c = &h->r2;
+    double q[4], turn[4], r = h->goal_range, lo = -r, hi = r;
+    h->goal_mixed = h->one_way && c->curriculum && c->curriculum_mix > 0 &&
+                    rl_rng_uniform(&env->rng) < c->curriculum_mix;
+    if (h->goal_mixed) lo = -(hi = c->goal_range);
+    else if (h->one_way && c->curriculum) lo = 0, hi = 2 * r;
     cube_quat(h->hm, h->sim.d, q);
-    axis_quat(z, rl_rng_range(&env->rng, -h->goal_range, h->goal_range), turn);
+    axis_quat(z, rl_rng_range(&env->rng, lo, hi), turn);
     mju_mulQuat(h->goal_quat, turn, q);
 }
 
@@ -1011,12 +1060,15 @@ static void new_goal(rl_env *env, hand_env *h)
  * counts as a success when it ended within the threshold of its goal
  * (resample=0) or reached a goal (resample=1); after a block of
  * CURRICULUM_BLOCK episodes with at least curriculum_level of them
- * successful the range widens by curriculum_step (up to goal_range). Each
+ * successful the range widens by curriculum_step (up to goal_range);
+ * episodes with a goal from the whole range (v4's curriculum_mix) do not
+ * count. Each
  * env keeps its own count, so a seed gives the same ranges whatever the
  * thread count. */
 static void curriculum_update(hand_env *h, int ended_at_goal)
 {
     const rotate2_cfg *c = &h->r2;
+    if (h->goal_mixed) return;
     h->block_hits += c->resample ? h->successes > 0 : ended_at_goal;
     if (++h->block_episodes < CURRICULUM_BLOCK) return;
     if (h->block_hits >= c->curriculum_level * CURRICULUM_BLOCK)
@@ -1184,11 +1236,12 @@ static void rotate_goal_obs(const rl_env *env, float *obs)
     put_quat(obs + ROT_ACHIEVED + 8, r);
 }
 
-/* 1 within ROT_TOL of the goal, falling linearly to 0 at pi. */
-static double orient_tolerance(double dist)
+/* 1 within ROT_TOL of the goal, falling linearly to 0 at `zero` (pi for
+ * the shortest rotation distance, 2 pi - ROT_TOL for v4's one-way turn). */
+static double orient_tolerance(double dist, double zero)
 {
     if (dist <= ROT_TOL) return 1.0;
-    return dist >= M_PI ? 0.0 : (M_PI - dist) / (M_PI - ROT_TOL);
+    return dist >= zero ? 0.0 : (zero - dist) / (zero - ROT_TOL);
 }
 
 /* Horizontal distance of the cube's centre from the palm's centre. */
@@ -1222,8 +1275,21 @@ static void rotate2_reward(rl_env *env, hand_env *h)
     double height = cube_height(hm, d);
     double pos = 1.0 - cube_offset(hm, d) / POS_MARGIN;
     int success = dist < RL_HAND_ROT_THRESHOLD, dropped = height < 0;
-    double r = h->r2.orient_weight * orient_tolerance(dist) + h->r2.pos_weight * (pos > 0 ? pos : 0);
-    if (h->r2.turn_weight > 0 && !success) r += h->r2.turn_weight * turn_towards_goal(h, q);
+    double orient = orient_tolerance(dist, M_PI), turn = 0;
+    if (h->one_way) {
+        /* The goal lies ahead counter-clockwise: orientation and turn terms
+         * both count the one-way remaining turn, so no term asks for the
+         * other direction. */
+        double left = turn_remaining(q, h->goal_quat), c = h->r2.turn_clip;
+        orient = orient_tolerance(fabs(left), 2.0 * M_PI - ROT_TOL);
+        double w[3];
+        cube_angvel(hm, d, w);
+        if (left > RL_HAND_ROT_THRESHOLD) turn = fmax(-c, fmin(c, w[2]));
+    } else if (h->r2.turn_weight > 0 && !success) {
+        turn = turn_towards_goal(h, q);
+    }
+    double r = h->r2.orient_weight * orient + h->r2.pos_weight * (pos > 0 ? pos : 0) +
+               h->r2.turn_weight * turn;
     if (success) {
         r += h->r2.success_bonus;
         h->successes++;
@@ -1514,21 +1580,30 @@ const rl_task rl_task_hand_spin2 = SPIN_TASK(
     "rad/s, costlier drops, a lighter pose penalty (MuJoCo)",
     spin2_opts);
 
-const rl_task rl_task_hand_rotate3 = {
-    .id = "hand-rotate-v3",
-    .summary = "hand-rotate-v2 on a hand tilted fingertips- and thumb-side down (gravity keeps "
-               "the cube at the fingers), 12 s episodes, a turn-rate reward and an optional "
-               "automatic curriculum (MuJoCo)",
-    .opts = rotate3_opts,
-    .n_opts = N_ROTATE3_OPTS,
-    .cfg_size = sizeof(rotate2_cfg),
-    .max_steps = ROTATE3_STEPS,
-    .dt = FAST_TIMESTEP * FAST_SUBSTEPS,
-    .shared_make = shared_make_rotate3,
-    .shared_free = shared_free,
-    .init = init,
-    .reset = reset,
-    .step = step,
-    .close = close_env,
-    .render = rl_render_mujoco,
-};
+/* hand-rotate-v3 and -v4 differ in id, summary and options (v4's one-way
+ * terms follow from its id). */
+#define ROTATE3_TASK(ID, SUMMARY, OPTS)                                                        \
+    {                                                                                          \
+        .id = ID, .summary = SUMMARY, .opts = OPTS,                                            \
+        .n_opts = (int)(sizeof OPTS / sizeof OPTS[0]), .cfg_size = sizeof(rotate2_cfg),        \
+        .max_steps = ROTATE3_STEPS, .dt = FAST_TIMESTEP * FAST_SUBSTEPS,                       \
+        .shared_make = shared_make_rotate3, .shared_free = shared_free, .init = init,          \
+        .reset = reset, .step = step, .close = close_env, .render = rl_render_mujoco,          \
+    }
+
+const rl_task rl_task_hand_rotate3 = ROTATE3_TASK(
+    "hand-rotate-v3",
+    "hand-rotate-v2 on a hand tilted fingertips- and thumb-side down (gravity keeps the cube "
+    "at the fingers), 12 s episodes, a turn-rate reward and an optional automatic curriculum "
+    "(MuJoCo)",
+    rotate3_opts);
+
+/* hand-rotate-v3 with the turn one way: v3 asks for turns both ways by the
+ * shortest path (two gaits and a switch) and reaches goals within ~1 rad
+ * only, while hand-spin-v2 learns one counter-clockwise gait on the same
+ * hand. Success (within 0.1 rad, the shortest rotation distance) is v3's. */
+const rl_task rl_task_hand_rotate4 = ROTATE3_TASK(
+    "hand-rotate-v4",
+    "hand-rotate-v3 turning one way: the turn reward, orientation term and curriculum count "
+    "the counter-clockwise turn left to the goal, which the observation shows (MuJoCo)",
+    rotate4_opts);

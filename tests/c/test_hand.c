@@ -988,6 +988,170 @@ START_TEST(evaluate_turns_the_curriculum_off)
 }
 END_TEST
 
+/* ------------------------------------------------------------ hand-rotate-v4 */
+
+/* The one-way remaining turn from observed quaternions (float), as
+ * hand-rotate-v4 publishes it: the twist of g conj(q) about z, in
+ * [-0.2, 2 pi - 0.2). */
+static double one_way_left(const float *q, const float *g)
+{
+    double r0 = g[0] * q[0] + g[1] * q[1] + g[2] * q[2] + g[3] * q[3];
+    double r3 = -g[0] * q[3] - g[1] * q[2] + g[2] * q[1] + g[3] * q[0];
+    double a = fmod(2 * atan2(r3, r0) + 0.2, 2 * M_PI);
+    return (a < 0 ? a + 2 * M_PI : a) - 0.2;
+}
+
+/* Steps a and b on one seed with the same zero actions and the same torque
+ * on the cube about the palm normal (+-0.03 N m, sign by episode). */
+static void torque_steps(rl_env *a, rl_env *b, int e, int t)
+{
+    rl_sim *sa = rl_hand_sim(a), *sb = rl_hand_sim(b);
+    int body = mj_name2id(sa->m, mjOBJ_BODY, "cube");
+    float zero[NJ] = {0};
+    if (t == 0) {
+        rl_env_reset(a, 80 + e);
+        rl_env_reset(b, 80 + e);
+    }
+    sa->d->xfrc_applied[6 * body + 5] = sb->d->xfrc_applied[6 * body + 5] = e % 2 ? 0.03 : -0.03;
+    ck_assert_int_eq(rl_env_step(a, zero), RL_OK);
+    ck_assert_int_eq(rl_env_step(b, zero), RL_OK);
+}
+
+/* hand-rotate-v4's terms against a turn_weight=0 twin: the turn reward is
+ * the cube's counter-clockwise yaw rate clipped to +-turn_clip while the
+ * one-way turn left exceeds 0.1 rad, whichever way is shorter (it pays a
+ * counter-clockwise turn towards a goal 5 rad ahead, i.e. 1.3 rad behind);
+ * the twin's reward is 5 x the tolerance of the one-way turn left (1
+ * within 0.2 rad, 0 at 2 pi - 0.2) + 0.5 x the position term + 20 on a
+ * success. */
+START_TEST(rotate4_one_way_reward)
+{
+    rl_env *a = make("hand-rotate-v4", "privileged=1,curriculum=0,turn_clip=0.3");
+    rl_env *b = make("hand-rotate-v4", "privileged=1,curriculum=0,turn_clip=0.3,turn_weight=0");
+    const rl_slice *ag = rl_env_slice(a, "achieved_goal"), *pv = rl_env_slice(a, "privileged");
+    const rl_slice *tr = rl_env_slice(a, "turn_remaining"), *cp = rl_env_slice(a, "cube_pos");
+    ck_assert(ag && pv && tr && cp && tr->len == 1);
+    int pos = 0, neg = 0, clipped = 0, long_way = 0;
+    for (int e = 0; e < 8; e++) {
+        for (int t = 0; t < 12; t++) {
+            torque_steps(a, b, e, t);
+            ck_assert_mem_eq(a->obs, b->obs, sizeof(float) * (size_t)a->obs_space.dim);
+            if (a->info->done) break;
+            double left = a->obs[tr->start], w = a->obs[pv->start + 8];
+            double want = left > 0.1 ? fmax(-0.3, fmin(0.3, w)) : 0;
+            ck_assert_msg(fabs((*a->reward - *b->reward) - want) < 2e-4,
+                          "seed %d step %d: turn reward %g, want %g (left %g)", 80 + e, t,
+                          *a->reward - *b->reward, want, left);
+            pos += want > 0.05;
+            neg += want < -0.05;
+            clipped += fabs(want) == 0.3;
+            long_way += left > M_PI + 0.5 && want > 0.05;
+            double d = fabs(left), tol = d <= 0.2 ? 1 : (2 * M_PI - 0.2 - d) / (2 * M_PI - 0.4);
+            const float *c = b->obs + cp->start;
+            double p = fmax(0, 1 - sqrt((double)c[0] * c[0] + (double)c[1] * c[1]) / 0.05);
+            double base = 5 * tol + 0.5 * p + 20 * (b->info->success > 0);
+            ck_assert_msg(fabs(*b->reward - base) < 2e-3, "seed %d step %d: reward %g, want %g",
+                          80 + e, t, *b->reward, base);
+        }
+    }
+    ck_assert_msg(pos > 0 && neg > 0 && clipped > 0 && long_way > 0,
+                  "ccw %d cw %d clipped %d long way %d", pos, neg, clipped, long_way);
+    rl_env_free(a);
+    rl_env_free(b);
+}
+END_TEST
+
+/* hand-rotate-v4's observation is v3's with turn_remaining (the one-way
+ * turn left, from the observed quaternions) before the privileged slice;
+ * success and rotation distance are v3's, step for step, on the same seed
+ * (the shortest rotation, within 0.1 rad); v3 has no v4 option. */
+START_TEST(rotate4_observation_and_success_as_v3)
+{
+    rl_env *a = make("hand-rotate-v3", "privileged=1,curriculum=0");
+    rl_env *b = make("hand-rotate-v4", "privileged=1,curriculum=0");
+    int na = a->obs_space.dim, nb = b->obs_space.dim;
+    const rl_slice *ag = rl_env_slice(b, "achieved_goal"), *tr = rl_env_slice(b, "turn_remaining");
+    const rl_slice *pa = rl_env_slice(a, "privileged"), *pb = rl_env_slice(b, "privileged");
+    ck_assert_int_eq(nb, na + 1);
+    ck_assert_int_eq(tr->start, pa->start);
+    ck_assert_int_eq(pb->start, pa->start + 1);
+    ck_assert_int_eq(pb->start + pb->len, nb);
+    int hits = 0, steps = 0;
+    for (int e = 0; e < 8; e++) {
+        for (int t = 0; t < 40; t++) {
+            torque_steps(a, b, e, t);
+            ck_assert_mem_eq(a->obs, b->obs, sizeof(float) * (size_t)tr->start);
+            ck_assert_mem_eq(a->obs + pa->start, b->obs + pb->start, sizeof(float) * (size_t)pa->len);
+            ck_assert(a->info->success == b->info->success && a->info->extra[0] == b->info->extra[0]);
+            ck_assert_int_eq(b->info->success, b->info->extra[0] < 0.1);
+            double left = b->obs[tr->start];
+            ck_assert(left >= -0.2 && left < 2 * M_PI - 0.2);
+            ck_assert_double_eq_tol(left, one_way_left(b->obs + ag->start, b->obs + ag->start + 4),
+                                    1e-4);
+            /* The turn about the palm normal is part of the rotation; at the
+             * start, flat on the palm, the shorter way round is all of it. */
+            double shorter = fmin(fabs(left), 2 * M_PI - left);
+            ck_assert_double_le(shorter, b->info->extra[0] + 1e-3);
+            if (t == 0) ck_assert_double_eq_tol(shorter, b->info->extra[0], 0.03);
+            hits += b->info->success > 0;
+            steps++;
+            if (b->info->done) break;
+        }
+    }
+    ck_assert_msg(hits > 0 && hits < steps, "%d successes in %d steps", hits, steps);
+    rl_env_free(a);
+    rl_env_free(b);
+    ck_assert_ptr_null(rl_env_make("hand-rotate-v3", "turn_clip=1"));
+    ck_assert_ptr_null(rl_env_make("hand-rotate-v3", "curriculum_mix=0.2"));
+}
+END_TEST
+
+/* Initial one-way turn left over `n` zero-action episodes of 3 steps; counts
+ * those within [0, hi]. */
+static int goals_ahead_within(rl_env *env, int64_t seed, int n, double hi, double *widest)
+{
+    const rl_slice *tr = rl_env_slice(env, "turn_remaining");
+    float zero[NJ] = {0};
+    int within = 0;
+    *widest = 0;
+    for (int e = 0; e < n; e++) {
+        rl_env_reset(env, e == 0 ? seed : -1);
+        double left = env->obs[tr->start];
+        within += left >= -1e-4 && left <= hi + 1e-4;
+        *widest = fmax(*widest, left);
+        for (int t = 0; t < 3; t++) ck_assert_int_eq(rl_env_step(env, zero), RL_OK);
+    }
+    return within;
+}
+
+/* hand-rotate-v4's curriculum puts goals U(0, 2 x range) ahead
+ * counter-clockwise; curriculum_mix draws that share from the whole range
+ * instead; the same seed gives the same episodes with 1 and 2 threads;
+ * `rltool train hand-rotate-v4` has its own PPO row. */
+START_TEST(rotate4_curriculum_one_way)
+{
+    double widest;
+    /* Level 1 at range 0.3 (goals up to 0.6 rad ahead): never widens. */
+    rl_env *env = make("hand-rotate-v4", "curriculum=1,curriculum_start=0.3,curriculum_level=1,"
+                                          "max_steps=3");
+    ck_assert_int_eq(goals_ahead_within(env, 5, 40, 0.6, &widest), 40);
+    ck_assert_double_gt(widest, 0.45);
+    rl_env_free(env);
+    env = make("hand-rotate-v4", "curriculum=1,curriculum_start=0.3,curriculum_level=1,"
+                                 "curriculum_mix=0.5,max_steps=3");
+    int within = goals_ahead_within(env, 5, 40, 0.6, &widest);
+    ck_assert_msg(within >= 10 && within <= 32 && widest > 3, "%d of 40 within 0.6, widest %g",
+                  within, widest);
+    rl_env_free(env);
+    same_whatever_threads("hand-rotate-v4", "curriculum=1,curriculum_mix=0.3,curriculum_start=0.1,"
+                                            "curriculum_step=0.5,curriculum_level=0.3,max_steps=4",
+                          200, 0.2);
+    const rl_recipe *r4 = rl_recipe_find(NULL, "hand-rotate-v4");
+    ck_assert(r4 && r4 != rl_recipe_find(NULL, "hand-rotate-v3"));
+    ck_assert_str_eq(r4->task_prefix, "hand-rotate-v4");
+}
+END_TEST
+
 /* ------------------------------------------------------------ generic */
 
 START_TEST(random_actions_step_stably)
@@ -1101,6 +1265,9 @@ int main(void)
     tcase_add_test(tc, rotate3_turn_reward);
     tcase_add_test(tc, rotate3_curriculum_widens_on_success);
     tcase_add_test(tc, evaluate_turns_the_curriculum_off);
+    tcase_add_test(tc, rotate4_one_way_reward);
+    tcase_add_test(tc, rotate4_observation_and_success_as_v3);
+    tcase_add_test(tc, rotate4_curriculum_one_way);
     tcase_add_test(tc, random_actions_step_stably);
     tcase_add_test(tc, nan_action_rejected);
     tcase_add_test(tc, seeded_determinism);
