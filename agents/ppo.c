@@ -811,13 +811,14 @@ static const rl_recipe ppo_recipes[] = {
     {"hand-spin", NULL, "envs=32,rollout=64,epochs=4,minibatches=4,gamma=0.99,"
                         "hidden=128x128,log_std_init=-0.5", 1400000, 1},
     /* hand-spin-v2 (the tilted hand, reward clipped at 1 rad/s, lighter pose
-     * penalty): the row above over 2.5M steps, 14-15 min a run at --threads 1
-     * beside another training run. Final policies, 100 episodes each
-     * (bench/results/hand.md): seeds 1-5 0.738 / 0.720 / 0.394 / 0.624 /
-     * 0.356 rad/s, 0-1 % drops (seeds 3 and 5 still rising slowly when the
-     * learning rate ends). */
+     * penalty): the row above over 5M steps. Over 2.5M (14-15 min a run)
+     * seeds 1-5 ended at 0.738 / 0.720 / 0.394 / 0.624 / 0.356 rad/s, 0-1 %
+     * drops: seeds 3 and 5 were still rising when the learning rate reached
+     * 0. Over 5M (42-44 min a run at --threads 1, load 3-6) the final
+     * policies of seeds 3 / 5 give 0.503 (1 % drops) / 1.107 rad/s (0 %),
+     * 100 episodes each (bench/results/hand.md). */
     {"hand-spin-v2", NULL, "envs=32,rollout=64,epochs=4,minibatches=4,gamma=0.99,"
-                           "hidden=128x128,log_std_init=-0.5", 2500000, 1},
+                           "hidden=128x128,log_std_init=-0.5", 5000000, 1},
     /* quadrotor (hover and goto): PPO met the hover criterion at 180k-240k
      * steps, 3 of 3 seeds, about 4-6 CPU s (6.3-7.0 per 300k run; SAC in
      * Learning-to-Fly settings did not hover in 200k: bench_quadrotor train,
